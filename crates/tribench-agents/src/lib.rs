@@ -6,9 +6,11 @@ pub mod cli;
 pub mod llm;
 mod nop;
 mod oracle;
+pub mod predictions;
 
 pub use nop::Nop;
 pub use oracle::Oracle;
+pub use predictions::Predictions;
 
 use async_trait::async_trait;
 use tribench_sandbox::{Sandbox, SandboxError};
@@ -65,7 +67,19 @@ pub trait Agent: Send + Sync {
     fn model_info(&self) -> Option<ModelInfo> {
         None
     }
+    /// A ready-made patch for the task (graded predictions): when `Some`, the engine skips the
+    /// agent's sandbox and grades the patch directly (SWE-bench tasks only).
+    fn prediction(&self, _task: &TaskInfo) -> Option<Prediction> {
+        None
+    }
     fn start(&self, task: AgentTask) -> Box<dyn AgentSession>;
+}
+
+/// A patch made elsewhere; `patch: None` when the prediction had none (recorded as an empty
+/// patch, as the official harness counts it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub patch: Option<String>,
 }
 
 /// One agent working on one trial.

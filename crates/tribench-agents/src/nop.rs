@@ -20,7 +20,7 @@ impl Agent for Nop {
     }
 }
 
-struct NopSession;
+pub(crate) struct NopSession;
 
 #[async_trait]
 impl AgentSession for NopSession {

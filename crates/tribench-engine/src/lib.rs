@@ -73,6 +73,8 @@ pub struct EngineConfig {
     /// `FROM` images a task's Dockerfile names, mapped to local ones (tribench.toml [images]).
     pub image_map: HashMap<String, String>,
     pub seed: u64,
+    /// SWE-bench verdicts: `official` (the default) or `strict`.
+    pub grading_mode: tribench_families::swebench::parse::GradingMode,
 }
 
 impl EngineConfig {
@@ -99,6 +101,7 @@ impl EngineConfig {
             workspace_image_js_tools: None,
             image_map: HashMap::new(),
             seed: 0,
+            grading_mode: Default::default(),
         }
     }
 }
@@ -173,7 +176,17 @@ pub async fn run(
     sandbox.network = cfg.network || agent.needs_network();
     // The agent must see neither the suites (tests, reference solutions) nor the run directory.
     sandbox.hide = suites.iter().map(|s| s.path.clone()).collect();
+    // A suite given as a file (SWE-bench instances): its repository bundles beside it too.
+    for s in &suites {
+        if let (true, Some(dir)) = (s.path.is_file(), s.path.parent()) {
+            sandbox.hide.push(dir.join("repos"));
+        }
+    }
     sandbox.hide.push(absolute(&cfg.run_dir));
+    // Repository mirrors hold the commits after every base commit, fixes included.
+    sandbox
+        .hide
+        .push(tribench_families::swebench::repo::cache_root().join("repos"));
     // Grading tools must stay visible wherever they live (a checkout under /tmp, say).
     sandbox.expose = cfg.js_tools.iter().map(|p| absolute(p)).collect();
     let needs_docker = cfg.workspace_image.is_some()
@@ -252,6 +265,7 @@ pub async fn run(
             test_timeout: Duration::from_secs(cfg.timeouts.test_sec),
             output_cap: cfg.output_cap,
             js_tools,
+            grading_mode: cfg.grading_mode,
         },
         timeouts: cfg.timeouts.clone(),
         max_tries: cfg.max_tries,

@@ -82,6 +82,7 @@ pub fn harness_error_record(
 async fn open_sandbox(
     ctx: &Arc<RunContext>,
     task: &SuiteTask,
+    grading: bool,
 ) -> Result<Box<dyn Sandbox>, SandboxError> {
     let need_docker = || {
         ctx.docker
@@ -115,20 +116,25 @@ async fn open_sandbox(
             memory_mb,
             network,
             env,
+            workdir,
         } => {
             let docker = need_docker()?;
             let image = docker.ensure_image(&image, build_timeout).await?;
-            let workdir = docker
-                .image_workdir(&image)
-                .await
-                .unwrap_or_else(|| "/".into());
+            let workdir = match workdir {
+                Some(w) => w,
+                None => docker
+                    .image_workdir(&image)
+                    .await
+                    .unwrap_or_else(|| "/".into()),
+            };
             let spec = ContainerSpec {
                 image,
                 workdir,
                 cpus,
                 memory_mb,
                 pids_limit: 4096,
-                network: (network && ctx.allow_network) || ctx.agent_network,
+                // A grading sandbox never gets the network the agent may have had.
+                network: !grading && ((network && ctx.allow_network) || ctx.agent_network),
                 env,
             };
             Ok(Box::new(docker.create(&spec).await?))
@@ -168,7 +174,14 @@ async fn run_once(
         paths: Vec::new(),
     };
 
-    let sb = match open_sandbox(ctx, task).await {
+    if task.grades_patch() {
+        if let Some(prediction) = ctx.agent.prediction(&task.info) {
+            grade_prediction(ctx, task, &mut rec, &mut art, prediction).await?;
+            return Ok(finish(rec, art, t0));
+        }
+    }
+
+    let sb = match open_sandbox(ctx, task, false).await {
         Ok(sb) => sb,
         Err(e) => {
             // A broken image or a missing engine is the environment's fault, not the agent's.
@@ -220,6 +233,113 @@ async fn run_once(
         tracing::warn!("could not remove sandbox: {e}");
     }
     Ok(finish(rec, art, t0))
+}
+
+/// Grades a patch in a sandbox of its own, prepared from scratch: nothing the agent installed,
+/// started or planted outside the patch reaches the tests. Failures to get that sandbox are the
+/// environment's, recorded as such.
+async fn grade_fresh(ctx: &Arc<RunContext>, task: &SuiteTask, patch: &[u8]) -> GradeResult {
+    let failed = |error: String, artifacts: Vec<(String, Vec<u8>)>| GradeResult {
+        outcome: Outcome::EnvironmentError,
+        exit_code: None,
+        tests: Vec::new(),
+        log: error.clone(),
+        test_ms: 0,
+        reward: None,
+        error: Some(error),
+        artifacts,
+    };
+    let sb = match open_sandbox(ctx, task, true).await {
+        Ok(sb) => sb,
+        Err(e) => {
+            let artifacts = match &e {
+                SandboxError::Build { log, .. } => {
+                    vec![("build-log.txt".to_string(), log.as_bytes().to_vec())]
+                }
+                _ => Vec::new(),
+            };
+            return failed(
+                format!("could not open a sandbox to grade in: {e}"),
+                artifacts,
+            );
+        }
+    };
+    let setup = Duration::from_secs(ctx.timeouts.setup_sec);
+    let grade = match tokio::time::timeout(setup, task.prepare(sb.as_ref())).await {
+        Ok(Ok(())) => match task.grade_patch(sb.as_ref(), patch, &ctx.family).await {
+            Ok(g) => g,
+            Err(e) => failed(format!("grading failed: {e}"), Vec::new()),
+        },
+        Ok(Err(e)) => failed(format!("preparing the grading sandbox failed: {e}"), Vec::new()),
+        Err(_) => failed(
+            format!(
+                "preparing the grading sandbox took longer than {}s",
+                setup.as_secs()
+            ),
+            Vec::new(),
+        ),
+    };
+    if let Err(e) = sb.stop().await {
+        tracing::warn!("could not remove sandbox: {e}");
+    }
+    grade
+}
+
+/// A prediction made elsewhere: no agent sandbox, the patch is graded directly. An empty or
+/// null patch is recorded as `empty_patch` without running anything, as the official harness
+/// counts it.
+async fn grade_prediction(
+    ctx: &Arc<RunContext>,
+    task: &SuiteTask,
+    rec: &mut TrialRecord,
+    art: &mut Artifacts<'_>,
+    prediction: tribench_agents::Prediction,
+) -> Result<(), EngineError> {
+    let patch = prediction.patch.clone().unwrap_or_default();
+    if patch.trim().is_empty() {
+        rec.outcome = Outcome::EmptyPatch;
+        let mut report = tribench_families::swebench::grade::InstanceReport {
+            patch_is_none: prediction.patch.is_none(),
+            patch_exists: prediction.patch.is_some(),
+            ..Default::default()
+        };
+        report.patch_successfully_applied = false;
+        let mut m = serde_json::Map::new();
+        m.insert(
+            task.info.id.clone(),
+            serde_json::to_value(&report).unwrap_or_default(),
+        );
+        art.write(
+            "report.json",
+            &serde_json::to_vec_pretty(&m).unwrap_or_default(),
+        )?;
+        return Ok(());
+    }
+    art.write("diff.patch", patch.as_bytes())?;
+    let g0 = Instant::now();
+    let grade = grade_fresh(ctx, task, patch.as_bytes()).await;
+    rec.timings.grade_ms += ms(g0.elapsed());
+    rec.timings.test_ms += grade.test_ms;
+    for (name, bytes) in &grade.artifacts {
+        art.write(name, bytes)?;
+    }
+    let output_artifact = art.write("test-output-1.txt", grade.log.as_bytes())?;
+    rec.tries.push(TryRecord {
+        index: 1,
+        outcome: grade.outcome,
+        exit_code: grade.exit_code,
+        tests: grade.tests.clone(),
+        test_ms: grade.test_ms,
+        output_artifact: Some(output_artifact),
+        reward: grade.reward,
+    });
+    rec.outcome = grade.outcome;
+    if grade.outcome == Outcome::Resolved {
+        rec.passed_on_try = Some(1);
+    } else {
+        rec.error = grade.error;
+    }
+    Ok(())
 }
 
 fn finish(mut rec: TrialRecord, art: Artifacts<'_>, t0: Instant) -> TrialRecord {
@@ -309,7 +429,14 @@ async fn run_tries(
         };
 
         let g0 = Instant::now();
-        let grade = task.grade(sb, &ctx.family).await;
+        let grade = if task.grades_patch() {
+            match task.model_patch(sb).await {
+                Ok(patch) => Ok(grade_fresh(ctx, task, &patch).await),
+                Err(e) => Err(e),
+            }
+        } else {
+            task.grade(sb, &ctx.family).await
+        };
         rec.timings.grade_ms += ms(g0.elapsed());
         let grade: GradeResult = match grade {
             Ok(g) => g,
@@ -320,6 +447,9 @@ async fn run_tries(
             }
         };
         rec.timings.test_ms += grade.test_ms;
+        for (name, bytes) in &grade.artifacts {
+            art.write(name, bytes)?;
+        }
         let output_artifact =
             art.write(&format!("test-output-{index}.txt"), grade.log.as_bytes())?;
         rec.tries.push(TryRecord {

@@ -3,6 +3,7 @@
 //! The engine sees only [`Suite`] and [`SuiteTask`] and never which family it runs.
 
 pub mod polyglot;
+pub mod swebench;
 pub mod terminal;
 pub mod testlog;
 
@@ -34,6 +35,8 @@ pub struct FamilyContext {
     pub output_cap: usize,
     /// Folder with `node_modules/jest` and `jest.config.js` for JavaScript exercises.
     pub js_tools: Option<PathBuf>,
+    /// SWE-bench verdicts: the official grader's, faults included, or strict.
+    pub grading_mode: swebench::parse::GradingMode,
 }
 
 /// One grading pass.
@@ -47,12 +50,15 @@ pub struct GradeResult {
     pub test_ms: u64,
     pub reward: Option<f64>,
     pub error: Option<String>,
+    /// Extra files to keep with the trial (name, bytes): SWE-bench's report.json and the like.
+    pub artifacts: Vec<(String, Vec<u8>)>,
 }
 
 #[derive(Debug, Clone)]
 enum TaskKind {
     Polyglot(Arc<polyglot::Exercise>),
     Terminal(Arc<terminal::TerminalTask>),
+    Swebench(Arc<swebench::SwebenchTask>),
 }
 
 /// Where a task must run.
@@ -68,6 +74,8 @@ pub enum Environment {
         memory_mb: Option<u64>,
         network: bool,
         env: Vec<(String, String)>,
+        /// The workspace inside the container; `None`: the image's WORKDIR.
+        workdir: Option<String>,
     },
 }
 
@@ -87,15 +95,17 @@ impl SuiteTask {
             TaskKind::Polyglot(ex) => polyglot::prepare(ex, sb).await,
             // The image is the environment: nothing to copy, and no tests or solution in it.
             TaskKind::Terminal(_) => Ok(()),
+            TaskKind::Swebench(t) => t.prepare(sb).await,
         }
     }
 
     /// The name the task's workspace folder must have (Exercism's C++ build derives the
     /// exercise name from it).
-    pub fn workspace_name(&self) -> &str {
+    pub fn workspace_name(&self) -> String {
         match &self.kind {
-            TaskKind::Polyglot(ex) => &ex.name,
-            TaskKind::Terminal(t) => &t.id,
+            TaskKind::Polyglot(ex) => ex.name.clone(),
+            TaskKind::Terminal(t) => t.id.clone(),
+            TaskKind::Swebench(t) => t.workspace_name(),
         }
     }
 
@@ -112,14 +122,16 @@ impl SuiteTask {
                 memory_mb: t.memory_mb,
                 network: t.network,
                 env: t.env.clone(),
+                workdir: None,
             },
+            TaskKind::Swebench(t) => t.environment(),
         }
     }
 
     /// The task's own limit on the agent's time, when its format sets one.
     pub fn agent_timeout(&self) -> Option<Duration> {
         match &self.kind {
-            TaskKind::Polyglot(_) => None,
+            TaskKind::Polyglot(_) | TaskKind::Swebench(_) => None,
             TaskKind::Terminal(t) => t.agent_timeout,
         }
     }
@@ -129,6 +141,7 @@ impl SuiteTask {
         match &self.kind {
             TaskKind::Polyglot(ex) => polyglot::instruction(ex),
             TaskKind::Terminal(t) => terminal::instruction(t),
+            TaskKind::Swebench(t) => t.instruction(),
         }
     }
 
@@ -137,6 +150,7 @@ impl SuiteTask {
         match &self.kind {
             TaskKind::Polyglot(ex) => polyglot::reference(ex),
             TaskKind::Terminal(t) => terminal::reference(t),
+            TaskKind::Swebench(t) => Ok(t.reference()),
         }
     }
 
@@ -149,6 +163,47 @@ impl SuiteTask {
         match &self.kind {
             TaskKind::Polyglot(ex) => polyglot::grade(ex, sb, ctx).await,
             TaskKind::Terminal(t) => terminal::grade(t, sb, ctx).await,
+            // Graded in place only when a caller insists; the engine grades SWE-bench patches
+            // in a fresh sandbox (see `grades_patch`).
+            TaskKind::Swebench(t) => {
+                let patch = t.model_patch(sb).await?;
+                t.grade_patch(sb, &patch, ctx, ctx.grading_mode).await
+            }
+        }
+    }
+
+    /// Whether the task is graded from the agent's patch in a fresh sandbox (SWE-bench): the
+    /// agent's sandbox, with whatever it installed or left running, never sees the tests.
+    pub fn grades_patch(&self) -> bool {
+        matches!(self.kind, TaskKind::Swebench(_))
+    }
+
+    /// The agent's change as a patch (SWE-bench).
+    pub async fn model_patch(&self, sb: &dyn Sandbox) -> Result<Vec<u8>, FamilyError> {
+        match &self.kind {
+            TaskKind::Swebench(t) => t.model_patch(sb).await,
+            _ => Ok(self.diff(sb).await.into_bytes()),
+        }
+    }
+
+    /// Grades a patch in a freshly prepared sandbox (SWE-bench).
+    pub async fn grade_patch(
+        &self,
+        sb: &dyn Sandbox,
+        patch: &[u8],
+        ctx: &FamilyContext,
+    ) -> Result<GradeResult, FamilyError> {
+        match &self.kind {
+            TaskKind::Swebench(t) => t.grade_patch(sb, patch, ctx, ctx.grading_mode).await,
+            _ => self.grade(sb, ctx).await,
+        }
+    }
+
+    /// The SWE-bench instance behind the task, if it is one.
+    pub fn swebench(&self) -> Option<&swebench::SwebenchTask> {
+        match &self.kind {
+            TaskKind::Swebench(t) => Some(t),
+            _ => None,
         }
     }
 
@@ -156,7 +211,7 @@ impl SuiteTask {
     pub fn max_tries(&self) -> u32 {
         match &self.kind {
             TaskKind::Polyglot(_) => 2,
-            TaskKind::Terminal(_) => 1,
+            TaskKind::Terminal(_) | TaskKind::Swebench(_) => 1,
         }
     }
 
@@ -164,7 +219,7 @@ impl SuiteTask {
     pub fn feedback(&self, grade: &GradeResult, workdir: &str) -> String {
         match &self.kind {
             TaskKind::Polyglot(ex) => polyglot::feedback(ex, grade, workdir),
-            TaskKind::Terminal(_) => grade.log.clone(),
+            TaskKind::Terminal(_) | TaskKind::Swebench(_) => grade.log.clone(),
         }
     }
 
@@ -173,6 +228,11 @@ impl SuiteTask {
         match &self.kind {
             TaskKind::Polyglot(ex) => polyglot::diff(ex, sb).await,
             TaskKind::Terminal(_) => String::new(),
+            TaskKind::Swebench(t) => t
+                .model_patch(sb)
+                .await
+                .map(|p| String::from_utf8_lossy(&p).into_owned())
+                .unwrap_or_default(),
         }
     }
 }
@@ -226,11 +286,8 @@ pub fn load_suite(path: &Path) -> Result<Suite, FamilyError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "suite".into());
-    if path.is_file() {
-        return Err(FamilyError::Unsupported {
-            path,
-            what: "SWE-bench (JSON/JSONL)",
-        });
+    if let Some(file) = swebench::instances_file(&path) {
+        return load_swebench(name, path, &file);
     }
     let terminal_dirs = terminal::find_task_dirs(&path);
     if !terminal_dirs.is_empty() {
@@ -265,6 +322,48 @@ pub fn load_suite(path: &Path) -> Result<Suite, FamilyError> {
     Ok(Suite {
         name,
         family: FamilyKind::Polyglot,
+        path,
+        tasks,
+    })
+}
+
+fn load_swebench(name: String, path: PathBuf, file: &Path) -> Result<Suite, FamilyError> {
+    let name = if path.is_file() {
+        path.file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or(name)
+    } else {
+        name
+    };
+    let mut tasks = Vec::new();
+    for t in swebench::load_tasks(file)? {
+        let mut h = Sha256::new();
+        h.update(format!("{:?}", t.instance).as_bytes());
+        h.update(format!("{:?}", t.spec).as_bytes());
+        if let Some(swebench::repo::RepoSource::Local(p)) = &t.source {
+            if p.is_file() {
+                h.update(std::fs::read(p).unwrap_or_default());
+            }
+        }
+        tasks.push(SuiteTask {
+            info: TaskInfo {
+                id: t.instance.instance_id.clone(),
+                family: FamilyKind::Swebench,
+                group: t.instance.repo.clone(),
+                source: file.to_path_buf(),
+                created_at: t.instance.created_at.clone(),
+            },
+            checksum: hex::encode(h.finalize()),
+            kind: TaskKind::Swebench(Arc::new(t)),
+        });
+    }
+    if tasks.is_empty() {
+        return Err(FamilyError::NoTasks(path));
+    }
+    tasks.sort_by(|a, b| a.info.id.cmp(&b.info.id));
+    Ok(Suite {
+        name,
+        family: FamilyKind::Swebench,
         path,
         tasks,
     })

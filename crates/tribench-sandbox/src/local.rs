@@ -232,6 +232,8 @@ impl LocalSandbox {
                 for h in hidden {
                     if h.is_dir() {
                         cmd.arg("--tmpfs").arg(h);
+                    } else if h.is_file() {
+                        cmd.arg("--ro-bind").arg("/dev/null").arg(h);
                     }
                 }
                 for e in &self.config.expose {

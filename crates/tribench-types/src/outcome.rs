@@ -12,6 +12,8 @@ pub enum Outcome {
     AgentTimeout,
     TestTimeout,
     PatchApplyFailed,
+    /// The agent (or the prediction) changed nothing.
+    EmptyPatch,
     MalformedResponse,
     ContextExhausted,
     LimitReached,
@@ -21,12 +23,13 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 11] = [
+    pub const ALL: [Outcome; 12] = [
         Outcome::Resolved,
         Outcome::Unresolved,
         Outcome::AgentTimeout,
         Outcome::TestTimeout,
         Outcome::PatchApplyFailed,
+        Outcome::EmptyPatch,
         Outcome::MalformedResponse,
         Outcome::ContextExhausted,
         Outcome::LimitReached,
@@ -42,6 +45,7 @@ impl Outcome {
             Outcome::AgentTimeout => "agent_timeout",
             Outcome::TestTimeout => "test_timeout",
             Outcome::PatchApplyFailed => "patch_apply_failed",
+            Outcome::EmptyPatch => "empty_patch",
             Outcome::MalformedResponse => "malformed_response",
             Outcome::ContextExhausted => "context_exhausted",
             Outcome::LimitReached => "limit_reached",

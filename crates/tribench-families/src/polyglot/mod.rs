@@ -126,6 +126,7 @@ pub(crate) async fn grade(
         test_ms: out.duration.as_millis() as u64,
         reward: None,
         error,
+        artifacts: Vec::new(),
     })
 }
 
@@ -227,6 +228,7 @@ mod tests {
             test_ms: 0,
             reward: None,
             error: None,
+            artifacts: Vec::new(),
         }
     }
 

@@ -80,6 +80,7 @@ pub(crate) async fn grade(
         test_ms: out.duration.as_millis() as u64,
         reward: None,
         error: None,
+        artifacts: Vec::new(),
     };
     if out.timed_out {
         return Ok(GradeResult {

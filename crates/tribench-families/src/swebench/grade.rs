@@ -1,0 +1,412 @@
+//! From an eval log to the official verdict: the log's validity (markers, harness error lines,
+//! evidence that tests ran, the test command's exit status), the FAIL_TO_PASS / PASS_TO_PASS
+//! report, and FULL / PARTIAL / NO, as swebench 5.x computes them; `strict` mode on top.
+
+use super::parse::{GradingMode, LogParser, StatusMap};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+pub const START_TEST_OUTPUT: &str = ">>>>> Start Test Output";
+pub const END_TEST_OUTPUT: &str = ">>>>> End Test Output";
+pub const TEST_EXIT_CODE: &str = ">>>>> Test Exit Code";
+pub const APPLY_PATCH_FAIL: &str = ">>>>> Patch Apply Failed";
+pub const RESET_FAILED: &str = ">>>>> Reset Failed";
+pub const TESTS_ERROR: &str = ">>>>> Tests Errored";
+pub const TESTS_TIMEOUT: &str = ">>>>> Tests Timed Out";
+
+/// How tests that are absent from the log count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvalType {
+    /// A listed test must appear as passed (the default).
+    #[default]
+    PassAndFail,
+    /// Only a test shown FAILED fails (runners that print failures only).
+    FailOnly,
+}
+
+impl EvalType {
+    pub fn parse(s: &str) -> Option<EvalType> {
+        match s {
+            "pass_and_fail" | "" => Some(EvalType::PassAndFail),
+            "fail_only" => Some(EvalType::FailOnly),
+            _ => None,
+        }
+    }
+}
+
+/// Repositories the official harness grades fail-only.
+pub fn fail_only_repo(repo: &str) -> bool {
+    matches!(
+        repo,
+        "chartjs/Chart.js"
+            | "processing/p5.js"
+            | "markedjs/marked"
+            | "bpmn-io/bpmn-js"
+            | "openlayers/openlayers"
+            | "eslint/eslint"
+    )
+}
+
+/// `{"success": [...], "failure": [...]}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SuccessFailure {
+    pub success: Vec<String>,
+    pub failure: Vec<String>,
+}
+
+/// The official per-test report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestsStatus {
+    #[serde(rename = "FAIL_TO_PASS")]
+    pub fail_to_pass: SuccessFailure,
+    #[serde(rename = "PASS_TO_PASS")]
+    pub pass_to_pass: SuccessFailure,
+    #[serde(rename = "FAIL_TO_FAIL", default)]
+    pub fail_to_fail: SuccessFailure,
+    #[serde(rename = "PASS_TO_FAIL", default)]
+    pub pass_to_fail: SuccessFailure,
+}
+
+/// One instance's entry in the official `report.json` (`{instance_id: InstanceReport}`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceReport {
+    #[serde(rename = "patch_is_None")]
+    pub patch_is_none: bool,
+    pub patch_exists: bool,
+    pub patch_successfully_applied: bool,
+    pub resolved: bool,
+    #[serde(default)]
+    pub infra_failure: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub infra_failure_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests_status: Option<TestsStatus>,
+}
+
+/// FULL / PARTIAL / NO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Resolution {
+    #[serde(rename = "RESOLVED_FULL")]
+    Full,
+    #[serde(rename = "RESOLVED_PARTIAL")]
+    Partial,
+    #[serde(rename = "RESOLVED_NO")]
+    No,
+}
+
+/// What grading one log gives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub report: InstanceReport,
+    /// The parsed status map (empty when the log is invalid).
+    pub status: StatusMap,
+    /// `None` when the log was invalid (no report); otherwise the resolution.
+    pub resolution: Option<Resolution>,
+    /// Why the log was not usable, in words.
+    pub invalid: Option<String>,
+}
+
+/// What the grader needs of an instance.
+#[derive(Debug, Clone, Copy)]
+pub struct GradeSpec<'a> {
+    pub fail_to_pass: &'a [String],
+    pub pass_to_pass: &'a [String],
+    pub parser: LogParser,
+    pub eval_type: EvalType,
+}
+
+/// Python's universal-newline read: `\r\n` and lone `\r` become `\n` (the official grader
+/// opens the log in text mode).
+pub fn universal_newlines(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\r') {
+        std::borrow::Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+fn suite_ran(content: &str) -> bool {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(concat!(
+            r"(?m)Executed [1-9]\d* of \d+",
+            r"|TOTAL: [1-9]\d* (?:SUCCESS|FAILED)",
+            r"|[1-9]\d* passing",
+            r"|Tests:\s+[1-9]\d*",
+            r"|Test Suites:\s+(?:\d+ \w+, )*[1-9]\d* total",
+            r"|^# tests [1-9]\d*",
+            r"|[1-9]\d* specs?, \d+ failures?",
+            r"|': ok$",
+        ))
+        .ok()
+    })
+    .as_ref()
+    .is_some_and(|re| re.is_match(content))
+}
+
+/// The test command's exit status the eval script recorded after the end marker.
+pub fn test_exit_code(content: &str) -> Option<i64> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = RE
+        .get_or_init(|| Regex::new(r">>>>> Test Exit Code:\s*(-?\d+)").ok())
+        .as_ref()?;
+    re.captures(content)?.get(1)?.as_str().parse().ok()
+}
+
+/// `get_logs_eval`: the status map, or why the log is unusable.
+pub fn logs_eval(content: &str, parser: LogParser, mode: GradingMode) -> Result<StatusMap, String> {
+    let content = universal_newlines(content);
+    let content = content.as_ref();
+    for bad in [APPLY_PATCH_FAIL, RESET_FAILED, TESTS_ERROR, TESTS_TIMEOUT] {
+        if content.contains(bad) {
+            return Err(format!("the log contains `{bad}`"));
+        }
+    }
+    if !(content.contains(START_TEST_OUTPUT) && content.contains(END_TEST_OUTPUT)) {
+        return Err("the log lacks the start or end test-output marker (cut off, or the test patch did not apply)".into());
+    }
+    // As `content.split(START)[1].split(END)[0]`: up to a second start marker, if any.
+    let after = content
+        .split(START_TEST_OUTPUT)
+        .nth(1)
+        .unwrap_or_default();
+    let sliced = after.split(END_TEST_OUTPUT).next().unwrap_or_default();
+    let mut map = parser.parse(sliced, mode);
+    if map.is_empty() {
+        map = parser.parse(content, mode);
+    }
+    if map.is_empty() && !suite_ran(content) {
+        return Err("no test results in the log and no sign the test suite ran".into());
+    }
+    let exit = test_exit_code(content);
+    if let Some(code) = exit {
+        if code != 0
+            && !map.is_empty()
+            && !map
+                .iter()
+                .any(|(_, s)| s == "FAILED" || s == "ERROR")
+        {
+            return Err(format!(
+                "the test command exited with {code} but the log shows no failed test"
+            ));
+        }
+    }
+    Ok(map)
+}
+
+fn passing(status: &str, mode: GradingMode) -> bool {
+    status == "PASSED" || status == "XFAIL" || (mode == GradingMode::Strict && status == "XPASS")
+}
+
+/// The status-map key for a listed test; a truncated parametrized id (more `[` than `]`)
+/// prefix-matches when every candidate agrees on pass or fail.
+fn resolve_case<'m>(case: &str, map: &'m StatusMap, mode: GradingMode) -> Option<&'m str> {
+    if let Some((k, _)) = map.iter().find(|(k, _)| *k == case) {
+        return Some(k);
+    }
+    if case.matches('[').count() > case.matches(']').count() {
+        let matches: Vec<(&str, &str)> = map.iter().filter(|(k, _)| k.starts_with(case)).collect();
+        let first = matches.first()?;
+        let p = passing(first.1, mode);
+        if matches.iter().all(|(_, s)| passing(s, mode) == p) {
+            return Some(first.0);
+        }
+    }
+    None
+}
+
+fn test_passed(case: &str, map: &StatusMap, mode: GradingMode) -> bool {
+    resolve_case(case, map, mode)
+        .and_then(|k| map.get(k))
+        .is_some_and(|s| passing(s, mode))
+}
+
+fn test_maintained(case: &str, map: &StatusMap, mode: GradingMode) -> bool {
+    test_passed(case, map, mode)
+        || resolve_case(case, map, mode)
+            .and_then(|k| map.get(k))
+            .is_some_and(|s| s == "SKIPPED")
+}
+
+fn test_failed(case: &str, map: &StatusMap, mode: GradingMode) -> bool {
+    match resolve_case(case, map, mode).and_then(|k| map.get(k)) {
+        None => true,
+        Some(s) => {
+            s == "FAILED"
+                || s == "ERROR"
+                || s == "SKIPPED"
+                // Strict: a status word the grader does not know is not a pass.
+                || (mode == GradingMode::Strict && !passing(s, mode))
+        }
+    }
+}
+
+/// `get_eval_tests_report`.
+pub fn tests_report(
+    map: &StatusMap,
+    spec: &GradeSpec<'_>,
+    mode: GradingMode,
+) -> TestsStatus {
+    let mut out = TestsStatus::default();
+    for case in spec.fail_to_pass {
+        let sf = &mut out.fail_to_pass;
+        match spec.eval_type {
+            EvalType::PassAndFail => {
+                if test_passed(case, map, mode) {
+                    sf.success.push(case.clone());
+                } else if test_failed(case, map, mode) {
+                    sf.failure.push(case.clone());
+                }
+            }
+            EvalType::FailOnly => fail_only(case, map, sf),
+        }
+    }
+    for case in spec.pass_to_pass {
+        let sf = &mut out.pass_to_pass;
+        match spec.eval_type {
+            EvalType::PassAndFail => {
+                if test_maintained(case, map, mode) {
+                    sf.success.push(case.clone());
+                } else if test_failed(case, map, mode) {
+                    sf.failure.push(case.clone());
+                }
+            }
+            EvalType::FailOnly => fail_only(case, map, sf),
+        }
+    }
+    out
+}
+
+fn fail_only(case: &str, map: &StatusMap, sf: &mut SuccessFailure) {
+    if map.get(case) == Some("FAILED") {
+        sf.failure.push(case.to_string());
+    } else {
+        sf.success.push(case.to_string());
+    }
+}
+
+/// `get_resolution_status`: FULL when every FAIL_TO_PASS and PASS_TO_PASS test succeeded (an
+/// empty list counts as all), PARTIAL when some but not all FAIL_TO_PASS did and every
+/// PASS_TO_PASS did.
+pub fn resolution(report: &TestsStatus) -> Resolution {
+    let ratio_is_one = |sf: &SuccessFailure| sf.failure.is_empty() || sf.success.len() + sf.failure.len() == 0;
+    let f2p_all = ratio_is_one(&report.fail_to_pass);
+    let p2p_all = ratio_is_one(&report.pass_to_pass);
+    let f2p_some = !report.fail_to_pass.success.is_empty();
+    if f2p_all && p2p_all {
+        Resolution::Full
+    } else if !f2p_all && f2p_some && p2p_all {
+        Resolution::Partial
+    } else {
+        Resolution::No
+    }
+}
+
+/// `classify_logs` on the test output: (reason, environment tier?) for logs without results.
+pub fn classify_infra(content: &str) -> Option<(&'static str, bool)> {
+    static SIGS: OnceLock<Vec<(&'static str, bool, Regex)>> = OnceLock::new();
+    let sigs = SIGS.get_or_init(|| {
+        [
+            ("browser_launch_failed", true, r"Failed to launch|Failed to connect to the bus"),
+            ("display_unavailable", true, r"cannot open display|Missing X server|unable to open X display"),
+            ("out_of_memory", true, r"(?m)Cannot allocate memory|OutOfMemoryError|^Killed$"),
+            ("container_unavailable", true, r"Error response from daemon|Cannot connect to the Docker daemon"),
+            ("network_unreachable", true, r"Could not resolve host|Temporary failure in name resolution"),
+            ("missing_module", false, r"Cannot find module|MODULE_NOT_FOUND|ModuleNotFoundError"),
+            ("no_tests_collected", false, r"no tests ran|collected 0 items"),
+            ("tests_timed_out", false, r"Timeout error: \d+ seconds exceeded"),
+        ]
+        .into_iter()
+        .filter_map(|(r, env, p)| Some((r, env, Regex::new(p).ok()?)))
+        .collect()
+    });
+    if content.is_empty() {
+        return None;
+    }
+    let content = universal_newlines(content);
+    sigs.iter()
+        .find(|(_, _, re)| re.is_match(&content))
+        .map(|(r, env, _)| (*r, *env))
+}
+
+/// `get_eval_report` for a prediction whose patch exists: grades one eval log.
+pub fn grade_log(log: &str, spec: &GradeSpec<'_>, mode: GradingMode) -> Verdict {
+    let mut report = InstanceReport {
+        patch_exists: true,
+        ..InstanceReport::default()
+    };
+    match logs_eval(log, spec.parser, mode) {
+        Err(why) => {
+            if let Some((reason, environment)) = classify_infra(log) {
+                report.infra_failure = environment;
+                report.infra_failure_reason = Some(reason.to_string());
+            }
+            Verdict {
+                report,
+                status: StatusMap::default(),
+                resolution: None,
+                invalid: Some(why),
+            }
+        }
+        Ok(map) => {
+            report.patch_successfully_applied = true;
+            let tests = tests_report(&map, spec, mode);
+            let res = resolution(&tests);
+            report.resolved = res == Resolution::Full;
+            report.tests_status = Some(tests);
+            Verdict {
+                report,
+                status: map,
+                resolution: Some(res),
+                invalid: None,
+            }
+        }
+    }
+}
+
+/// The report of a prediction without a patch (`model_patch` null).
+pub fn no_patch_report() -> InstanceReport {
+    InstanceReport {
+        patch_is_none: true,
+        ..InstanceReport::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(body: &str, exit: i32) -> String {
+        format!("+ : '{START_TEST_OUTPUT}'\n{body}\n+ : '{END_TEST_OUTPUT}'\n{TEST_EXIT_CODE}: {exit}\n")
+    }
+
+    #[test]
+    fn full_partial_no() {
+        let f2p = vec!["a".to_string(), "b".to_string()];
+        let p2p = vec!["c".to_string()];
+        let spec = GradeSpec {
+            fail_to_pass: &f2p,
+            pass_to_pass: &p2p,
+            parser: LogParser::Pytest,
+            eval_type: EvalType::PassAndFail,
+        };
+        let v = grade_log(&log("PASSED a\nPASSED b\nSKIPPED c", 0), &spec, GradingMode::Official);
+        assert_eq!(v.resolution, Some(Resolution::Full));
+        let v = grade_log(&log("PASSED a\nFAILED b\nPASSED c", 1), &spec, GradingMode::Official);
+        assert_eq!(v.resolution, Some(Resolution::Partial));
+        // A skipped FAIL_TO_PASS test fails.
+        let v = grade_log(&log("PASSED a\nSKIPPED b\nPASSED c", 0), &spec, GradingMode::Official);
+        assert_eq!(v.resolution, Some(Resolution::Partial));
+        // Non-zero exit with no failure: invalid.
+        let v = grade_log(&log("PASSED a\nPASSED b\nPASSED c", 2), &spec, GradingMode::Official);
+        assert_eq!(v.resolution, None);
+        assert!(!v.report.patch_successfully_applied);
+    }
+
+    #[test]
+    fn crlf_logs_read_as_python_does() {
+        assert_eq!(universal_newlines("a\r\nb\rc\n"), "a\nb\nc\n");
+    }
+}

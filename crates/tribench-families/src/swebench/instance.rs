@@ -1,0 +1,297 @@
+//! SWE-bench instances from JSON (a list) or JSONL: the official schema (Verified, Lite,
+//! Multilingual), swebench 5.x's extra fields (image, eval_script, log_parser, eval_type), and
+//! SWE-bench Pro's lowercase fields.
+
+use super::grade::EvalType;
+use super::parse::LogParser;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// One task instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    pub instance_id: String,
+    /// `owner/name`.
+    pub repo: String,
+    pub base_commit: String,
+    /// The gold patch.
+    pub patch: String,
+    pub test_patch: String,
+    pub problem_statement: String,
+    pub hints_text: String,
+    pub created_at: Option<String>,
+    pub version: String,
+    pub fail_to_pass: Vec<String>,
+    pub pass_to_pass: Vec<String>,
+    pub environment_setup_commit: Option<String>,
+    /// swebench 5.x: the instance's image, eval script, parser and eval type.
+    pub image: Option<String>,
+    pub eval_script: Option<String>,
+    pub log_parser: Option<LogParser>,
+    pub eval_type: Option<EvalType>,
+    /// SWE-bench Pro.
+    pub selected_test_files_to_run: Vec<String>,
+    pub before_repo_set_cmd: Option<String>,
+    pub dockerhub_tag: Option<String>,
+    /// Multilingual / Pro: the repository's language when the dataset says it.
+    pub language: Option<String>,
+}
+
+impl Instance {
+    /// The official image name for this instance: `swebench/sweb.eval.x86_64.<id>` with `__`
+    /// spelled `_1776_` (Docker names cannot hold a double underscore), lower case.
+    pub fn official_image(&self) -> String {
+        format!(
+            "swebench/sweb.eval.x86_64.{}:latest",
+            self.instance_id.replace("__", "_1776_").to_lowercase()
+        )
+    }
+
+    /// Test files the test patch touches (the official "test directives" before any
+    /// per-runner rewriting), or Pro's selected files when it names them.
+    pub fn test_files(&self) -> Vec<String> {
+        if !self.selected_test_files_to_run.is_empty() {
+            return self.selected_test_files_to_run.clone();
+        }
+        const NON_TEST_EXTS: [&str; 11] = [
+            ".json", ".png", "csv", ".txt", ".md", ".jpg", ".jpeg", ".pkl", ".yml", ".yaml",
+            ".toml",
+        ];
+        patch_files(&self.test_patch)
+            .into_iter()
+            .filter(|f| !NON_TEST_EXTS.iter().any(|e| f.ends_with(e)))
+            .collect()
+    }
+}
+
+/// Paths a unified diff touches (new names; `/dev/null` skipped), in order, once each.
+pub fn patch_files(patch: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in patch.lines() {
+        if let Some(rest) = line.strip_prefix("diff --git ") {
+            // `a/x b/x`: take the b side; quoted names are unquoted roughly.
+            let name = match rest.rfind(" b/") {
+                Some(i) => &rest[i + 3..],
+                None => continue,
+            };
+            let name = name.trim_matches('"').to_string();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        } else if let Some(rest) = line.strip_prefix("+++ ") {
+            let name = rest.split('\t').next().unwrap_or("").trim();
+            if name == "/dev/null" {
+                continue;
+            }
+            let name = name.strip_prefix("b/").unwrap_or(name).trim_matches('"').to_string();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// Reads instances from `.json` (a list, or one object) or `.jsonl`.
+pub fn load_instances(path: &Path) -> Result<Vec<Instance>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let values: Vec<(usize, Value)> = if text.trim_start().starts_with('[') {
+        let v: Vec<Value> =
+            serde_json::from_str(&text).map_err(|e| format!("not a JSON list: {e}"))?;
+        v.into_iter().enumerate().map(|(i, v)| (i + 1, v)).collect()
+    } else {
+        let mut out = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let v: Value = serde_json::from_str(line)
+                .map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
+            out.push((i + 1, v));
+        }
+        out
+    };
+    let mut instances = Vec::new();
+    let mut errors = Vec::new();
+    for (n, v) in values {
+        match v {
+            Value::Object(m) => match instance_from(&m) {
+                Ok(i) => instances.push(i),
+                Err(e) => errors.push(format!("record {n}: {e}")),
+            },
+            _ => errors.push(format!("record {n}: not a JSON object")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("; "));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for i in &instances {
+        if !seen.insert(i.instance_id.as_str()) {
+            return Err(format!("instance {} appears twice", i.instance_id));
+        }
+    }
+    Ok(instances)
+}
+
+fn text(m: &Map<String, Value>, key: &str) -> Option<String> {
+    match m.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        Value::Number(n) => Some(n.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn required(m: &Map<String, Value>, key: &str) -> Result<String, String> {
+    text(m, key)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| format!("missing field `{key}`"))
+}
+
+/// A test list: a JSON list, a string holding a JSON list, or a string holding a Python list
+/// literal (as some Pro exports do).
+pub fn test_list(v: Option<&Value>, key: &str) -> Result<Vec<String>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(format!("`{key}` holds a non-string entry {other}")),
+            })
+            .collect(),
+        Some(Value::String(s)) => {
+            let t = s.trim();
+            if t.is_empty() {
+                return Ok(Vec::new());
+            }
+            if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(t) {
+                return test_list(Some(&Value::Array(items)), key);
+            }
+            python_str_list(t).ok_or_else(|| format!("`{key}` is not a list of test names"))
+        }
+        Some(other) => Err(format!("`{key}` must be a list, got {other}")),
+    }
+}
+
+/// `['a', "b"]` with Python string escapes (the common ones).
+fn python_str_list(s: &str) -> Option<Vec<String>> {
+    let inner = s.strip_prefix('[')?.strip_suffix(']')?;
+    let mut out = Vec::new();
+    let mut chars = inner.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
+            chars.next();
+        }
+        let Some(q) = chars.next() else { break };
+        if q != '\'' && q != '"' {
+            return None;
+        }
+        let mut item = String::new();
+        loop {
+            let c = chars.next()?;
+            if c == q {
+                break;
+            }
+            if c == '\\' {
+                match chars.next()? {
+                    'n' => item.push('\n'),
+                    't' => item.push('\t'),
+                    other => item.push(other),
+                }
+            } else {
+                item.push(c);
+            }
+        }
+        out.push(item);
+    }
+    Some(out)
+}
+
+fn instance_from(m: &Map<String, Value>) -> Result<Instance, String> {
+    let instance_id = required(m, "instance_id")?;
+    let ctx = |e: String| format!("{instance_id}: {e}");
+    let repo = text(m, "repo")
+        .or_else(|| text(m, "repository"))
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ctx("missing field `repo`".into()))?;
+    let f2p_key = if m.contains_key("FAIL_TO_PASS") { "FAIL_TO_PASS" } else { "fail_to_pass" };
+    let p2p_key = if m.contains_key("PASS_TO_PASS") { "PASS_TO_PASS" } else { "pass_to_pass" };
+    let log_parser = match text(m, "log_parser").filter(|s| !s.is_empty()) {
+        Some(name) => Some(
+            LogParser::from_name(&name)
+                .ok_or_else(|| ctx(format!("log parser `{name}` is not one tribench supports")))?,
+        ),
+        None => None,
+    };
+    let eval_type = match text(m, "eval_type").filter(|s| !s.is_empty()) {
+        Some(t) => Some(EvalType::parse(&t).ok_or_else(|| ctx(format!("unknown eval_type `{t}`")))?),
+        None => None,
+    };
+    Ok(Instance {
+        repo,
+        base_commit: required(m, "base_commit").map_err(ctx)?,
+        patch: text(m, "patch").unwrap_or_default(),
+        test_patch: text(m, "test_patch").unwrap_or_default(),
+        problem_statement: required(m, "problem_statement").map_err(ctx)?,
+        hints_text: text(m, "hints_text").unwrap_or_default(),
+        created_at: text(m, "created_at").filter(|s| !s.is_empty()),
+        version: text(m, "version").unwrap_or_default(),
+        fail_to_pass: test_list(m.get(f2p_key), f2p_key).map_err(ctx)?,
+        pass_to_pass: test_list(m.get(p2p_key), p2p_key).map_err(ctx)?,
+        environment_setup_commit: text(m, "environment_setup_commit").filter(|s| !s.is_empty()),
+        image: text(m, "image").filter(|s| !s.is_empty()),
+        eval_script: text(m, "eval_script").filter(|s| !s.is_empty()),
+        log_parser,
+        eval_type,
+        selected_test_files_to_run: test_list(
+            m.get("selected_test_files_to_run"),
+            "selected_test_files_to_run",
+        )
+        .map_err(ctx)?,
+        before_repo_set_cmd: text(m, "before_repo_set_cmd").filter(|s| !s.is_empty()),
+        dockerhub_tag: text(m, "dockerhub_tag").filter(|s| !s.is_empty()),
+        language: text(m, "repo_language").or_else(|| text(m, "language")),
+        instance_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_as_json_strings_lists_or_python_literals() {
+        let v = serde_json::json!("[\"a\", \"b[x y]\"]");
+        assert_eq!(test_list(Some(&v), "k").unwrap(), vec!["a", "b[x y]"]);
+        let v = serde_json::json!(["a"]);
+        assert_eq!(test_list(Some(&v), "k").unwrap(), vec!["a"]);
+        let v = serde_json::json!("['t.py::a', \"it's\"]");
+        assert_eq!(test_list(Some(&v), "k").unwrap(), vec!["t.py::a", "it's"]);
+    }
+
+    #[test]
+    fn official_image_name() {
+        let mut m = Map::new();
+        for (k, v) in [
+            ("instance_id", "Django__django-11099"),
+            ("repo", "django/django"),
+            ("base_commit", "abc"),
+            ("problem_statement", "x"),
+        ] {
+            m.insert(k.into(), Value::String(v.into()));
+        }
+        let i = instance_from(&m).unwrap();
+        assert_eq!(
+            i.official_image(),
+            "swebench/sweb.eval.x86_64.django_1776_django-11099:latest"
+        );
+    }
+
+    #[test]
+    fn files_of_a_patch() {
+        let p = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\ndiff --git a/n.py b/n.py\nnew file mode 100644\n--- /dev/null\n+++ b/n.py\n";
+        assert_eq!(patch_files(p), vec!["x.py", "n.py"]);
+    }
+}
