@@ -218,6 +218,24 @@ impl SwebenchTask {
             path: PathBuf::from(&self.instance.instance_id),
             message,
         };
+        if let Some(spec) = self.spec.as_ref().filter(|s| !s.needs.is_empty()) {
+            if spec.environment == SpecEnvironment::Local {
+                let words: Vec<String> = spec.needs.iter().map(|c| shell_quote(c)).collect();
+                let script = format!(
+                    "for c in {}; do command -v \"$c\" >/dev/null 2>&1 || echo \"$c\"; done",
+                    words.join(" ")
+                );
+                let out = sb.exec(ExecRequest::new(script, Duration::from_secs(30))).await?;
+                let missing: Vec<&str> = out.stdout.text.split_whitespace().collect();
+                if !missing.is_empty() {
+                    return Err(env_err(format!(
+                        "{} needs {} on this machine, which it lacks",
+                        self.instance.repo,
+                        missing.join(", ")
+                    )));
+                }
+            }
+        }
         match &self.source {
             Some(source) => {
                 let (source, repo, base) = (
