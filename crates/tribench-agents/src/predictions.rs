@@ -45,9 +45,10 @@ impl Predictions {
                 if line.trim().is_empty() {
                     continue;
                 }
-                v.push(serde_json::from_str(line).map_err(|e| {
-                    format!("{} line {}: not JSON: {e}", path.display(), i + 1)
-                })?);
+                v.push(
+                    serde_json::from_str(line)
+                        .map_err(|e| format!("{} line {}: not JSON: {e}", path.display(), i + 1))?,
+                );
             }
             v
         } else {
@@ -67,14 +68,18 @@ impl Predictions {
         let mut patches = BTreeMap::new();
         let mut name: Option<String> = None;
         for (i, v) in values.into_iter().enumerate() {
-            let obj = v
-                .as_object()
-                .ok_or_else(|| format!("{}: prediction {} is not an object", path.display(), i + 1))?;
+            let obj = v.as_object().ok_or_else(|| {
+                format!("{}: prediction {} is not an object", path.display(), i + 1)
+            })?;
             let id = obj
                 .get("instance_id")
                 .and_then(|v| v.as_str())
                 .ok_or_else(|| {
-                    format!("{}: prediction {} has no instance_id", path.display(), i + 1)
+                    format!(
+                        "{}: prediction {} has no instance_id",
+                        path.display(),
+                        i + 1
+                    )
                 })?
                 .to_string();
             let patch = match obj.get("model_patch") {
@@ -94,7 +99,10 @@ impl Predictions {
                     .map(str::to_string);
             }
             if patches.insert(id.clone(), patch).is_some() {
-                return Err(format!("{}: instance {id} is predicted twice", path.display()));
+                return Err(format!(
+                    "{}: instance {id} is predicted twice",
+                    path.display()
+                ));
             }
         }
         Ok(Predictions::new(

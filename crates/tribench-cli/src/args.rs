@@ -30,6 +30,36 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Turn another harness's results into a tribench run (then report and compare work on it).
     Import(ImportArgs),
+    /// Grade SWE-bench predictions made elsewhere (or `gold`, `nop`); `--audit RUN` lists where
+    /// the official and strict verdicts disagree, and why.
+    Grade(Box<GradeArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct GradeArgs {
+    /// The SWE-bench instances (a JSON/JSONL file, or a suite folder holding instances.jsonl).
+    #[arg(long = "suite", short = 's', required_unless_present = "audit")]
+    pub suite: Option<PathBuf>,
+    /// preds.jsonl, preds.json (a list, or an object keyed by instance id), or the built-ins
+    /// `gold` (the reference patches) and `nop` (empty patches).
+    #[arg(long, required_unless_present = "audit")]
+    pub predictions: Option<String>,
+    /// Only these instances (repeatable).
+    #[arg(long = "instance-id")]
+    pub instance_ids: Vec<String>,
+    /// Run directory (default: runs/<date>-grade-<model>); rerunning resumes.
+    #[arg(long)]
+    pub run_dir: Option<PathBuf>,
+    /// Names the run report swebench/<model>.<run_id>.json (default: the run directory's name).
+    #[arg(long)]
+    pub run_id: Option<String>,
+    /// List the instances of a graded run where official and strict verdicts differ.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["suite", "predictions"])]
+    pub audit: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub exec: ExecArgs,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -154,6 +184,16 @@ pub struct ExecArgs {
     /// image built from images/polyglot. Terminal tasks always run in containers.
     #[arg(long, value_enum, default_value_t = SandboxChoice::Local)]
     pub sandbox: SandboxChoice,
+    /// SWE-bench verdicts: `official` reproduces the swebench 5.x grader, its parser faults
+    /// included (leaderboard comparable); `strict` fixes them.
+    #[arg(long, value_enum, default_value_t = GradingModeArg::Official)]
+    pub grading_mode: GradingModeArg,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GradingModeArg {
+    Official,
+    Strict,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

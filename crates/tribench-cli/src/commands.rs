@@ -32,6 +32,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Matrix(a)) => matrix(a),
         Some(Command::Trajectory(a)) => trajectory(a),
         Some(Command::Replay(a)) => replay(a).await,
+        Some(Command::Grade(a)) => crate::grade::grade(*a).await,
         None => {
             // No subcommand: `tribench run` with its defaults (bundled suites, oracle).
             match Cli::parse_from(["tribench", "run"]).command {
@@ -43,7 +44,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Resolves when the user asks the run to stop (Ctrl-C or SIGTERM).
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut s) => {
@@ -136,6 +137,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
         cfg.attempts,
         run_dir.display()
     );
+    let suites_for_export = suites.clone();
     match tribench_engine::run(suites, agent, cfg, shutdown_signal()).await {
         Ok(summary) => {
             if summary.skipped > 0 {
@@ -151,8 +153,24 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     }
+    let model = agent_model_name(&a.agent, &a.llm);
+    crate::grade::export_agent_run(&run_dir, &suites_for_export, &model)?;
     print_report(&run_dir, if a.json { Format::Json } else { Format::Table })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `model_name_or_path` for SWE-bench's files: the model, or the agent's name.
+fn agent_model_name(agent: &str, llm: &LlmArgs) -> String {
+    match (&llm.model, agent) {
+        (Some(m), "llm") => m.clone(),
+        (Some(m), a) => format!("{a}+{m}"),
+        (None, a) => a.to_string(),
+    }
+}
+
+/// The report of a run, as a table or JSON.
+pub(crate) fn print_report_of(run_dir: &Path, json: bool) -> Result<()> {
+    print_report(run_dir, if json { Format::Json } else { Format::Table })
 }
 
 #[derive(Clone, Copy)]

@@ -2,6 +2,7 @@
 
 mod args;
 mod commands;
+mod grade;
 mod settings;
 
 use clap::Parser;

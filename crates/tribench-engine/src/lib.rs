@@ -382,6 +382,10 @@ fn reconcile_manifest(
         config_hash: agent.config_hash(),
         prompt_hash: agent.prompt_hash(),
     };
+    let grading_mode = suites
+        .iter()
+        .any(|s| s.family == tribench_types::FamilyKind::Swebench)
+        .then(|| cfg.grading_mode.as_str().to_string());
     let existing = store.read_manifest()?;
     let mismatch = |what: String| EngineError::ManifestMismatch {
         dir: cfg.run_dir.clone(),
@@ -413,6 +417,11 @@ fn reconcile_manifest(
                 "it was run with a different number of grading tries".into(),
             ));
         }
+        if old.grading_mode.is_some() && old.grading_mode != grading_mode {
+            return Err(mismatch(
+                "it was graded in another SWE-bench grading mode".into(),
+            ));
+        }
     }
     let run_id = cfg
         .run_dir
@@ -420,6 +429,7 @@ fn reconcile_manifest(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "run".into());
     let manifest = RunManifest {
+        grading_mode,
         schema: 1,
         run_id,
         model: agent.model_info(),

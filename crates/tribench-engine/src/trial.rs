@@ -270,7 +270,10 @@ async fn grade_fresh(ctx: &Arc<RunContext>, task: &SuiteTask, patch: &[u8]) -> G
             Ok(g) => g,
             Err(e) => failed(format!("grading failed: {e}"), Vec::new()),
         },
-        Ok(Err(e)) => failed(format!("preparing the grading sandbox failed: {e}"), Vec::new()),
+        Ok(Err(e)) => failed(
+            format!("preparing the grading sandbox failed: {e}"),
+            Vec::new(),
+        ),
         Err(_) => failed(
             format!(
                 "preparing the grading sandbox took longer than {}s",

@@ -18,6 +18,9 @@ pub struct RunManifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tries: Option<u32>,
     pub seed: u64,
+    /// SWE-bench grading rules (`official` or `strict`), when the run has SWE-bench tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grading_mode: Option<String>,
     pub started_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,

@@ -9,6 +9,7 @@ use tribench_types::*;
 
 fn manifest(dataset: &str, tasks: usize, attempts: u32, agent: &str) -> RunManifest {
     RunManifest {
+        grading_mode: None,
         schema: 1,
         run_id: format!("{agent}-run"),
         model: None,

@@ -168,10 +168,7 @@ pub fn logs_eval(content: &str, parser: LogParser, mode: GradingMode) -> Result<
         return Err("the log lacks the start or end test-output marker (cut off, or the test patch did not apply)".into());
     }
     // As `content.split(START)[1].split(END)[0]`: up to a second start marker, if any.
-    let after = content
-        .split(START_TEST_OUTPUT)
-        .nth(1)
-        .unwrap_or_default();
+    let after = content.split(START_TEST_OUTPUT).nth(1).unwrap_or_default();
     let sliced = after.split(END_TEST_OUTPUT).next().unwrap_or_default();
     let mut map = parser.parse(sliced, mode);
     if map.is_empty() {
@@ -182,12 +179,7 @@ pub fn logs_eval(content: &str, parser: LogParser, mode: GradingMode) -> Result<
     }
     let exit = test_exit_code(content);
     if let Some(code) = exit {
-        if code != 0
-            && !map.is_empty()
-            && !map
-                .iter()
-                .any(|(_, s)| s == "FAILED" || s == "ERROR")
-        {
+        if code != 0 && !map.is_empty() && !map.iter().any(|(_, s)| s == "FAILED" || s == "ERROR") {
             return Err(format!(
                 "the test command exited with {code} but the log shows no failed test"
             ));
@@ -244,11 +236,7 @@ fn test_failed(case: &str, map: &StatusMap, mode: GradingMode) -> bool {
 }
 
 /// `get_eval_tests_report`.
-pub fn tests_report(
-    map: &StatusMap,
-    spec: &GradeSpec<'_>,
-    mode: GradingMode,
-) -> TestsStatus {
+pub fn tests_report(map: &StatusMap, spec: &GradeSpec<'_>, mode: GradingMode) -> TestsStatus {
     let mut out = TestsStatus::default();
     for case in spec.fail_to_pass {
         let sf = &mut out.fail_to_pass;
@@ -291,7 +279,8 @@ fn fail_only(case: &str, map: &StatusMap, sf: &mut SuccessFailure) {
 /// empty list counts as all), PARTIAL when some but not all FAIL_TO_PASS did and every
 /// PASS_TO_PASS did.
 pub fn resolution(report: &TestsStatus) -> Resolution {
-    let ratio_is_one = |sf: &SuccessFailure| sf.failure.is_empty() || sf.success.len() + sf.failure.len() == 0;
+    let ratio_is_one =
+        |sf: &SuccessFailure| sf.failure.is_empty() || sf.success.len() + sf.failure.len() == 0;
     let f2p_all = ratio_is_one(&report.fail_to_pass);
     let p2p_all = ratio_is_one(&report.pass_to_pass);
     let f2p_some = !report.fail_to_pass.success.is_empty();
@@ -309,14 +298,46 @@ pub fn classify_infra(content: &str) -> Option<(&'static str, bool)> {
     static SIGS: OnceLock<Vec<(&'static str, bool, Regex)>> = OnceLock::new();
     let sigs = SIGS.get_or_init(|| {
         [
-            ("browser_launch_failed", true, r"Failed to launch|Failed to connect to the bus"),
-            ("display_unavailable", true, r"cannot open display|Missing X server|unable to open X display"),
-            ("out_of_memory", true, r"(?m)Cannot allocate memory|OutOfMemoryError|^Killed$"),
-            ("container_unavailable", true, r"Error response from daemon|Cannot connect to the Docker daemon"),
-            ("network_unreachable", true, r"Could not resolve host|Temporary failure in name resolution"),
-            ("missing_module", false, r"Cannot find module|MODULE_NOT_FOUND|ModuleNotFoundError"),
-            ("no_tests_collected", false, r"no tests ran|collected 0 items"),
-            ("tests_timed_out", false, r"Timeout error: \d+ seconds exceeded"),
+            (
+                "browser_launch_failed",
+                true,
+                r"Failed to launch|Failed to connect to the bus",
+            ),
+            (
+                "display_unavailable",
+                true,
+                r"cannot open display|Missing X server|unable to open X display",
+            ),
+            (
+                "out_of_memory",
+                true,
+                r"(?m)Cannot allocate memory|OutOfMemoryError|^Killed$",
+            ),
+            (
+                "container_unavailable",
+                true,
+                r"Error response from daemon|Cannot connect to the Docker daemon",
+            ),
+            (
+                "network_unreachable",
+                true,
+                r"Could not resolve host|Temporary failure in name resolution",
+            ),
+            (
+                "missing_module",
+                false,
+                r"Cannot find module|MODULE_NOT_FOUND|ModuleNotFoundError",
+            ),
+            (
+                "no_tests_collected",
+                false,
+                r"no tests ran|collected 0 items",
+            ),
+            (
+                "tests_timed_out",
+                false,
+                r"Timeout error: \d+ seconds exceeded",
+            ),
         ]
         .into_iter()
         .filter_map(|(r, env, p)| Some((r, env, Regex::new(p).ok()?)))
@@ -392,15 +413,31 @@ mod tests {
             parser: LogParser::Pytest,
             eval_type: EvalType::PassAndFail,
         };
-        let v = grade_log(&log("PASSED a\nPASSED b\nSKIPPED c", 0), &spec, GradingMode::Official);
+        let v = grade_log(
+            &log("PASSED a\nPASSED b\nSKIPPED c", 0),
+            &spec,
+            GradingMode::Official,
+        );
         assert_eq!(v.resolution, Some(Resolution::Full));
-        let v = grade_log(&log("PASSED a\nFAILED b\nPASSED c", 1), &spec, GradingMode::Official);
+        let v = grade_log(
+            &log("PASSED a\nFAILED b\nPASSED c", 1),
+            &spec,
+            GradingMode::Official,
+        );
         assert_eq!(v.resolution, Some(Resolution::Partial));
         // A skipped FAIL_TO_PASS test fails.
-        let v = grade_log(&log("PASSED a\nSKIPPED b\nPASSED c", 0), &spec, GradingMode::Official);
+        let v = grade_log(
+            &log("PASSED a\nSKIPPED b\nPASSED c", 0),
+            &spec,
+            GradingMode::Official,
+        );
         assert_eq!(v.resolution, Some(Resolution::Partial));
         // Non-zero exit with no failure: invalid.
-        let v = grade_log(&log("PASSED a\nPASSED b\nPASSED c", 2), &spec, GradingMode::Official);
+        let v = grade_log(
+            &log("PASSED a\nPASSED b\nPASSED c", 2),
+            &spec,
+            GradingMode::Official,
+        );
         assert_eq!(v.resolution, None);
         assert!(!v.report.patch_successfully_applied);
     }

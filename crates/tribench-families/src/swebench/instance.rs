@@ -83,7 +83,11 @@ pub fn patch_files(patch: &str) -> Vec<String> {
             if name == "/dev/null" {
                 continue;
             }
-            let name = name.strip_prefix("b/").unwrap_or(name).trim_matches('"').to_string();
+            let name = name
+                .strip_prefix("b/")
+                .unwrap_or(name)
+                .trim_matches('"')
+                .to_string();
             if !out.contains(&name) {
                 out.push(name);
             }
@@ -105,8 +109,8 @@ pub fn load_instances(path: &Path) -> Result<Vec<Instance>, String> {
             if line.trim().is_empty() {
                 continue;
             }
-            let v: Value = serde_json::from_str(line)
-                .map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
+            let v: Value =
+                serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
             out.push((i + 1, v));
         }
         out
@@ -216,8 +220,16 @@ fn instance_from(m: &Map<String, Value>) -> Result<Instance, String> {
         .or_else(|| text(m, "repository"))
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ctx("missing field `repo`".into()))?;
-    let f2p_key = if m.contains_key("FAIL_TO_PASS") { "FAIL_TO_PASS" } else { "fail_to_pass" };
-    let p2p_key = if m.contains_key("PASS_TO_PASS") { "PASS_TO_PASS" } else { "pass_to_pass" };
+    let f2p_key = if m.contains_key("FAIL_TO_PASS") {
+        "FAIL_TO_PASS"
+    } else {
+        "fail_to_pass"
+    };
+    let p2p_key = if m.contains_key("PASS_TO_PASS") {
+        "PASS_TO_PASS"
+    } else {
+        "pass_to_pass"
+    };
     let log_parser = match text(m, "log_parser").filter(|s| !s.is_empty()) {
         Some(name) => Some(
             LogParser::from_name(&name)
@@ -226,7 +238,9 @@ fn instance_from(m: &Map<String, Value>) -> Result<Instance, String> {
         None => None,
     };
     let eval_type = match text(m, "eval_type").filter(|s| !s.is_empty()) {
-        Some(t) => Some(EvalType::parse(&t).ok_or_else(|| ctx(format!("unknown eval_type `{t}`")))?),
+        Some(t) => {
+            Some(EvalType::parse(&t).ok_or_else(|| ctx(format!("unknown eval_type `{t}`")))?)
+        }
         None => None,
     };
     Ok(Instance {

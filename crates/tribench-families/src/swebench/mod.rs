@@ -142,10 +142,7 @@ impl SwebenchTask {
         if grade::fail_only_repo(&self.instance.repo) {
             return grade::EvalType::FailOnly;
         }
-        self.spec
-            .as_ref()
-            .map(|s| s.eval_type)
-            .unwrap_or_default()
+        self.spec.as_ref().map(|s| s.eval_type).unwrap_or_default()
     }
 
     /// The workspace folder's name for local runs: the repository's name.
@@ -169,10 +166,13 @@ impl SwebenchTask {
         }
         let image = match (spec, &self.instance.image) {
             (Some(Spec { image: Some(i), .. }), _) => ImageSpec::Named(i.clone()),
-            (Some(Spec {
-                dockerfile: Some(d),
-                ..
-            }), _) => ImageSpec::Build {
+            (
+                Some(Spec {
+                    dockerfile: Some(d),
+                    ..
+                }),
+                _,
+            ) => ImageSpec::Build {
                 context: d.parent().map(Path::to_path_buf).unwrap_or_default(),
                 dockerfile: d
                     .file_name()
@@ -208,7 +208,10 @@ impl SwebenchTask {
     }
 
     fn exec_env(&self) -> Vec<(String, String)> {
-        self.spec.as_ref().map(|s| s.env.clone()).unwrap_or_default()
+        self.spec
+            .as_ref()
+            .map(|s| s.env.clone())
+            .unwrap_or_default()
     }
 
     /// Puts the repository at `base_commit` into the sandbox (or strips the image's own copy of
@@ -225,7 +228,9 @@ impl SwebenchTask {
                     "for c in {}; do command -v \"$c\" >/dev/null 2>&1 || echo \"$c\"; done",
                     words.join(" ")
                 );
-                let out = sb.exec(ExecRequest::new(script, Duration::from_secs(30))).await?;
+                let out = sb
+                    .exec(ExecRequest::new(script, Duration::from_secs(30)))
+                    .await?;
                 let missing: Vec<&str> = out.stdout.text.split_whitespace().collect();
                 if !missing.is_empty() {
                     return Err(env_err(format!(
@@ -243,10 +248,11 @@ impl SwebenchTask {
                     self.instance.repo.clone(),
                     self.instance.base_commit.clone(),
                 );
-                let checkout = tokio::task::spawn_blocking(move || repo::checkout(&source, &repo, &base))
-                    .await
-                    .map_err(|e| env_err(e.to_string()))?
-                    .map_err(env_err)?;
+                let checkout =
+                    tokio::task::spawn_blocking(move || repo::checkout(&source, &repo, &base))
+                        .await
+                        .map_err(|e| env_err(e.to_string()))?
+                        .map_err(env_err)?;
                 match self.environment() {
                     Environment::Workspace { .. } => sb.copy_in(&checkout, ".").await?,
                     Environment::Container { .. } => sb.put_dir(&checkout, sb.workdir()).await?,
@@ -254,7 +260,10 @@ impl SwebenchTask {
             }
             None => {
                 let out = sb
-                    .exec(ExecRequest::new(repo::SANITIZE_SCRIPT, Duration::from_secs(600)))
+                    .exec(ExecRequest::new(
+                        repo::SANITIZE_SCRIPT,
+                        Duration::from_secs(600),
+                    ))
                     .await?;
                 if !out.success() {
                     return Err(env_err(format!(
@@ -283,7 +292,9 @@ impl SwebenchTask {
             "git add -A >/dev/null 2>&1; git -c core.fileMode=false diff --cached --binary --no-color --no-ext-diff {} > .git/tribench-model.patch",
             shell_quote(&self.instance.base_commit)
         );
-        let out = sb.exec(ExecRequest::new(script, Duration::from_secs(300))).await?;
+        let out = sb
+            .exec(ExecRequest::new(script, Duration::from_secs(300)))
+            .await?;
         if !out.success() {
             return Err(FamilyError::InvalidTask {
                 path: PathBuf::from(&self.instance.instance_id),
@@ -312,7 +323,9 @@ impl SwebenchTask {
         let test_cmd = self
             .spec
             .as_ref()
-            .map_or("python -m pytest -rA {test_files}".to_string(), |s| s.test_cmd.clone())
+            .map_or("python -m pytest -rA {test_files}".to_string(), |s| {
+                s.test_cmd.clone()
+            })
             .replace("{test_files}", &test_files);
         let mut s = String::from("#!/bin/bash\nset -uxo pipefail\n");
         if let Some(spec) = &self.spec {
@@ -400,15 +413,15 @@ impl SwebenchTask {
             }
         }
         if !self.instance.test_patch.trim().is_empty() {
-            sb.write_file(".git/tribench-test.patch", self.instance.test_patch.as_bytes())
-                .await?;
+            sb.write_file(
+                ".git/tribench-test.patch",
+                self.instance.test_patch.as_bytes(),
+            )
+            .await?;
         }
         sb.write_file(".git/tribench-eval.sh", self.eval_script().as_bytes())
             .await?;
-        let mut req = ExecRequest::new(
-            "bash .git/tribench-eval.sh 2>&1",
-            ctx.test_timeout,
-        );
+        let mut req = ExecRequest::new("bash .git/tribench-eval.sh 2>&1", ctx.test_timeout);
         req.env = self.exec_env();
         // Test logs are parsed whole: a cut in the middle would drop results.
         req.output_cap = ctx.output_cap.max(64 << 20);
@@ -443,12 +456,23 @@ impl SwebenchTask {
         } else {
             Outcome::Unresolved
         };
-        let error = chosen.invalid.clone().filter(|_| outcome != Outcome::Resolved);
+        let error = chosen
+            .invalid
+            .clone()
+            .filter(|_| outcome != Outcome::Resolved);
         let details = GradingDetails {
             mode: mode.as_str(),
             parser: self.parser().name(),
-            official: Some(verdict_json(&official.report, Some(&official), Some(&official.status))),
-            strict: Some(verdict_json(&strict.report, Some(&strict), Some(&strict.status))),
+            official: Some(verdict_json(
+                &official.report,
+                Some(&official),
+                Some(&official.status),
+            )),
+            strict: Some(verdict_json(
+                &strict.report,
+                Some(&strict),
+                Some(&strict.status),
+            )),
             suspicious,
             apply_log,
             empty_patch: empty,
@@ -571,17 +595,26 @@ fn failing_hunk(log: &str) -> String {
         .iter()
         .rev()
         .find(|l| l.starts_with("error:"))
-        .map_or_else(|| "no command in the chain could apply it".to_string(), |l| l.trim().to_string())
+        .map_or_else(
+            || "no command in the chain could apply it".to_string(),
+            |l| l.trim().to_string(),
+        )
 }
 
 /// `record_test_exit_code`: capture `$?` before the end marker and print it after it.
 pub fn record_test_exit_code(script: &str) -> String {
     let lines: Vec<&str> = script.trim().split('\n').collect();
-    if let Some(i) = lines.iter().position(|l| l.contains(grade::END_TEST_OUTPUT)) {
+    if let Some(i) = lines
+        .iter()
+        .position(|l| l.contains(grade::END_TEST_OUTPUT))
+    {
         let mut out: Vec<String> = lines[..i].iter().map(|s| s.to_string()).collect();
         out.push("SWEBENCH_TEST_EXIT_CODE=$?".into());
         out.push(lines[i].to_string());
-        out.push(format!("echo \"{}: $SWEBENCH_TEST_EXIT_CODE\"", grade::TEST_EXIT_CODE));
+        out.push(format!(
+            "echo \"{}: $SWEBENCH_TEST_EXIT_CODE\"",
+            grade::TEST_EXIT_CODE
+        ));
         out.extend(lines[i + 1..].iter().map(|s| s.to_string()));
         let mut s = out.join("\n");
         s.push('\n');
@@ -606,7 +639,16 @@ pub fn suspicious_changes(patch: &str, inst: &Instance) -> Vec<String> {
             Some("adds a Python start-up hook")
         } else if name.ends_with(".pth") {
             Some("adds a .pth file (code run at Python start-up)")
-        } else if matches!(name, "pytest.ini" | "tox.ini" | "setup.cfg" | "pyproject.toml" | "jest.config.js" | "go.mod" | "Cargo.toml") {
+        } else if matches!(
+            name,
+            "pytest.ini"
+                | "tox.ini"
+                | "setup.cfg"
+                | "pyproject.toml"
+                | "jest.config.js"
+                | "go.mod"
+                | "Cargo.toml"
+        ) {
             Some("changes test-runner or build configuration")
         } else if is_test_path(&f) {
             Some("touches a test file")
@@ -622,7 +664,8 @@ pub fn suspicious_changes(patch: &str, inst: &Instance) -> Vec<String> {
 
 fn is_test_path(f: &str) -> bool {
     let name = f.rsplit('/').next().unwrap_or(f);
-    f.split('/').any(|c| c == "tests" || c == "test" || c == "testing")
+    f.split('/')
+        .any(|c| c == "tests" || c == "test" || c == "testing")
         || name.starts_with("test_")
         || name.ends_with("_test.py")
         || name.ends_with("_test.go")

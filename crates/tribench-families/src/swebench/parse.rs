@@ -127,7 +127,10 @@ impl LogParser {
     /// aliases (`parse_log_flask` is the pytest parser, ...), and `unittest` for the unittest
     /// verbose format the django runner prints.
     pub fn from_name(name: &str) -> Option<LogParser> {
-        let short = name.trim().strip_prefix("parse_log_").unwrap_or(name.trim());
+        let short = name
+            .trim()
+            .strip_prefix("parse_log_")
+            .unwrap_or(name.trim());
         Some(match short {
             "pytest" | "astroid" | "flask" | "marshmallow" | "pvlib" | "pyvista" | "sqlfluff"
             | "xarray" => LogParser::Pytest,
@@ -339,7 +342,11 @@ fn pytest_v2(log: &str, strict: bool) -> StatusMap {
     static COLOUR: OnceLock<Option<Regex>> = OnceLock::new();
     let colour = re(&COLOUR, r"\[(\d+)m");
     let mut map = StatusMap::default();
-    let body = if strict { last_summary_block(log) } else { None };
+    let body = if strict {
+        last_summary_block(log)
+    } else {
+        None
+    };
     let words: &[&str] = if strict {
         &["FAILED", "PASSED", "SKIPPED", "ERROR", "XFAIL", "XPASS"]
     } else {
@@ -366,7 +373,11 @@ fn pytest_v2(log: &str, strict: bool) -> StatusMap {
             };
             let parts = py_split(head);
             if parts.len() >= 2 && !is_skip_summary(parts[0], parts[1]) {
-                let status = if strict { (*status).to_string() } else { parts[0].to_string() };
+                let status = if strict {
+                    (*status).to_string()
+                } else {
+                    parts[0].to_string()
+                };
                 map.insert(parts[1..].join(" "), status);
             }
         } else if words.iter().any(|w| line.ends_with(w)) {
@@ -442,8 +453,7 @@ fn pytest_strict(log: &str, options: bool, matplotlib: bool) -> StatusMap {
 /// id runs to its closing bracket whatever it contains.
 fn summary_id(rest: &str) -> &str {
     let plain_end = rest.find(" - ").unwrap_or(rest.len());
-    if rest[..plain_end].contains('[') || (rest.contains('[') && !rest[..plain_end].contains(']'))
-    {
+    if rest[..plain_end].contains('[') || (rest.contains('[') && !rest[..plain_end].contains(']')) {
         if let Some(pos) = rest.rfind("] - ") {
             return &rest[..=pos];
         }
@@ -754,8 +764,7 @@ fn maven(log: &str) -> StatusMap {
             }
         }
     }
-    while let (Some(name), Some(status)) = (pending.front().cloned(), unmatched.front().cloned())
-    {
+    while let (Some(name), Some(status)) = (pending.front().cloned(), unmatched.front().cloned()) {
         pending.pop_front();
         unmatched.pop_front();
         record(&mut map, name, &status);
@@ -831,7 +840,8 @@ mod tests {
 
     #[test]
     fn official_pytest_keeps_the_first_word_and_drops_xpass() {
-        let log = "PASSED t.py::test_a[NOT x]\nFAILED t.py::test_a[NOT y] - boom\nXPASS t.py::test_b\n";
+        let log =
+            "PASSED t.py::test_a[NOT x]\nFAILED t.py::test_a[NOT y] - boom\nXPASS t.py::test_b\n";
         let m = LogParser::Pytest.parse(log, GradingMode::Official);
         assert_eq!(m.len(), 1);
         assert_eq!(m.get("t.py::test_a[NOT"), Some("FAILED"));

@@ -84,7 +84,13 @@ fn git(dir: Option<&Path>, args: &[&str]) -> Result<String, String> {
 
 fn slug(repo: &str) -> String {
     repo.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -110,7 +116,8 @@ fn publish(tmp: &Path, dest: &Path) -> Result<(), String> {
 }
 
 fn temp_in(parent: &Path) -> Result<tempfile::TempDir, String> {
-    std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     tempfile::Builder::new()
         .prefix(".tmp-")
         .tempdir_in(parent)
@@ -136,8 +143,17 @@ pub fn mirror(source: &RepoSource, repo: &str) -> Result<PathBuf, String> {
     let tmp = temp_in(parent)?;
     let target = tmp.path().join("m.git");
     let target_s = target.display().to_string();
-    git(None, &["clone", "--quiet", "--mirror", &source.as_git_arg(), &target_s])
-        .map_err(|e| format!("cannot clone {repo} from {}: {e}", source.as_git_arg()))?;
+    git(
+        None,
+        &[
+            "clone",
+            "--quiet",
+            "--mirror",
+            &source.as_git_arg(),
+            &target_s,
+        ],
+    )
+    .map_err(|e| format!("cannot clone {repo} from {}: {e}", source.as_git_arg()))?;
     publish(&target, &dir)?;
     Ok(dir)
 }
@@ -147,12 +163,23 @@ pub fn checkout(source: &RepoSource, repo: &str, base_commit: &str) -> Result<Pa
     let mirror = mirror(source, repo)?;
     let full = git(
         Some(&mirror),
-        &["rev-parse", "--verify", "--quiet", &format!("{base_commit}^{{commit}}")],
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{base_commit}^{{commit}}"),
+        ],
     )
-    .map_err(|_| format!("base commit {base_commit} is not in {repo} ({})", source.as_git_arg()))?;
-    let dir = cache_root()
-        .join("checkouts")
-        .join(format!("{}-{}-{}", slug(repo), &full, source.key()));
+    .map_err(|_| {
+        format!(
+            "base commit {base_commit} is not in {repo} ({})",
+            source.as_git_arg()
+        )
+    })?;
+    let dir =
+        cache_root()
+            .join("checkouts")
+            .join(format!("{}-{}-{}", slug(repo), &full, source.key()));
     let lock = path_lock(&dir);
     let _g = lock.lock().unwrap_or_else(|e| e.into_inner());
     if dir.join(".git/HEAD").exists() {

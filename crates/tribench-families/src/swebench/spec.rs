@@ -122,7 +122,10 @@ impl SpecTable {
                 Some(n) => LogParser::from_name(n)
                     .ok_or_else(|| format!("spec for {}: unknown log_parser `{n}`", r.repo))?,
                 None => LogParser::for_repo(&r.repo).ok_or_else(|| {
-                    format!("spec for {}: no log_parser given and none known for the repository", r.repo)
+                    format!(
+                        "spec for {}: no log_parser given and none known for the repository",
+                        r.repo
+                    )
                 })?,
             };
             let eval_type = match &r.eval_type {
@@ -130,7 +133,10 @@ impl SpecTable {
                     .ok_or_else(|| format!("spec for {}: unknown eval_type `{t}`", r.repo))?,
                 None => EvalType::PassAndFail,
             };
-            if r.environment == SpecEnvironment::Docker && r.dockerfile.is_none() && r.image.is_none() {
+            if r.environment == SpecEnvironment::Docker
+                && r.dockerfile.is_none()
+                && r.image.is_none()
+            {
                 return Err(format!(
                     "spec for {}: a docker environment needs `dockerfile` or `image`",
                     r.repo
@@ -178,8 +184,7 @@ impl SpecTable {
 /// Single-quotes a word for sh.
 pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"/._-+:=,@".contains(&b))
     {
         return s.to_string();

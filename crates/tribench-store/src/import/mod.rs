@@ -178,6 +178,7 @@ pub(crate) struct ManifestParts<'a> {
 
 pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
     RunManifest {
+        grading_mode: None,
         schema: 1,
         run_id: p.run_id,
         model: p.model.map(|(id, provider)| tribench_types::ModelInfo {

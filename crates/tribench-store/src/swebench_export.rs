@@ -1,0 +1,137 @@
+//! SWE-bench's own output layout, written beside the store so tooling built for the official
+//! harness keeps working: `swebench/<model>/<instance_id>/{report.json,test_output.txt,patch.diff}`
+//! and the run report `swebench/<model>.<run_id>.json` (counts and id lists, schema 2).
+
+use crate::{RunStore, StoreError};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use tribench_types::{FamilyKind, Outcome, TrialRecord};
+
+/// What the run report needs beyond the trials.
+pub struct RunReportInput<'a> {
+    /// Every instance of the dataset (the report's total).
+    pub dataset_ids: &'a [String],
+    /// Instances that had a prediction (for agent runs: every instance run).
+    pub submitted_ids: &'a [String],
+    /// `model_name_or_path`, with `/` spelled `__` in paths as the official harness does.
+    pub model: &'a str,
+    pub run_id: &'a str,
+}
+
+/// Writes the official per-instance files and the run report; returns the report's path.
+pub fn write_swebench_outputs(
+    store: &RunStore,
+    input: &RunReportInput<'_>,
+) -> Result<PathBuf, StoreError> {
+    let trials: Vec<TrialRecord> = store
+        .trials()?
+        .into_iter()
+        .filter(|t| t.family == FamilyKind::Swebench && t.attempt == 1)
+        .collect();
+    let model_dir = input.model.replace('/', "__");
+    let base = store.dir().join("swebench");
+    let io = |e: std::io::Error, p: &std::path::Path| StoreError::Io {
+        path: p.to_path_buf(),
+        source: e,
+    };
+    let mut completed = BTreeSet::new();
+    let mut resolved = BTreeSet::new();
+    let mut unresolved = BTreeSet::new();
+    let mut empty = BTreeSet::new();
+    let mut errors = BTreeSet::new();
+    let mut infra = BTreeSet::new();
+    let mut ambiguous = BTreeSet::new();
+    let mut reasons = serde_json::Map::new();
+    for t in &trials {
+        let id = t.task_id.clone();
+        let dir = base.join(&model_dir).join(&id);
+        std::fs::create_dir_all(&dir).map_err(|e| io(e, &dir))?;
+        let trial_dir = store.dir().join(RunStore::trial_dir_rel(&t.trial_id));
+        for (from, to) in [
+            ("diff.patch", "patch.diff"),
+            ("test-output-1.txt", "test_output.txt"),
+        ] {
+            let src = trial_dir.join(from);
+            if src.is_file() {
+                std::fs::copy(&src, dir.join(to)).map_err(|e| io(e, &src))?;
+            }
+        }
+        let report_src = trial_dir.join("report.json");
+        let report: Option<Value> = std::fs::read(&report_src)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        match t.outcome {
+            Outcome::EmptyPatch => {
+                empty.insert(id.clone());
+                continue;
+            }
+            Outcome::Resolved | Outcome::Unresolved => {
+                completed.insert(id.clone());
+                if t.outcome == Outcome::Resolved {
+                    resolved.insert(id.clone());
+                } else {
+                    unresolved.insert(id.clone());
+                }
+                if let Some(r) = &report {
+                    let path = dir.join("report.json");
+                    let text = serde_json::to_vec_pretty(r).unwrap_or_default();
+                    std::fs::write(&path, text).map_err(|e| io(e, &path))?;
+                }
+            }
+            // The official harness writes no report for these: they are its error ids.
+            _ => {
+                errors.insert(id.clone());
+            }
+        }
+        let entry = report.as_ref().and_then(|r| r.get(&id));
+        if let Some(reason) = entry
+            .and_then(|e| e.get("infra_failure_reason"))
+            .and_then(Value::as_str)
+        {
+            reasons.insert(id.clone(), Value::String(reason.to_string()));
+            if entry
+                .and_then(|e| e.get("infra_failure"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+            {
+                infra.insert(id.clone());
+            } else {
+                ambiguous.insert(id.clone());
+            }
+        }
+    }
+    let submitted: BTreeSet<&String> = input.submitted_ids.iter().collect();
+    let incomplete: BTreeSet<&String> = input
+        .dataset_ids
+        .iter()
+        .filter(|i| !submitted.contains(i))
+        .collect();
+    let report = json!({
+        "total_instances": input.dataset_ids.len(),
+        "submitted_instances": submitted.len(),
+        "completed_instances": completed.len(),
+        "resolved_instances": resolved.len(),
+        "unresolved_instances": unresolved.len(),
+        "infra_failure_instances": infra.len(),
+        "ambiguous_failure_instances": ambiguous.len(),
+        "empty_patch_instances": empty.len(),
+        "error_instances": errors.len(),
+        "completed_ids": completed,
+        "incomplete_ids": incomplete,
+        "empty_patch_ids": empty,
+        "submitted_ids": submitted,
+        "resolved_ids": resolved,
+        "unresolved_ids": unresolved,
+        "infra_failure_ids": infra,
+        "ambiguous_failure_ids": ambiguous,
+        "failure_reasons": reasons,
+        "error_ids": errors,
+        "schema_version": 2,
+    });
+    std::fs::create_dir_all(&base).map_err(|e| io(e, &base))?;
+    let path = base.join(format!("{model_dir}.{}.json", input.run_id));
+    let text = serde_json::to_vec_pretty(&report).unwrap_or_default();
+    std::fs::write(&path, text).map_err(|e| io(e, &path))?;
+    Ok(path)
+}
