@@ -12,6 +12,8 @@ if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have bwrap || need+=(bubblewrap)
+have git || need+=(git)
+have patch || need+=(patch)
 have go || need+=(golang-go)
 have cmake || need+=(cmake)
 have make || need+=(make)
@@ -50,6 +52,13 @@ fi
 if ! python3 -c 'import scipy, statsmodels' >/dev/null 2>&1; then
   echo "setup: installing scipy and statsmodels for python3"
   python3 -m pip install --quiet --disable-pip-version-check scipy statsmodels
+fi
+
+# The official SWE-bench grader (5.x): the SWE-bench tests grade the same logs with it and with
+# ours and require identical verdicts.
+if ! python3 -c 'import swebench.harness.grading' >/dev/null 2>&1; then
+  echo "setup: installing the swebench package (5.x) for python3"
+  python3 -m pip install --quiet --disable-pip-version-check 'swebench>=5,<6'
 fi
 
 if ! have cargo; then
