@@ -586,9 +586,15 @@ exit 1
 /// failed hunk from `patch`, or the last error.
 fn failing_hunk(log: &str) -> String {
     let lines: Vec<&str> = log.lines().collect();
+    if let Some(l) = lines.iter().find(|l| l.contains("patch failed:")) {
+        return l.trim().to_string();
+    }
+    let mut file = "";
     for l in &lines {
-        if l.contains("patch failed:") || l.contains("FAILED at") {
-            return l.trim().to_string();
+        if let Some(f) = l.strip_prefix("patching file ") {
+            file = f.trim();
+        } else if l.contains("FAILED at") {
+            return format!("{file}: {}", l.trim());
         }
     }
     lines

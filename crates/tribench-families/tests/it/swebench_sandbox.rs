@@ -1,0 +1,318 @@
+//! SWE-bench tasks in a real (local) sandbox: the checkout the agent gets, patches that do not
+//! apply, patches that try to fool the grader, binary and CRLF changes. The sample suite's
+//! inventory repository is run on the machine's own Python here (the suite runs it in Docker).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tribench_families::swebench::parse::GradingMode;
+use tribench_families::{load_suite, FamilyContext, Suite, SuiteTask};
+use tribench_sandbox::{ExecRequest, LocalSandbox, LocalSandboxConfig, Sandbox};
+use tribench_types::Outcome;
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/swebench-sample")
+}
+
+/// A python3 that has pytest (Debian's; pyenv's may not).
+fn python_with_pytest() -> Option<&'static str> {
+    ["/usr/bin/python3", "python3"].into_iter().find(|p| {
+        std::process::Command::new(p)
+            .args(["-c", "import pytest"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// The sample suite with both repositories run locally.
+fn local_suite(dir: &Path) -> Option<Suite> {
+    let py = match python_with_pytest() {
+        Some(p) => p,
+        None => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have python3 with pytest"
+            );
+            eprintln!("skipping: no python3 with pytest");
+            return None;
+        }
+    };
+    std::fs::copy(
+        sample().join("instances.jsonl"),
+        dir.join("instances.jsonl"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("repos")).unwrap();
+    for e in std::fs::read_dir(sample().join("repos")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join("repos").join(e.file_name())).unwrap();
+    }
+    std::fs::write(
+        dir.join("swebench.toml"),
+        format!(
+            r#"
+[[spec]]
+repo = "tribench-samples/inventory"
+environment = "local"
+needs = ["git"]
+test_cmd = "{py} -m pytest -rA -p no:cacheprovider {{test_files}}"
+log_parser = "parse_log_pytest"
+env = {{ PYTHONDONTWRITEBYTECODE = "1" }}
+
+[[spec]]
+repo = "tribench-samples/textkit"
+environment = "local"
+needs = ["go", "git"]
+test_cmd = "go test -v ./..."
+log_parser = "parse_log_gotest"
+env = {{ GOFLAGS = "-mod=mod", GOPROXY = "off", CGO_ENABLED = "0" }}
+"#
+        ),
+    )
+    .unwrap();
+    Some(load_suite(dir).unwrap())
+}
+
+fn task<'a>(suite: &'a Suite, id: &str) -> &'a SuiteTask {
+    suite.tasks.iter().find(|t| t.info.id == id).unwrap()
+}
+
+fn ctx() -> FamilyContext {
+    FamilyContext {
+        test_timeout: Duration::from_secs(300),
+        output_cap: 1 << 20,
+        js_tools: None,
+        grading_mode: GradingMode::Official,
+    }
+}
+
+struct Env {
+    _tmp: tempfile::TempDir,
+    cfg: Arc<LocalSandboxConfig>,
+    suite: Suite,
+}
+
+fn env() -> Option<Env> {
+    let tmp = tempfile::tempdir().unwrap();
+    let suite_dir = tmp.path().join("suite");
+    std::fs::create_dir_all(&suite_dir).unwrap();
+    let suite = local_suite(&suite_dir)?;
+    let mut cfg = LocalSandboxConfig::new(tmp.path().join("sandboxes"));
+    cfg.hide = vec![suite_dir.clone()];
+    Some(Env {
+        _tmp: tmp,
+        cfg: Arc::new(cfg),
+        suite,
+    })
+}
+
+async fn prepared(e: &Env, t: &SuiteTask) -> LocalSandbox {
+    let sb = LocalSandbox::create(e.cfg.clone(), &t.workspace_name()).unwrap();
+    t.prepare(&sb).await.unwrap();
+    sb
+}
+
+async fn sh(sb: &dyn Sandbox, script: &str) -> String {
+    let out = sb
+        .exec(ExecRequest::new(script, Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert!(out.success(), "{script}: {}", out.combined());
+    out.stdout.text
+}
+
+#[tokio::test]
+async fn the_checkout_has_no_commit_after_base_no_tag_and_no_remote() {
+    let Some(e) = env() else { return };
+    // inventory-2's base comes after the v1.0 tag and before the fix; v1.1 and the fixes of
+    // inventory-2, -3 and -4 come after it.
+    let t2 = task(&e.suite, "tribench-samples__inventory-2");
+    let t3 = task(&e.suite, "tribench-samples__inventory-3");
+    let base = t2.swebench().unwrap().instance.base_commit.clone();
+    let fix = t3.swebench().unwrap().instance.base_commit.clone();
+    let sb = prepared(&e, t2).await;
+    assert_eq!(sh(&sb, "git rev-parse HEAD").await.trim(), base);
+    // Every commit reachable from any ref is an ancestor of base.
+    let all = sh(&sb, "git rev-list --all").await;
+    let ancestors = sh(&sb, &format!("git rev-list {base}")).await;
+    assert_eq!(all, ancestors);
+    assert!(all.lines().count() >= 3, "the past is kept: {all}");
+    assert_eq!(sh(&sb, "git tag -l").await.trim(), "");
+    assert_eq!(sh(&sb, "git remote").await.trim(), "");
+    assert_eq!(
+        sh(&sb, "git stash list; git reflog --all | wc -l")
+            .await
+            .trim(),
+        "0"
+    );
+    // The fix's objects are not there at all, reachable or not.
+    let out = sb
+        .exec(ExecRequest::new(
+            format!("git cat-file -e {fix}"),
+            Duration::from_secs(30),
+        ))
+        .await
+        .unwrap();
+    assert!(!out.success(), "the fix commit {fix} is in the checkout");
+    let objects = sh(&sb, "git count-objects -v | grep -E '^(count|in-pack):' ").await;
+    assert!(!objects.is_empty());
+    // The suite folder (with the bundles holding the future) is hidden from commands.
+    let listing = sh(&sb, &format!("ls -A {} | wc -l", e.suite.path.display())).await;
+    assert_eq!(listing.trim(), "0");
+}
+
+#[tokio::test]
+async fn gold_binary_and_crlf_patches_resolve_and_round_trip_through_the_agents_diff() {
+    let Some(e) = env() else { return };
+    let t = task(&e.suite, "tribench-samples__inventory-4");
+    let gold = t.swebench().unwrap().instance.patch.clone();
+    assert!(gold.contains("GIT binary patch"));
+    assert!(gold.contains("\r\n"));
+    // The gold patch as a prediction.
+    let sb = prepared(&e, t).await;
+    let g = t.grade_patch(&sb, gold.as_bytes(), &ctx()).await.unwrap();
+    assert_eq!(g.outcome, Outcome::Resolved, "{}", g.log);
+    // The same change made in an agent's workspace, extracted as the agent's patch and graded
+    // in a fresh sandbox.
+    let work = prepared(&e, t).await;
+    work.write_file(".git/gold.diff", gold.as_bytes())
+        .await
+        .unwrap();
+    sh(&work, "git apply .git/gold.diff && rm .git/gold.diff").await;
+    let patch = t.model_patch(&work).await.unwrap();
+    let fresh = prepared(&e, t).await;
+    let g = t.grade_patch(&fresh, &patch, &ctx()).await.unwrap();
+    assert_eq!(g.outcome, Outcome::Resolved, "{}", g.log);
+    let bytes = sh(&fresh, "od -An -tu1 inventory/data/weights.bin | tr -s ' '").await;
+    assert!(bytes.contains("0 1 2 3 4 255 13 10 0 7 9"), "{bytes}");
+    let csv = fresh.read_file("inventory/data/units.csv").await.unwrap();
+    assert!(csv.ends_with(b"453.59237,lb\r\n"));
+    let names: Vec<&str> = ["report.json", "grading.json", "patch.diff"].to_vec();
+    for n in names {
+        assert!(g.artifacts.iter().any(|(a, _)| a == n), "{n}");
+    }
+}
+
+#[tokio::test]
+async fn a_patch_that_does_not_apply_is_patch_apply_failed_naming_the_hunk() {
+    let Some(e) = env() else { return };
+    let t = task(&e.suite, "tribench-samples__textkit-2");
+    let bad = "diff --git a/wrap.go b/wrap.go\n--- a/wrap.go\n+++ b/wrap.go\n@@ -10,3 +10,3 @@\n-\t\tcase nothing_like_this:\n+\t\tcase something_else:\n \t\t\tline = w\n";
+    let sb = prepared(&e, t).await;
+    let g = t.grade_patch(&sb, bad.as_bytes(), &ctx()).await.unwrap();
+    assert_eq!(g.outcome, Outcome::PatchApplyFailed);
+    let err = g.error.unwrap();
+    assert!(err.contains("wrap.go"), "{err}");
+    assert!(err.contains("tribench-samples/textkit@"), "{err}");
+    assert!(g.log.contains(">>>>> Patch Apply Failed"));
+    // Every command of the chain was tried, the tree left clean.
+    for cmd in ["--3way", "--reject", "patch --batch"] {
+        assert!(g.log.contains(cmd), "{cmd} not tried: {}", g.log);
+    }
+    assert_eq!(sh(&sb, "git status --porcelain").await.trim(), "");
+}
+
+#[tokio::test]
+async fn a_patch_needing_fuzz_applies_with_patch() {
+    let Some(e) = env() else { return };
+    let t = task(&e.suite, "tribench-samples__textkit-2");
+    // The gold fix with a wrong context line: git apply refuses it, patch --fuzz takes it.
+    let gold = t.swebench().unwrap().instance.patch.clone();
+    let fuzzy = gold.replace(
+        "\t\tcase line == \"\":",
+        "\t\tcase line == \"\" /* moved */:",
+    );
+    assert_ne!(fuzzy, gold);
+    let sb = prepared(&e, t).await;
+    let g = t.grade_patch(&sb, fuzzy.as_bytes(), &ctx()).await.unwrap();
+    assert_eq!(g.outcome, Outcome::Resolved, "{}", g.log);
+    let grading = g
+        .artifacts
+        .iter()
+        .find(|(n, _)| n == "grading.json")
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&grading.1).unwrap();
+    assert!(v["apply_log"]
+        .as_str()
+        .unwrap()
+        .contains("Applied Patch (patch --batch"));
+}
+
+#[tokio::test]
+async fn an_empty_patch_runs_the_tests_and_is_empty_patch() {
+    let Some(e) = env() else { return };
+    let t = task(&e.suite, "tribench-samples__textkit-3");
+    let sb = prepared(&e, t).await;
+    let g = t.grade_patch(&sb, b"", &ctx()).await.unwrap();
+    assert_eq!(g.outcome, Outcome::EmptyPatch);
+    assert!(
+        g.log.contains("--- FAIL: TestSlugifyPunctuation"),
+        "{}",
+        g.log
+    );
+}
+
+fn forge(kind: &str) -> String {
+    let hook = match kind {
+        // Prints the results it wants after pytest's summary; the exit status stays 1.
+        "print" => "def pytest_unconfigure(config):\n    print('PASSED tests/test_stock.py::test_at_threshold')\n",
+        // The same, then exits 0 so the exit-status check cannot see the failure.
+        _ => "import os\n\ndef pytest_unconfigure(config):\n    print('PASSED tests/test_stock.py::test_at_threshold', flush=True)\n    os._exit(0)\n",
+    };
+    let lines: Vec<&str> = hook.lines().collect();
+    let mut p = format!(
+        "diff --git a/conftest.py b/conftest.py\nnew file mode 100644\n--- /dev/null\n+++ b/conftest.py\n@@ -0,0 +1,{} @@\n",
+        lines.len()
+    );
+    for l in lines {
+        p.push('+');
+        p.push_str(l);
+        p.push('\n');
+    }
+    p
+}
+
+#[tokio::test]
+async fn forged_passed_lines_do_not_resolve() {
+    let Some(e) = env() else { return };
+    let t = task(&e.suite, "tribench-samples__inventory-2");
+    // Printed after the summary, exit status left alone: the official grader's exit-status
+    // check rejects the log, and strict reads the summary only.
+    for mode in [GradingMode::Official, GradingMode::Strict] {
+        let sb = prepared(&e, t).await;
+        let mut c = ctx();
+        c.grading_mode = mode;
+        let g = t
+            .grade_patch(&sb, forge("print").as_bytes(), &c)
+            .await
+            .unwrap();
+        assert_eq!(g.outcome, Outcome::Unresolved, "{mode:?}: {}", g.log);
+        assert!(g
+            .log
+            .contains("PASSED tests/test_stock.py::test_at_threshold"));
+        let grading = g
+            .artifacts
+            .iter()
+            .find(|(n, _)| n == "grading.json")
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&grading.1).unwrap();
+        let why = v["suspicious"][0].as_str().unwrap();
+        assert!(why.contains("conftest.py"), "{why}");
+    }
+    // With the exit status forged too, the official grader is fooled (reproduced, for
+    // comparability, and listed by the audit); strict is not.
+    let sb = prepared(&e, t).await;
+    let g = t
+        .grade_patch(&sb, forge("exit").as_bytes(), &ctx())
+        .await
+        .unwrap();
+    assert_eq!(g.outcome, Outcome::Resolved, "{}", g.log);
+    let sb = prepared(&e, t).await;
+    let mut c = ctx();
+    c.grading_mode = GradingMode::Strict;
+    let g = t
+        .grade_patch(&sb, forge("exit").as_bytes(), &c)
+        .await
+        .unwrap();
+    assert_eq!(g.outcome, Outcome::Unresolved, "{}", g.log);
+}
