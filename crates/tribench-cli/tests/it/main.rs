@@ -810,3 +810,226 @@ fn replay_reruns_a_recorded_llm_run_from_the_command_line() {
     assert_eq!(v["differ"], 0);
     assert_eq!(v["trials"][0]["replayed"], "resolved");
 }
+
+#[test]
+fn the_bundled_swebench_suite_is_valid_gold_resolving_all_and_nop_none() {
+    if !docker_available() {
+        return;
+    }
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/swebench-sample");
+    let (code, v) = validate_json(&[suite.to_str().unwrap(), "-j", "2"]);
+    let tasks = v["tasks"].as_array().unwrap();
+    let broken: Vec<_> = tasks.iter().filter(|t| t["ok"] != true).collect();
+    assert!(broken.is_empty(), "{broken:#?}");
+    assert_eq!(code, Some(0));
+    assert_eq!(tasks.len(), 7);
+}
+
+fn swebench_sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/swebench-sample")
+}
+
+fn sample_instance(id: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(swebench_sample().join("instances.jsonl")).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["instance_id"] == id)
+        .unwrap()
+}
+
+#[test]
+fn grade_takes_predictions_and_writes_the_official_reports() {
+    // The textkit instances run on the machine's Go in the local sandbox: no Docker needed.
+    let tmp = tempfile::tempdir().unwrap();
+    let gold1 = sample_instance("tribench-samples__textkit-1")["patch"].clone();
+    let bad = "diff --git a/slug.go b/slug.go\n--- a/slug.go\n+++ b/slug.go\n@@ -1,1 +1,1 @@\n-package nothing\n+package textkit\n";
+    // mini-swe-agent's preds.json: an object keyed by instance id.
+    let preds = serde_json::json!({
+        "tribench-samples__textkit-1": {"instance_id": "tribench-samples__textkit-1", "model_name_or_path": "acme/coder-1", "model_patch": gold1},
+        "tribench-samples__textkit-2": {"instance_id": "tribench-samples__textkit-2", "model_name_or_path": "acme/coder-1", "model_patch": ""},
+        "tribench-samples__textkit-3": {"instance_id": "tribench-samples__textkit-3", "model_name_or_path": "acme/coder-1", "model_patch": bad},
+    });
+    let preds_path = tmp.path().join("preds.json");
+    std::fs::write(&preds_path, serde_json::to_vec(&preds).unwrap()).unwrap();
+    let run = tmp.path().join("run");
+    let out = tribench()
+        .args(["grade", "--suite"])
+        .arg(swebench_sample())
+        .arg("--predictions")
+        .arg(&preds_path)
+        .arg("--run-dir")
+        .arg(&run)
+        .args(["--run-id", "eval1", "-j", "2", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(run.join("swebench/acme__coder-1.eval1.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["total_instances"], 7);
+    assert_eq!(report["submitted_instances"], 3);
+    assert_eq!(
+        report["resolved_ids"],
+        serde_json::json!(["tribench-samples__textkit-1"])
+    );
+    assert_eq!(
+        report["empty_patch_ids"],
+        serde_json::json!(["tribench-samples__textkit-2"])
+    );
+    assert_eq!(
+        report["error_ids"],
+        serde_json::json!(["tribench-samples__textkit-3"])
+    );
+    assert_eq!(report["incomplete_ids"].as_array().unwrap().len(), 4);
+    let per: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(run.join("swebench/acme__coder-1/tribench-samples__textkit-1/report.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let entry = &per["tribench-samples__textkit-1"];
+    assert_eq!(entry["resolved"], true);
+    assert_eq!(
+        entry["tests_status"]["FAIL_TO_PASS"]["success"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(run
+        .join("swebench/acme__coder-1/tribench-samples__textkit-1/test_output.txt")
+        .is_file());
+    // Our own store has the outcomes, failure modes included.
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = v.to_string();
+    assert!(
+        text.contains("empty_patch") && text.contains("patch_apply_failed"),
+        "{text}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["grading_mode"], "official");
+
+    // The audit reads what grading recorded; these verdicts agree.
+    let out = tribench()
+        .args(["grade", "--json", "--audit"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(a["graded"], 2);
+    assert_eq!(a["disagreements"], serde_json::json!([]));
+
+    // A JSONL file and the `gold` built-in; another grading mode cannot resume this run.
+    let out = tribench()
+        .args([
+            "grade",
+            "--predictions",
+            "gold",
+            "--grading-mode",
+            "strict",
+            "--suite",
+        ])
+        .arg(swebench_sample())
+        .args(["--instance-id", "tribench-samples__textkit-1", "--run-dir"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
+fn malformed_predictions_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, text, want) in [
+        ("p.jsonl", "{\"instance_id\": \"a\"}\nnot json\n", "line 2"),
+        ("p.json", "[{\"model_patch\": \"x\"}]", "no instance_id"),
+        (
+            "q.json",
+            "[{\"instance_id\": \"a\", \"model_patch\": 3}]",
+            "must be a string",
+        ),
+    ] {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let out = tribench()
+            .args(["grade", "--suite"])
+            .arg(swebench_sample())
+            .arg("--predictions")
+            .arg(&p)
+            .arg("--run-dir")
+            .arg(tmp.path().join("r"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "{name}: {err}");
+    }
+}
+
+#[test]
+fn the_audit_lists_a_forged_result_official_grading_accepts() {
+    if !docker_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // No fix; a conftest.py hook prints the wanted result after pytest's summary and exits 0.
+    let hook = "import os\n\ndef pytest_unconfigure(config):\n    print('PASSED tests/test_stock.py::test_at_threshold', flush=True)\n    os._exit(0)\n";
+    let mut patch = format!(
+        "diff --git a/conftest.py b/conftest.py\nnew file mode 100644\n--- /dev/null\n+++ b/conftest.py\n@@ -0,0 +1,{} @@\n",
+        hook.lines().count()
+    );
+    for l in hook.lines() {
+        patch.push_str(&format!("+{l}\n"));
+    }
+    let preds = tmp.path().join("preds.jsonl");
+    std::fs::write(
+        &preds,
+        serde_json::json!({"instance_id": "tribench-samples__inventory-2", "model_name_or_path": "forger", "model_patch": patch}).to_string() + "\n",
+    )
+    .unwrap();
+    let run = tmp.path().join("run");
+    let out = tribench()
+        .args(["grade", "--suite"])
+        .arg(swebench_sample())
+        .arg("--predictions")
+        .arg(&preds)
+        .arg("--run-dir")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = tribench()
+        .args(["grade", "--json", "--audit"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &a["disagreements"][0];
+    assert_eq!(d["instance_id"], "tribench-samples__inventory-2");
+    assert_eq!(d["official_resolved"], true);
+    assert_eq!(d["strict_resolved"], false);
+    assert_eq!(
+        d["tests"][0]["test"],
+        "tests/test_stock.py::test_at_threshold"
+    );
+    assert_eq!(d["tests"][0]["official"], "PASSED");
+    assert_eq!(d["tests"][0]["strict"], "FAILED");
+    let why = a["suspicious_patches"]["tribench-samples__inventory-2"][0]
+        .as_str()
+        .unwrap();
+    assert!(why.contains("conftest.py"), "{why}");
+}
