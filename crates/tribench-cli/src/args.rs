@@ -42,7 +42,7 @@ pub struct GradeArgs {
     pub suite: Option<PathBuf>,
     /// preds.jsonl, preds.json (a list, or an object keyed by instance id), or the built-ins
     /// `gold` (the reference patches) and `nop` (empty patches).
-    #[arg(long, required_unless_present = "audit")]
+    #[arg(long, required_unless_present_any = ["audit", "logs"])]
     pub predictions: Option<String>,
     /// Only these instances (repeatable).
     #[arg(long = "instance-id")]
@@ -56,6 +56,12 @@ pub struct GradeArgs {
     /// List the instances of a graded run where official and strict verdicts differ.
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["suite", "predictions"])]
     pub audit: Option<PathBuf>,
+    /// Grade recorded test logs instead of running anything: a folder of `<instance_id>.log`
+    /// files, or the official layout `<instance_id>/test_output.txt` (an official run's
+    /// logs/run_evaluation/<run>/<model>). Prints `{instance_id: report}` as the official
+    /// report.json entries, in the chosen --grading-mode.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["predictions", "audit"])]
+    pub logs: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

@@ -12,6 +12,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tribench_agents::Predictions;
 use tribench_engine::EngineError;
+use tribench_families::swebench::grade::{grade_log, GradeSpec, InstanceReport};
+use tribench_families::swebench::parse::GradingMode;
 use tribench_families::{load_suite, Suite};
 use tribench_store::swebench_export::{write_swebench_outputs, RunReportInput};
 use tribench_store::RunStore;
@@ -20,6 +22,9 @@ use tribench_types::FamilyKind;
 pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
     if let Some(run) = &a.audit {
         return audit(run, a.json);
+    }
+    if let (Some(logs), Some(suite)) = (&a.logs, &a.suite) {
+        return regrade_logs(suite, logs, &a);
     }
     let (Some(suite_path), Some(pred)) = (&a.suite, &a.predictions) else {
         bail!("grade needs --suite and --predictions (or --audit RUN_DIR)");
@@ -356,4 +361,90 @@ fn test_diffs(o: &Value, s: &Value) -> Vec<TestDiff> {
         }
     }
     out
+}
+
+/// Grades recorded logs: no sandbox, no patch, the verdict only.
+fn regrade_logs(suite_path: &Path, logs: &Path, a: &GradeArgs) -> Result<ExitCode> {
+    let suite = load_suite(suite_path)
+        .with_context(|| format!("cannot load suite {}", suite_path.display()))?;
+    let mode = match a.exec.grading_mode {
+        crate::args::GradingModeArg::Official => GradingMode::Official,
+        crate::args::GradingModeArg::Strict => GradingMode::Strict,
+    };
+    // The logs to grade: (instance, path).
+    let mut jobs = Vec::new();
+    let mut missing = 0usize;
+    for t in &suite.tasks {
+        let Some(sw) = t.swebench() else { continue };
+        if !a.instance_ids.is_empty() && !a.instance_ids.contains(&t.info.id) {
+            continue;
+        }
+        let candidates = [
+            logs.join(format!("{}.log", t.info.id)),
+            logs.join(&t.info.id).join("test_output.txt"),
+        ];
+        match candidates.into_iter().find(|p| p.is_file()) {
+            Some(path) => jobs.push((t.info.id.as_str(), sw, path)),
+            None => missing += 1,
+        }
+    }
+    // Logs are independent: grade them on every core.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len().max(1));
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let graded: Vec<Result<Vec<(&str, InstanceReport)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(id, sw, path)| {
+                            let bytes = std::fs::read(path)
+                                .with_context(|| format!("cannot read {}", path.display()))?;
+                            let log = match String::from_utf8(bytes) {
+                                Ok(s) => s,
+                                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                            };
+                            let spec = GradeSpec {
+                                fail_to_pass: &sw.instance.fail_to_pass,
+                                pass_to_pass: &sw.instance.pass_to_pass,
+                                parser: sw.parser(),
+                                eval_type: sw.eval_type(),
+                            };
+                            Ok((*id, grade_log(&log, &spec, mode).report))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a grading thread panicked")))
+            })
+            .collect()
+    });
+    let mut out = std::collections::BTreeMap::new();
+    for part in graded {
+        out.extend(part?);
+    }
+    if missing > 0 {
+        eprintln!(
+            "note: {missing} instance(s) have no log in {}",
+            logs.display()
+        );
+    }
+    let resolved = out.values().filter(|r| r.resolved).count();
+    eprintln!(
+        "{resolved} of {} graded logs resolved ({} mode)",
+        out.len(),
+        mode.as_str()
+    );
+    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer(&mut w, &out)?;
+    std::io::Write::write_all(&mut w, b"\n")?;
+    std::io::Write::flush(&mut w)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -338,8 +338,10 @@ fn load_swebench(name: String, path: PathBuf, file: &Path) -> Result<Suite, Fami
     let mut tasks = Vec::new();
     for t in swebench::load_tasks(file)? {
         let mut h = Sha256::new();
-        h.update(format!("{:?}", t.instance).as_bytes());
-        h.update(format!("{:?}", t.spec).as_bytes());
+        t.instance.hash_into(&mut h);
+        if let Some(spec) = &t.spec {
+            h.update(format!("{spec:?}").as_bytes());
+        }
         if let Some(swebench::repo::RepoSource::Local(p)) = &t.source {
             if p.is_file() {
                 h.update(std::fs::read(p).unwrap_or_default());

@@ -195,7 +195,7 @@ fn passing(status: &str, mode: GradingMode) -> bool {
 /// The status-map key for a listed test; a truncated parametrized id (more `[` than `]`)
 /// prefix-matches when every candidate agrees on pass or fail.
 fn resolve_case<'m>(case: &str, map: &'m StatusMap, mode: GradingMode) -> Option<&'m str> {
-    if let Some((k, _)) = map.iter().find(|(k, _)| *k == case) {
+    if let Some((k, _)) = map.entry(case) {
         return Some(k);
     }
     if case.matches('[').count() > case.matches(']').count() {

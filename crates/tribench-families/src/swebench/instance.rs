@@ -38,6 +38,49 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// Feeds every field that defines the task into a hash (the suite checksum).
+    pub fn hash_into(&self, h: &mut impl sha2::Digest) {
+        let mut put = |s: &str| {
+            h.update((s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        };
+        for s in [
+            &self.instance_id,
+            &self.repo,
+            &self.base_commit,
+            &self.patch,
+            &self.test_patch,
+            &self.problem_statement,
+            &self.version,
+        ] {
+            put(s);
+        }
+        for list in [
+            &self.fail_to_pass,
+            &self.pass_to_pass,
+            &self.selected_test_files_to_run,
+        ] {
+            put(&list.len().to_string());
+            for t in list {
+                put(t);
+            }
+        }
+        for o in [
+            &self.image,
+            &self.eval_script,
+            &self.before_repo_set_cmd,
+            &self.created_at,
+        ] {
+            put(o.as_deref().unwrap_or("\u{0}"));
+        }
+        put(self.log_parser.map_or("", |p| p.name()));
+        put(match self.eval_type {
+            Some(super::grade::EvalType::FailOnly) => "fail_only",
+            Some(super::grade::EvalType::PassAndFail) => "pass_and_fail",
+            None => "",
+        });
+    }
+
     /// The official image name for this instance: `swebench/sweb.eval.x86_64.<id>` with `__`
     /// spelled `_1776_` (Docker names cannot hold a double underscore), lower case.
     pub fn official_image(&self) -> String {

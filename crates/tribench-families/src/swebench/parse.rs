@@ -4,7 +4,9 @@
 //! [`LogParser::strict_fixes`]).
 
 use regex::Regex;
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
 /// A status map in insertion order. An id seen again keeps its first position and takes the new
@@ -12,39 +14,111 @@ use std::sync::OnceLock;
 /// `FAILED`, ...): the official grader compares them as strings, and so must we.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatusMap {
-    order: Vec<String>,
-    status: HashMap<String, String>,
+    entries: Vec<(String, Cow<'static, str>)>,
+    /// Key hash -> index of the first entry with that hash; later ones with the same hash (a
+    /// collision) are in `collided`.
+    index: HashMap<u64, usize, BuildHasherDefault<Fnv>>,
+    collided: Vec<usize>,
+}
+
+/// A fast non-cryptographic hash: SipHash's DoS resistance buys nothing on a test log.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Eight bytes a step (FxHash's mixing), then the tail byte by byte.
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        for b in chunks.remainder() {
+            h = (h.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        self.0 = h ^ bytes.len() as u64;
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+fn key_hash(id: &str) -> u64 {
+    let mut h = Fnv::default();
+    std::hash::Hasher::write(&mut h, id.as_bytes());
+    std::hash::Hasher::finish(&h)
+}
+
+/// The status words as shared strings; anything else is kept as read.
+fn status_word(s: &str) -> Cow<'static, str> {
+    match s {
+        "PASSED" => Cow::Borrowed("PASSED"),
+        "FAILED" => Cow::Borrowed("FAILED"),
+        "SKIPPED" => Cow::Borrowed("SKIPPED"),
+        "ERROR" => Cow::Borrowed("ERROR"),
+        "XFAIL" => Cow::Borrowed("XFAIL"),
+        "XPASS" => Cow::Borrowed("XPASS"),
+        other => Cow::Owned(other.to_string()),
+    }
 }
 
 impl StatusMap {
-    pub fn insert(&mut self, id: impl Into<String>, status: impl Into<String>) {
-        let id = id.into();
-        match self.status.get_mut(&id) {
-            Some(s) => *s = status.into(),
-            None => {
-                self.order.push(id.clone());
-                self.status.insert(id, status.into());
-            }
+    fn position(&self, id: &str) -> Option<usize> {
+        let h = key_hash(id);
+        let first = *self.index.get(&h)?;
+        if self.entries[first].0 == id {
+            return Some(first);
         }
+        self.collided
+            .iter()
+            .copied()
+            .find(|&i| self.entries[i].0 == id)
+    }
+
+    pub fn insert(&mut self, id: impl Into<String> + AsRef<str>, status: impl AsRef<str>) {
+        let status = status_word(status.as_ref());
+        if let Some(i) = self.position(id.as_ref()) {
+            self.entries[i].1 = status;
+            return;
+        }
+        let id: String = id.into();
+        let h = key_hash(&id);
+        let i = self.entries.len();
+        match self.index.entry(h) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => self.collided.push(i),
+        }
+        self.entries.push((id, status));
     }
 
     pub fn get(&self, id: &str) -> Option<&str> {
-        self.status.get(id).map(String::as_str)
+        self.position(id).map(|i| self.entries[i].1.as_ref())
+    }
+
+    /// The stored id equal to `id`, with its status.
+    pub fn entry(&self, id: &str) -> Option<(&str, &str)> {
+        self.position(id)
+            .map(|i| (self.entries[i].0.as_str(), self.entries[i].1.as_ref()))
     }
 
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.entries.is_empty()
     }
 
     /// (id, status) in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.order
-            .iter()
-            .filter_map(|id| Some((id.as_str(), self.status.get(id)?.as_str())))
+        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_ref()))
     }
 }
 
@@ -246,7 +320,24 @@ fn py_space(c: char) -> bool {
 
 /// Python's `str.split()` without arguments.
 fn py_split(s: &str) -> Vec<&str> {
-    s.split(py_space).filter(|w| !w.is_empty()).collect()
+    py_words(s).collect()
+}
+
+/// The words of `py_split`, lazily; bytes compared directly on ASCII lines.
+fn py_words(s: &str) -> Box<dyn Iterator<Item = &str> + '_> {
+    if s.is_ascii() {
+        Box::new(
+            s.split(|c: char| {
+                matches!(
+                    c,
+                    ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | '\u{1c}'..='\u{1f}'
+                )
+            })
+            .filter(|w| !w.is_empty()),
+        )
+    } else {
+        Box::new(s.split(py_space).filter(|w| !w.is_empty()))
+    }
 }
 
 /// Python's `str.strip()` without arguments.
@@ -279,23 +370,27 @@ fn is_skip_summary(status: &str, name: &str) -> bool {
 fn pytest_official(log: &str, matplotlib: bool) -> StatusMap {
     let mut map = StatusMap::default();
     for raw in log.split('\n') {
-        let mut line = raw.to_string();
-        if matplotlib {
-            line = line
-                .replace("MouseButton.LEFT", "1")
-                .replace("MouseButton.RIGHT", "3");
+        let mut line = std::borrow::Cow::Borrowed(raw);
+        if matplotlib && raw.contains("MouseButton.") {
+            line = std::borrow::Cow::Owned(
+                raw.replace("MouseButton.LEFT", "1")
+                    .replace("MouseButton.RIGHT", "3"),
+            );
         }
         if !starts_with_status(&line) {
             continue;
         }
-        if line.starts_with("FAILED") {
-            line = line.replace(" - ", " ");
+        if line.starts_with("FAILED") && line.contains(" - ") {
+            line = std::borrow::Cow::Owned(line.replace(" - ", " "));
         }
-        let words = py_split(&line);
-        if words.len() <= 1 || is_skip_summary(words[0], words[1]) {
+        let mut words = py_words(&line);
+        let (Some(status), Some(name)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if is_skip_summary(status, name) {
             continue;
         }
-        map.insert(words[1], words[0]);
+        map.insert(name, status);
     }
     map
 }
