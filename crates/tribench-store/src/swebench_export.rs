@@ -48,9 +48,14 @@ pub fn write_swebench_outputs(
         let dir = base.join(&model_dir).join(&id);
         std::fs::create_dir_all(&dir).map_err(|e| io(e, &dir))?;
         let trial_dir = store.dir().join(RunStore::trial_dir_rel(&t.trial_id));
+        // A patch that did not apply produced no test output, only the harness's log of it.
+        let output_name = match t.outcome {
+            Outcome::PatchApplyFailed => "run_instance.log",
+            _ => "test_output.txt",
+        };
         for (from, to) in [
             ("diff.patch", "patch.diff"),
-            ("test-output-1.txt", "test_output.txt"),
+            ("test-output-1.txt", output_name),
         ] {
             let src = trial_dir.join(from);
             if src.is_file() {

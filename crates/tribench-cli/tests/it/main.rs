@@ -929,6 +929,28 @@ fn grade_takes_predictions_and_writes_the_official_reports() {
     assert_eq!(a["graded"], 2);
     assert_eq!(a["disagreements"], serde_json::json!([]));
 
+    // The recorded logs re-graded without running anything, from the official layout.
+    let out = tribench()
+        .args(["grade", "--suite"])
+        .arg(swebench_sample())
+        .arg("--logs")
+        .arg(run.join("swebench/acme__coder-1"))
+        .args(["--grading-mode", "strict"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let regraded: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(regraded["tribench-samples__textkit-1"]["resolved"], true);
+    assert_eq!(
+        regraded.as_object().unwrap().len(),
+        1,
+        "only textkit-1 has a test log"
+    );
+
     // A JSONL file and the `gold` built-in; another grading mode cannot resume this run.
     let out = tribench()
         .args([
