@@ -408,7 +408,7 @@ impl SwebenchTask {
                         self.instance.repo,
                         short(&self.instance.base_commit)
                     )),
-                    artifacts: self.artifacts(&report, &details, patch),
+                    artifacts: self.artifacts(&report, &details),
                 });
             }
         }
@@ -485,7 +485,7 @@ impl SwebenchTask {
             test_ms,
             reward: None,
             error,
-            artifacts: self.artifacts(&chosen.report, &details, patch),
+            artifacts: self.artifacts(&chosen.report, &details),
         })
     }
 
@@ -493,7 +493,6 @@ impl SwebenchTask {
         &self,
         report: &InstanceReport,
         details: &GradingDetails,
-        patch: &[u8],
     ) -> Vec<(String, Vec<u8>)> {
         let mut official = serde_json::Map::new();
         official.insert(
@@ -509,7 +508,6 @@ impl SwebenchTask {
                 "grading.json".into(),
                 serde_json::to_vec_pretty(details).unwrap_or_default(),
             ),
-            ("patch.diff".into(), patch.to_vec()),
         ]
     }
 }

@@ -187,7 +187,7 @@ async fn gold_binary_and_crlf_patches_resolve_and_round_trip_through_the_agents_
     assert!(bytes.contains("0 1 2 3 4 255 13 10 0 7 9"), "{bytes}");
     let csv = fresh.read_file("inventory/data/units.csv").await.unwrap();
     assert!(csv.ends_with(b"453.59237,lb\r\n"));
-    let names: Vec<&str> = ["report.json", "grading.json", "patch.diff"].to_vec();
+    let names: Vec<&str> = ["report.json", "grading.json"].to_vec();
     for n in names {
         assert!(g.artifacts.iter().any(|(a, _)| a == n), "{n}");
     }
