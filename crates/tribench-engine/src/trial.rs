@@ -322,13 +322,30 @@ async fn grade_prediction(
     let g0 = Instant::now();
     let grade = grade_fresh(ctx, task, patch.as_bytes()).await;
     rec.timings.grade_ms += ms(g0.elapsed());
+    record_try(rec, art, 1, &grade)?;
+    rec.outcome = grade.outcome;
+    if grade.outcome == Outcome::Resolved {
+        rec.passed_on_try = Some(1);
+    } else {
+        rec.error = grade.error;
+    }
+    Ok(())
+}
+
+/// Keeps one grading try: its files, its test output, its record.
+fn record_try(
+    rec: &mut TrialRecord,
+    art: &mut Artifacts<'_>,
+    index: u32,
+    grade: &GradeResult,
+) -> Result<(), EngineError> {
     rec.timings.test_ms += grade.test_ms;
     for (name, bytes) in &grade.artifacts {
         art.write(name, bytes)?;
     }
-    let output_artifact = art.write("test-output-1.txt", grade.log.as_bytes())?;
+    let output_artifact = art.write(&format!("test-output-{index}.txt"), grade.log.as_bytes())?;
     rec.tries.push(TryRecord {
-        index: 1,
+        index,
         outcome: grade.outcome,
         exit_code: grade.exit_code,
         tests: grade.tests.clone(),
@@ -336,12 +353,6 @@ async fn grade_prediction(
         output_artifact: Some(output_artifact),
         reward: grade.reward,
     });
-    rec.outcome = grade.outcome;
-    if grade.outcome == Outcome::Resolved {
-        rec.passed_on_try = Some(1);
-    } else {
-        rec.error = grade.error;
-    }
     Ok(())
 }
 
@@ -449,21 +460,7 @@ async fn run_tries(
                 return Ok(());
             }
         };
-        rec.timings.test_ms += grade.test_ms;
-        for (name, bytes) in &grade.artifacts {
-            art.write(name, bytes)?;
-        }
-        let output_artifact =
-            art.write(&format!("test-output-{index}.txt"), grade.log.as_bytes())?;
-        rec.tries.push(TryRecord {
-            index,
-            outcome: grade.outcome,
-            exit_code: grade.exit_code,
-            tests: grade.tests.clone(),
-            test_ms: grade.test_ms,
-            output_artifact: Some(output_artifact),
-            reward: grade.reward,
-        });
+        record_try(rec, art, index, &grade)?;
         if grade.outcome == Outcome::Resolved {
             rec.passed_on_try = Some(index);
             final_outcome = Outcome::Resolved;
