@@ -50,7 +50,7 @@ pub fn import_swebench(path: &Path, dataset: &str) -> Result<Imported, ImportErr
         for (key, outcome, why) in [
             ("resolved_ids", Outcome::Resolved, None),
             ("unresolved_ids", Outcome::Unresolved, None),
-            ("empty_patch_ids", Outcome::Unresolved, Some("empty patch")),
+            ("empty_patch_ids", Outcome::EmptyPatch, Some("empty patch")),
             (
                 "error_ids",
                 Outcome::HarnessError,
@@ -99,7 +99,7 @@ pub fn import_swebench(path: &Path, dataset: &str) -> Result<Imported, ImportErr
                 let per = if resolved {
                     (Outcome::Resolved, None)
                 } else if empty {
-                    (Outcome::Unresolved, Some("empty patch".to_string()))
+                    (Outcome::EmptyPatch, Some("empty patch".to_string()))
                 } else if !applied {
                     (Outcome::PatchApplyFailed, None)
                 } else {
