@@ -148,3 +148,124 @@ async fn an_agent_that_changes_nothing_is_empty_patch() {
         .iter()
         .any(|x| x.name == "TestSlugifyPunctuation"));
 }
+
+/// An image laid out as the official ones are: the repository at /testbed with its whole
+/// history (a remote, tags, the fix and later commits), HEAD at the base commit.
+fn official_style_image(name: &str, base: &str) -> bool {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/swebench-sample");
+    let ctx = tempfile::tempdir().unwrap();
+    let repo = ctx.path().join("repo");
+    let run = |args: &[&str], dir: &Path| {
+        let out = std::process::Command::new(args[0])
+            .args(&args[1..])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let bundle = sample.join("repos/tribench-samples__inventory.bundle");
+    run(
+        &[
+            "git",
+            "clone",
+            "-q",
+            bundle.to_str().unwrap(),
+            repo.to_str().unwrap(),
+        ],
+        ctx.path(),
+    );
+    run(&["git", "fetch", "-q", "--tags", "origin"], &repo);
+    run(&["git", "checkout", "-q", "-B", "main", base], &repo);
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        "FROM tribench/debian:bookworm\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-pytest git && rm -rf /var/lib/apt/lists/*\nCOPY repo /testbed\nWORKDIR /testbed\n",
+    )
+    .unwrap();
+    std::process::Command::new("docker")
+        .args(["build", "-q", "-t", name, "."])
+        .current_dir(ctx.path())
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[tokio::test]
+async fn a_swebench_5_instance_runs_in_its_own_image_with_the_future_stripped() {
+    if !super::terminal::docker_available() {
+        return;
+    }
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/swebench-sample");
+    let text = std::fs::read_to_string(sample.join("instances.jsonl")).unwrap();
+    let all: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut inst = all
+        .iter()
+        .find(|v| v["instance_id"] == "tribench-samples__inventory-2")
+        .unwrap()
+        .clone();
+    let fix = all
+        .iter()
+        .find(|v| v["instance_id"] == "tribench-samples__inventory-3")
+        .unwrap()["base_commit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let base = inst["base_commit"].as_str().unwrap().to_string();
+    let image = "swebench/sweb.eval.x86_64.tribench-samples_1776_inventory-2:latest";
+    assert!(
+        official_style_image(image, &base),
+        "could not build {image}"
+    );
+    // A swebench 5.x record: its image, eval script, parser and eval type.
+    let test_patch = inst["test_patch"].as_str().unwrap().to_string();
+    inst["image"] = json!(image);
+    inst["log_parser"] = json!("parse_log_pytest");
+    inst["eval_type"] = json!("pass_and_fail");
+    inst["eval_script"] = json!(format!(
+        "#!/bin/bash\nset -uxo pipefail\ncd /testbed\ngit checkout {base} tests/test_stock.py\ngit apply -v - <<'EOF_114329324912'\n{test_patch}\nEOF_114329324912\n: '>>>>> Start Test Output'\npython3 -m pytest -rA -p no:cacheprovider tests/test_stock.py\n: '>>>>> End Test Output'\ngit checkout {base} tests/test_stock.py\n"
+    ));
+    let work = tempfile::tempdir().unwrap();
+    let suite = work.path().join("suite");
+    std::fs::create_dir_all(&suite).unwrap();
+    std::fs::write(suite.join("instances.jsonl"), inst.to_string() + "\n").unwrap();
+
+    let seen = Arc::new(std::sync::Mutex::new(String::new()));
+    let seen2 = seen.clone();
+    let gold = inst["patch"].as_str().unwrap().to_string();
+    let agent = scripted(move |_, _, sb| {
+        let seen = seen2.clone();
+        let gold = gold.clone();
+        let fix = fix.clone();
+        Box::pin(async move {
+            let report = sh(
+                sb,
+                &format!("echo all=$(git rev-list --all | wc -l) head=$(git rev-list HEAD | wc -l) tags=$(git tag | wc -l) remotes=$(git remote | wc -l); git cat-file -e {fix} 2>/dev/null && echo HAS-FIX || echo NO-FIX"),
+            )
+            .await;
+            *seen.lock().unwrap() = report;
+            sb.write_file(".git/gold.diff", gold.as_bytes())
+                .await
+                .unwrap();
+            sh(sb, "git apply .git/gold.diff && rm .git/gold.diff").await;
+            Ok(TurnOutcome::default())
+        })
+    });
+    let dir = work.path().join("run");
+    let trials = run_with(&suite, agent, config(&dir)).await;
+    assert_eq!(trials[0].outcome, Outcome::Resolved, "{:?}", trials[0]);
+    let seen = seen.lock().unwrap().clone();
+    let counts: Vec<&str> = seen.split_whitespace().collect();
+    let all_n = counts[0].trim_start_matches("all=");
+    let head_n = counts[1].trim_start_matches("head=");
+    assert_eq!(all_n, head_n, "{seen}");
+    assert!(
+        seen.contains("tags=0") && seen.contains("remotes=0"),
+        "{seen}"
+    );
+    assert!(seen.contains("NO-FIX"), "{seen}");
+}

@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn docker_available() -> bool {
+pub(super) fn docker_available() -> bool {
     let ok = std::process::Command::new("docker")
         .arg("info")
         .output()
