@@ -194,6 +194,9 @@ pub struct ExecArgs {
     /// included (leaderboard comparable); `strict` fixes them.
     #[arg(long, value_enum, default_value_t = GradingModeArg::Official)]
     pub grading_mode: GradingModeArg,
+    /// Pull named images (official SWE-bench images) that are not present locally.
+    #[arg(long)]
+    pub pull: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

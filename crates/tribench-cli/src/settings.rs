@@ -141,6 +141,7 @@ pub fn engine_config(
     cfg.no_isolation = exec.no_isolation;
     cfg.js_tools = js_tools(&exec.js_tools);
     cfg.sandbox_base = exec.sandbox_dir.clone();
+    cfg.pull_images = exec.pull;
     cfg.grading_mode = match exec.grading_mode {
         crate::args::GradingModeArg::Official => {
             tribench_families::swebench::parse::GradingMode::Official

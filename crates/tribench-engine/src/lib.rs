@@ -75,6 +75,8 @@ pub struct EngineConfig {
     pub seed: u64,
     /// SWE-bench verdicts: `official` (the default) or `strict`.
     pub grading_mode: tribench_families::swebench::parse::GradingMode,
+    /// Pull named images missing locally (official SWE-bench images) from a registry.
+    pub pull_images: bool,
 }
 
 impl EngineConfig {
@@ -102,6 +104,7 @@ impl EngineConfig {
             image_map: HashMap::new(),
             seed: 0,
             grading_mode: Default::default(),
+            pull_images: false,
         }
     }
 }
@@ -198,6 +201,7 @@ pub async fn run(
         let d = DockerBackend::connect(cfg.image_map.clone())
             .await
             .map_err(|e| EngineError::Docker(e.to_string()))?;
+        d.allow_pull(cfg.pull_images);
         let stale = d.sweep(true).await;
         if stale > 0 {
             tracing::info!("removed {stale} containers left by earlier runs");

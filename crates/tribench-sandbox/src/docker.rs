@@ -70,6 +70,8 @@ pub struct DockerBackend {
     /// Built or checked images, so later trials skip the engine round trip.
     ready: Mutex<std::collections::HashSet<String>>,
     workdirs: Mutex<HashMap<String, Option<String>>>,
+    /// Whether a named image missing locally may be pulled from a registry.
+    pull: AtomicBool,
 }
 
 impl DockerBackend {
@@ -103,7 +105,33 @@ impl DockerBackend {
             builds_started: AtomicU64::new(0),
             ready: Mutex::new(Default::default()),
             workdirs: Mutex::new(HashMap::new()),
+            pull: AtomicBool::new(false),
         }))
+    }
+
+    /// Lets named images that are not present locally be pulled (off by default: many sites
+    /// have no registry, and a pull there only waits to fail).
+    pub fn allow_pull(&self, yes: bool) {
+        self.pull.store(yes, Ordering::SeqCst);
+    }
+
+    /// Pulls an image, within `timeout`.
+    async fn pull(&self, name: &str, timeout: Duration) -> Result<(), String> {
+        use futures_util::StreamExt;
+        let options = bollard::query_parameters::CreateImageOptionsBuilder::new()
+            .from_image(name)
+            .build();
+        let pull = async {
+            let mut stream = self.docker.create_image(Some(options), None, None);
+            while let Some(item) = stream.next().await {
+                item.map_err(|e| e.to_string())?;
+            }
+            Ok::<(), String>(())
+        };
+        match tokio::time::timeout(timeout, pull).await {
+            Ok(r) => r,
+            Err(_) => Err(format!("the pull took longer than {}s", timeout.as_secs())),
+        }
     }
 
     /// Makes sure the image exists and returns its name: named images must be present locally;
@@ -120,9 +148,17 @@ impl DockerBackend {
                     .get(name)
                     .cloned()
                     .unwrap_or_else(|| name.clone());
-                self.docker.inspect_image(&name).await.map_err(|e| {
+                let Err(missing) = self.docker.inspect_image(&name).await else {
+                    return Ok(name);
+                };
+                if !self.pull.load(Ordering::SeqCst) {
+                    return Err(SandboxError::Docker(format!(
+                        "image {name} is not present locally ({missing}); build it, map it to a local image in tribench.toml [images], or allow pulling it with --pull"
+                    )));
+                }
+                self.pull(&name, timeout).await.map_err(|e| {
                     SandboxError::Docker(format!(
-                        "image {name} is not present locally and cannot be pulled here ({e}); build it, or map it to a local image in tribench.toml [images]"
+                        "image {name} is not present locally and could not be pulled: {e}"
                     ))
                 })?;
                 Ok(name)

@@ -316,3 +316,28 @@ async fn forged_passed_lines_do_not_resolve() {
         .unwrap();
     assert_eq!(g.outcome, Outcome::Unresolved, "{}", g.log);
 }
+
+#[tokio::test]
+async fn a_patch_that_hangs_the_tests_is_test_timeout() {
+    let Some(e) = env() else { return };
+    let t = task(&e.suite, "tribench-samples__textkit-3");
+    // The agent's change: Slugify never returns.
+    let work = prepared(&e, t).await;
+    sh(&work, "sed -i 's/^func Slugify(title string) string {$/&\\n\\tfor {\\n\\t}/' slug.go && grep -q 'for {' slug.go").await;
+    let hang = t.model_patch(&work).await.unwrap();
+    let sb = prepared(&e, t).await;
+    let mut c = ctx();
+    c.test_timeout = Duration::from_secs(8);
+    let g = t.grade_patch(&sb, &hang, &c).await.unwrap();
+    assert_eq!(g.outcome, Outcome::TestTimeout, "{}", g.log);
+    assert!(g.log.contains("Timeout error: 8 seconds exceeded."));
+    let report = g
+        .artifacts
+        .iter()
+        .find(|(n, _)| n == "report.json")
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&report.1).unwrap();
+    let entry = &v["tribench-samples__textkit-3"];
+    assert_eq!(entry["resolved"], false);
+    assert_eq!(entry["infra_failure_reason"], "tests_timed_out");
+}

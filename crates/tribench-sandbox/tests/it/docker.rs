@@ -237,3 +237,32 @@ async fn an_image_is_built_once_for_concurrent_trials_and_not_again_by_a_later_r
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_missing_named_image_is_pulled_only_when_allowed() {
+    let Some(d) = backend().await else { return };
+    // A registry address nothing listens on: the pull fails at once, with its reason.
+    let name = "127.0.0.1:9/tribench-none/absent:latest".to_string();
+    let err = d
+        .ensure_image(
+            &tribench_sandbox::ImageSpec::Named(name.clone()),
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("not present locally") && err.contains("--pull"),
+        "{err}"
+    );
+    d.allow_pull(true);
+    let err = d
+        .ensure_image(
+            &tribench_sandbox::ImageSpec::Named(name),
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("could not be pulled"), "{err}");
+}
