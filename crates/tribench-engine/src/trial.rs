@@ -150,6 +150,11 @@ struct Artifacts<'a> {
 }
 
 impl Artifacts<'_> {
+    fn has(&self, name: &str) -> bool {
+        let suffix = format!("/{name}");
+        self.paths.iter().any(|p| p.ends_with(&suffix))
+    }
+
     fn write(&mut self, name: &str, contents: &[u8]) -> Result<String, EngineError> {
         let rel = self.store.write_artifact(&self.trial_id, name, contents)?;
         self.paths.push(rel.clone());
@@ -225,9 +230,12 @@ async fn run_once(
         rec.outcome = Outcome::HarnessError;
         rec.error = Some(e.to_string());
     }
-    let diff = task.diff(sb).await;
-    if !diff.is_empty() {
-        art.write("diff.patch", diff.as_bytes())?;
+    // A graded patch was kept as it was graded; otherwise the workspace's final change.
+    if !art.has("diff.patch") {
+        let diff = task.diff(sb).await;
+        if !diff.is_empty() {
+            art.write("diff.patch", diff.as_bytes())?;
+        }
     }
     if let Err(e) = sb.stop().await {
         tracing::warn!("could not remove sandbox: {e}");
@@ -445,7 +453,12 @@ async fn run_tries(
         let g0 = Instant::now();
         let grade = if task.grades_patch() {
             match task.model_patch(sb).await {
-                Ok(patch) => Ok(grade_fresh(ctx, task, &patch).await),
+                Ok(patch) => {
+                    if !patch.is_empty() {
+                        art.write("diff.patch", &patch)?;
+                    }
+                    Ok(grade_fresh(ctx, task, &patch).await)
+                }
                 Err(e) => Err(e),
             }
         } else {
