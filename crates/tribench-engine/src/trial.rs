@@ -309,21 +309,14 @@ async fn grade_prediction(
     let patch = prediction.patch.clone().unwrap_or_default();
     if patch.trim().is_empty() {
         rec.outcome = Outcome::EmptyPatch;
-        let mut report = tribench_families::swebench::grade::InstanceReport {
+        let report = tribench_families::swebench::grade::InstanceReport {
             patch_is_none: prediction.patch.is_none(),
             patch_exists: prediction.patch.is_some(),
             ..Default::default()
         };
-        report.patch_successfully_applied = false;
-        let mut m = serde_json::Map::new();
-        m.insert(
-            task.info.id.clone(),
-            serde_json::to_value(&report).unwrap_or_default(),
-        );
-        art.write(
-            "report.json",
-            &serde_json::to_vec_pretty(&m).unwrap_or_default(),
-        )?;
+        if let Some(sw) = task.swebench() {
+            art.write("report.json", &sw.report_json(&report))?;
+        }
         return Ok(());
     }
     art.write("diff.patch", patch.as_bytes())?;

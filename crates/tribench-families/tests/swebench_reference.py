@@ -37,5 +37,10 @@ for case in json.load(open(sys.argv[1])):
     if START_TEST_OUTPUT in content and END_TEST_OUTPUT in content:
         sliced = content.split(START_TEST_OUTPUT)[1].split(END_TEST_OUTPUT)[0]
     status = PARSER_REGISTRY[case["parser"]](sliced, spec)
-    out[case["id"]] = {"report": report[case["id"]], "status_map": list(status.items())}
+    out[case["id"]] = {
+        "report": report[case["id"]],
+        # report.json as run_instance writes it.
+        "report_text": json.dumps(report, indent=4),
+        "status_map": list(status.items()),
+    }
 print(json.dumps(out))

@@ -3,10 +3,35 @@
 //! and the run report `swebench/<model>.<run_id>.json` (counts and id lists, schema 2).
 
 use crate::{RunStore, StoreError};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use tribench_types::{FamilyKind, Outcome, TrialRecord};
+
+/// The official run report, fields in the official order.
+#[derive(serde::Serialize)]
+struct RunReport<'a> {
+    total_instances: usize,
+    submitted_instances: usize,
+    completed_instances: usize,
+    resolved_instances: usize,
+    unresolved_instances: usize,
+    infra_failure_instances: usize,
+    ambiguous_failure_instances: usize,
+    empty_patch_instances: usize,
+    error_instances: usize,
+    completed_ids: BTreeSet<String>,
+    incomplete_ids: BTreeSet<&'a String>,
+    empty_patch_ids: BTreeSet<String>,
+    submitted_ids: BTreeSet<&'a String>,
+    resolved_ids: BTreeSet<String>,
+    unresolved_ids: BTreeSet<String>,
+    infra_failure_ids: BTreeSet<String>,
+    ambiguous_failure_ids: BTreeSet<String>,
+    failure_reasons: serde_json::Map<String, Value>,
+    error_ids: BTreeSet<String>,
+    schema_version: u32,
+}
 
 /// What the run report needs beyond the trials.
 pub struct RunReportInput<'a> {
@@ -63,9 +88,10 @@ pub fn write_swebench_outputs(
             }
         }
         let report_src = trial_dir.join("report.json");
-        let report: Option<Value> = std::fs::read(&report_src)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
+        let report_bytes = std::fs::read(&report_src).ok();
+        let report: Option<Value> = report_bytes
+            .as_deref()
+            .and_then(|b| serde_json::from_slice(b).ok());
         match t.outcome {
             Outcome::EmptyPatch => {
                 empty.insert(id.clone());
@@ -78,10 +104,9 @@ pub fn write_swebench_outputs(
                 } else {
                     unresolved.insert(id.clone());
                 }
-                if let Some(r) = &report {
+                if let Some(bytes) = &report_bytes {
                     let path = dir.join("report.json");
-                    let text = serde_json::to_vec_pretty(r).unwrap_or_default();
-                    std::fs::write(&path, text).map_err(|e| io(e, &path))?;
+                    std::fs::write(&path, bytes).map_err(|e| io(e, &path))?;
                 }
             }
             // The official harness writes no report for these: they are its error ids.
@@ -112,31 +137,33 @@ pub fn write_swebench_outputs(
         .iter()
         .filter(|i| !submitted.contains(i))
         .collect();
-    let report = json!({
-        "total_instances": input.dataset_ids.len(),
-        "submitted_instances": submitted.len(),
-        "completed_instances": completed.len(),
-        "resolved_instances": resolved.len(),
-        "unresolved_instances": unresolved.len(),
-        "infra_failure_instances": infra.len(),
-        "ambiguous_failure_instances": ambiguous.len(),
-        "empty_patch_instances": empty.len(),
-        "error_instances": errors.len(),
-        "completed_ids": completed,
-        "incomplete_ids": incomplete,
-        "empty_patch_ids": empty,
-        "submitted_ids": submitted,
-        "resolved_ids": resolved,
-        "unresolved_ids": unresolved,
-        "infra_failure_ids": infra,
-        "ambiguous_failure_ids": ambiguous,
-        "failure_reasons": reasons,
-        "error_ids": errors,
-        "schema_version": 2,
-    });
+    let report = RunReport {
+        total_instances: input.dataset_ids.len(),
+        submitted_instances: submitted.len(),
+        completed_instances: completed.len(),
+        resolved_instances: resolved.len(),
+        unresolved_instances: unresolved.len(),
+        infra_failure_instances: infra.len(),
+        ambiguous_failure_instances: ambiguous.len(),
+        empty_patch_instances: empty.len(),
+        error_instances: errors.len(),
+        completed_ids: completed,
+        incomplete_ids: incomplete,
+        empty_patch_ids: empty,
+        submitted_ids: submitted,
+        resolved_ids: resolved,
+        unresolved_ids: unresolved,
+        infra_failure_ids: infra,
+        ambiguous_failure_ids: ambiguous,
+        failure_reasons: reasons,
+        error_ids: errors,
+        schema_version: 2,
+    };
     std::fs::create_dir_all(&base).map_err(|e| io(e, &base))?;
     let path = base.join(format!("{model_dir}.{}.json", input.run_id));
-    let text = serde_json::to_vec_pretty(&report).unwrap_or_default();
+    // As the official harness prints it: Python's layout, then a newline.
+    let mut text = tribench_types::python_json(&report);
+    text.push(b'\n');
     std::fs::write(&path, text).map_err(|e| io(e, &path))?;
     Ok(path)
 }

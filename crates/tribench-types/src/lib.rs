@@ -1,12 +1,14 @@
 //! The vocabulary every tribench crate speaks: what a task is, what one trial produced, and what a
-//! run was made of. Serde types only; no I/O lives here.
+//! run was made of. Serde types only (and the JSON layout Python writes); no I/O lives here.
 
 mod manifest;
 mod outcome;
+mod pyjson;
 mod trial;
 
 pub use manifest::{DatasetInfo, EnvironmentInfo, ModelInfo, RunManifest, ScaffoldInfo, Timeouts};
 pub use outcome::Outcome;
+pub use pyjson::python_json;
 pub use trial::{
     token_cost, Reference, TestResult, TestStatus, Timings, TrialKey, TrialRecord, TryRecord, Usage,
 };

@@ -489,21 +489,20 @@ impl SwebenchTask {
         })
     }
 
+    /// The official `report.json`: `{instance_id: report}`, laid out as Python writes it.
+    pub fn report_json(&self, report: &InstanceReport) -> Vec<u8> {
+        let one: std::collections::BTreeMap<&str, &InstanceReport> =
+            [(self.instance.instance_id.as_str(), report)].into();
+        tribench_types::python_json(&one)
+    }
+
     fn artifacts(
         &self,
         report: &InstanceReport,
         details: &GradingDetails,
     ) -> Vec<(String, Vec<u8>)> {
-        let mut official = serde_json::Map::new();
-        official.insert(
-            self.instance.instance_id.clone(),
-            serde_json::to_value(report).unwrap_or_default(),
-        );
         vec![
-            (
-                "report.json".into(),
-                serde_json::to_vec_pretty(&official).unwrap_or_default(),
-            ),
+            ("report.json".into(), self.report_json(report)),
             (
                 "grading.json".into(),
                 serde_json::to_vec_pretty(details).unwrap_or_default(),

@@ -372,6 +372,14 @@ fn official_mode_matches_the_swebench_package_on_every_parser_and_edge_case() {
             "report differs for case {}",
             c.id
         );
+        // And the file itself, byte for byte.
+        let one: std::collections::BTreeMap<&str, _> = [(c.id, &ours.report)].into();
+        assert_eq!(
+            String::from_utf8(tribench_types::python_json(&one)).unwrap(),
+            theirs["report_text"].as_str().unwrap(),
+            "report.json text differs for case {}",
+            c.id
+        );
         // The parser's own map on the marked region (Python's universal newlines applied).
         let text = c.log.replace("\r\n", "\n").replace('\r', "\n");
         let sliced = match (
