@@ -164,6 +164,12 @@ pub fn manifest_differences(a: &RunManifest, b: &RunManifest) -> Vec<ManifestDif
         false,
     );
     diff(
+        "SWE-bench grading mode",
+        a.grading_mode.clone().unwrap_or_default(),
+        b.grading_mode.clone().unwrap_or_default(),
+        false,
+    );
+    diff(
         "scaffold agent",
         a.scaffold.agent.clone(),
         b.scaffold.agent.clone(),

@@ -210,6 +210,21 @@ fn compare_with_five_attempts_uses_the_permutation_test() {
 }
 
 #[test]
+fn runs_graded_in_different_swebench_modes_are_flagged() {
+    let mut a = k1_run("runs/a", "a", 5, 10);
+    let mut b = k1_run("runs/b", "b", 5, 10);
+    a.manifest.grading_mode = Some("official".into());
+    b.manifest.grading_mode = Some("strict".into());
+    let c = compare(&a, &b, &CompareOptions::default()).unwrap();
+    let d = c
+        .differences
+        .iter()
+        .find(|d| d.field == "SWE-bench grading mode")
+        .unwrap();
+    assert_eq!((d.a.as_str(), d.b.as_str()), ("official", "strict"));
+}
+
+#[test]
 fn compare_refuses_other_datasets_without_force() {
     let a = k1_run("runs/a", "a", 5, 10);
     let mut b = k1_run("runs/b", "b", 5, 10);
