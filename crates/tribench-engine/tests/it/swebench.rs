@@ -269,3 +269,15 @@ async fn a_swebench_5_instance_runs_in_its_own_image_with_the_future_stripped() 
     );
     assert!(seen.contains("NO-FIX"), "{seen}");
 }
+
+#[tokio::test]
+async fn an_agent_that_destroys_the_repository_is_unresolved_not_an_infrastructure_error() {
+    let script = vec![
+        Reply::tool("bash", json!({"command": "rm -rf .git"})),
+        Reply::tool("submit", json!({})),
+    ];
+    let (t, _d, _w, _s) = run_one(script, "tribench-samples__textkit-1").await;
+    assert_eq!(t.outcome, Outcome::Unresolved, "{t:?}");
+    assert_eq!(t.infra_retries, 0);
+    assert!(t.error.unwrap().contains("cannot read the agent's change"));
+}

@@ -214,6 +214,19 @@ impl SwebenchTask {
             .unwrap_or_default()
     }
 
+    /// The grading commands' environment: the spec's, and git hooks off, so a hook a patch
+    /// planted (through `patch`, which does not guard `.git/`) cannot run when the eval script
+    /// checks the test files out.
+    fn grading_env(&self) -> Vec<(String, String)> {
+        let mut env = self.exec_env();
+        env.extend([
+            ("GIT_CONFIG_COUNT".to_string(), "1".to_string()),
+            ("GIT_CONFIG_KEY_0".to_string(), "core.hooksPath".to_string()),
+            ("GIT_CONFIG_VALUE_0".to_string(), "/dev/null".to_string()),
+        ]);
+        env
+    }
+
     /// Puts the repository at `base_commit` into the sandbox (or strips the image's own copy of
     /// its future), then runs the spec's install commands.
     pub async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
@@ -288,8 +301,10 @@ impl SwebenchTask {
 
     /// The agent's change against `base_commit`, new files included, as a binary-safe diff.
     pub async fn model_patch(&self, sb: &dyn Sandbox) -> Result<Vec<u8>, FamilyError> {
+        // GIT_DIR pinned: with the agent's .git gone, git must not find a repository above
+        // the workspace and stage files there.
         let script = format!(
-            "git add -A >/dev/null 2>&1; git -c core.fileMode=false diff --cached --binary --no-color --no-ext-diff {} > .git/tribench-model.patch",
+            "export GIT_DIR=\"$PWD/.git\" GIT_WORK_TREE=\"$PWD\"; [ -d .git ] || {{ echo 'the repository (.git) is gone' >&2; exit 1; }}; git add -A >/dev/null 2>&1; git -c core.fileMode=false diff --cached --binary --no-color --no-ext-diff {} > .git/tribench-model.patch",
             shell_quote(&self.instance.base_commit)
         );
         let out = sb
@@ -377,9 +392,9 @@ impl SwebenchTask {
         let mut apply_log = String::new();
         if !empty {
             sb.write_file(".git/tribench-patch.diff", patch).await?;
-            let out = sb
-                .exec(ExecRequest::new(APPLY_SCRIPT, Duration::from_secs(600)))
-                .await?;
+            let mut req = ExecRequest::new(APPLY_SCRIPT, Duration::from_secs(600));
+            req.env = self.grading_env();
+            let out = sb.exec(req).await?;
             apply_log = out.combined();
             if !out.success() {
                 let hunk = failing_hunk(&apply_log);
@@ -422,7 +437,7 @@ impl SwebenchTask {
         sb.write_file(".git/tribench-eval.sh", self.eval_script().as_bytes())
             .await?;
         let mut req = ExecRequest::new("bash .git/tribench-eval.sh 2>&1", ctx.test_timeout);
-        req.env = self.exec_env();
+        req.env = self.grading_env();
         // Test logs are parsed whole: a cut in the middle would drop results.
         req.output_cap = ctx.output_cap.max(64 << 20);
         let t_test = Instant::now();
@@ -634,7 +649,9 @@ pub fn suspicious_changes(patch: &str, inst: &Instance) -> Vec<String> {
     let mut out = Vec::new();
     for f in instance::patch_files(patch) {
         let name = f.rsplit('/').next().unwrap_or(&f);
-        let reason = if test_files.contains(&f) {
+        let reason = if f == ".git" || f.starts_with(".git/") {
+            Some("writes inside .git (hooks, config)")
+        } else if test_files.contains(&f) {
             Some("touches a file the test patch changes")
         } else if name == "conftest.py" {
             Some("adds or edits a pytest conftest.py hook")

@@ -341,3 +341,28 @@ async fn a_patch_that_hangs_the_tests_is_test_timeout() {
     assert_eq!(entry["resolved"], false);
     assert_eq!(entry["infra_failure_reason"], "tests_timed_out");
 }
+
+#[tokio::test]
+async fn a_git_hook_planted_by_a_patch_never_runs_while_grading() {
+    let Some(e) = env() else { return };
+    let t = task(&e.suite, "tribench-samples__textkit-2");
+    let gold = t.swebench().unwrap().instance.patch.clone();
+    // git apply refuses paths in .git; `patch`, the chain's last step, writes them.
+    let hook = "diff --git a/.git/hooks/post-checkout b/.git/hooks/post-checkout\nnew file mode 100755\n--- /dev/null\n+++ b/.git/hooks/post-checkout\n@@ -0,0 +1,2 @@\n+#!/bin/sh\n+echo HOOK-RAN\n";
+    let patch = format!("{gold}{hook}");
+    let sb = prepared(&e, t).await;
+    let g = t.grade_patch(&sb, patch.as_bytes(), &ctx()).await.unwrap();
+    assert!(!g.log.contains("HOOK-RAN"), "{}", g.log);
+    let grading = g
+        .artifacts
+        .iter()
+        .find(|(n, _)| n == "grading.json")
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&grading.1).unwrap();
+    let flagged = v["suspicious"].to_string();
+    assert!(flagged.contains(".git/hooks/post-checkout"), "{flagged}");
+    // Whether `patch` wrote the hook or not, the verdict is the code's.
+    if sb.exists(".git/hooks/post-checkout").await.unwrap() {
+        assert_eq!(g.outcome, Outcome::Resolved, "{}", g.log);
+    }
+}
