@@ -28,6 +28,8 @@ pub struct Instance {
     pub image: Option<String>,
     pub eval_script: Option<String>,
     pub log_parser: Option<LogParser>,
+    /// A `log_parser` the dataset names that tribench does not implement.
+    pub unsupported_parser: Option<String>,
     pub eval_type: Option<EvalType>,
     /// SWE-bench Pro.
     pub selected_test_files_to_run: Vec<String>,
@@ -74,6 +76,7 @@ impl Instance {
             put(o.as_deref().unwrap_or("\u{0}"));
         }
         put(self.log_parser.map_or("", |p| p.name()));
+        put(self.unsupported_parser.as_deref().unwrap_or(""));
         put(match self.eval_type {
             Some(super::grade::EvalType::FailOnly) => "fail_only",
             Some(super::grade::EvalType::PassAndFail) => "pass_and_fail",
@@ -273,13 +276,11 @@ fn instance_from(m: &Map<String, Value>) -> Result<Instance, String> {
     } else {
         "pass_to_pass"
     };
-    let log_parser = match text(m, "log_parser").filter(|s| !s.is_empty()) {
-        Some(name) => Some(
-            LogParser::from_name(&name)
-                .ok_or_else(|| ctx(format!("log parser `{name}` is not one tribench supports")))?,
-        ),
-        None => None,
-    };
+    // A parser we lack does not stop the rest of the dataset: the instance fails at
+    // preparation, saying which parser it needs.
+    let parser_name = text(m, "log_parser").filter(|s| !s.is_empty());
+    let log_parser = parser_name.as_deref().and_then(LogParser::from_name);
+    let unsupported_parser = parser_name.filter(|_| log_parser.is_none());
     let eval_type = match text(m, "eval_type").filter(|s| !s.is_empty()) {
         Some(t) => {
             Some(EvalType::parse(&t).ok_or_else(|| ctx(format!("unknown eval_type `{t}`")))?)
@@ -301,6 +302,7 @@ fn instance_from(m: &Map<String, Value>) -> Result<Instance, String> {
         image: text(m, "image").filter(|s| !s.is_empty()),
         eval_script: text(m, "eval_script").filter(|s| !s.is_empty()),
         log_parser,
+        unsupported_parser,
         eval_type,
         selected_test_files_to_run: test_list(
             m.get("selected_test_files_to_run"),
@@ -344,6 +346,23 @@ mod tests {
             i.official_image(),
             "swebench/sweb.eval.x86_64.django_1776_django-11099:latest"
         );
+    }
+
+    #[test]
+    fn a_parser_we_lack_is_kept_by_name() {
+        let mut m = Map::new();
+        for (k, v) in [
+            ("instance_id", "preactjs__preact-1"),
+            ("repo", "preactjs/preact"),
+            ("base_commit", "abc"),
+            ("problem_statement", "x"),
+            ("log_parser", "parse_log_karma"),
+        ] {
+            m.insert(k.into(), Value::String(v.into()));
+        }
+        let i = instance_from(&m).unwrap();
+        assert_eq!(i.log_parser, None);
+        assert_eq!(i.unsupported_parser.as_deref(), Some("parse_log_karma"));
     }
 
     #[test]

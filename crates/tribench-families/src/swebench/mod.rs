@@ -234,6 +234,11 @@ impl SwebenchTask {
             path: PathBuf::from(&self.instance.instance_id),
             message,
         };
+        if let Some(name) = &self.instance.unsupported_parser {
+            return Err(env_err(format!(
+                "the instance's log parser `{name}` is not one tribench implements yet"
+            )));
+        }
         if let Some(spec) = self.spec.as_ref().filter(|s| !s.needs.is_empty()) {
             if spec.environment == SpecEnvironment::Local {
                 let words: Vec<String> = spec.needs.iter().map(|c| shell_quote(c)).collect();
