@@ -205,6 +205,15 @@ pub enum GradingModeArg {
     Strict,
 }
 
+impl From<GradingModeArg> for tribench_families::swebench::parse::GradingMode {
+    fn from(a: GradingModeArg) -> Self {
+        match a {
+            GradingModeArg::Official => Self::Official,
+            GradingModeArg::Strict => Self::Strict,
+        }
+    }
+}
+
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SandboxChoice {
     Local,

@@ -367,10 +367,7 @@ fn test_diffs(o: &Value, s: &Value) -> Vec<TestDiff> {
 fn regrade_logs(suite_path: &Path, logs: &Path, a: &GradeArgs) -> Result<ExitCode> {
     let suite = load_suite(suite_path)
         .with_context(|| format!("cannot load suite {}", suite_path.display()))?;
-    let mode = match a.exec.grading_mode {
-        crate::args::GradingModeArg::Official => GradingMode::Official,
-        crate::args::GradingModeArg::Strict => GradingMode::Strict,
-    };
+    let mode: GradingMode = a.exec.grading_mode.into();
     // The logs to grade: (instance, path).
     let mut jobs = Vec::new();
     let mut missing = 0usize;

@@ -142,14 +142,7 @@ pub fn engine_config(
     cfg.js_tools = js_tools(&exec.js_tools);
     cfg.sandbox_base = exec.sandbox_dir.clone();
     cfg.pull_images = exec.pull;
-    cfg.grading_mode = match exec.grading_mode {
-        crate::args::GradingModeArg::Official => {
-            tribench_families::swebench::parse::GradingMode::Official
-        }
-        crate::args::GradingModeArg::Strict => {
-            tribench_families::swebench::parse::GradingMode::Strict
-        }
-    };
+    cfg.grading_mode = exec.grading_mode.into();
     Ok((cfg, stage))
 }
 

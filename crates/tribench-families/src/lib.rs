@@ -342,10 +342,8 @@ fn load_swebench(name: String, path: PathBuf, file: &Path) -> Result<Suite, Fami
         if let Some(spec) = &t.spec {
             h.update(format!("{spec:?}").as_bytes());
         }
-        if let Some(swebench::repo::RepoSource::Local(p)) = &t.source {
-            if p.is_file() {
-                h.update(std::fs::read(p).unwrap_or_default());
-            }
+        if let Some(source) = &t.source {
+            h.update(source.key().as_bytes());
         }
         tasks.push(SuiteTask {
             info: TaskInfo {
@@ -422,6 +420,11 @@ fn polyglot_task(ex: polyglot::Exercise) -> Result<SuiteTask, FamilyError> {
         checksum,
         kind: TaskKind::Polyglot(Arc::new(ex)),
     })
+}
+
+/// Single-quotes a word for sh.
+pub(crate) fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 /// sha256 over a task id and every file under its directory (relative path and bytes).

@@ -1,6 +1,7 @@
 //! What differs between the six polyglot languages: how tests are un-skipped, the command that
 //! runs them, the tools it needs, and the parser for its output.
 
+use crate::shell_quote;
 use crate::testlog;
 use tribench_types::TestResult;
 
@@ -226,10 +227,6 @@ fn matching_paren(s: &str) -> Option<usize> {
         }
     }
     None
-}
-
-pub(crate) fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 #[cfg(test)]

@@ -192,38 +192,34 @@ fn passing(status: &str, mode: GradingMode) -> bool {
     status == "PASSED" || status == "XFAIL" || (mode == GradingMode::Strict && status == "XPASS")
 }
 
-/// The status-map key for a listed test; a truncated parametrized id (more `[` than `]`)
-/// prefix-matches when every candidate agrees on pass or fail.
-fn resolve_case<'m>(case: &str, map: &'m StatusMap, mode: GradingMode) -> Option<&'m str> {
-    if let Some((k, _)) = map.entry(case) {
-        return Some(k);
+/// The status a listed test got; a truncated parametrized id (more `[` than `]`) prefix-matches
+/// when every candidate agrees on pass or fail, and takes the first candidate's status.
+fn case_status<'m>(case: &str, map: &'m StatusMap, mode: GradingMode) -> Option<&'m str> {
+    if let Some((_, s)) = map.entry(case) {
+        return Some(s);
     }
     if case.matches('[').count() > case.matches(']').count() {
-        let matches: Vec<(&str, &str)> = map.iter().filter(|(k, _)| k.starts_with(case)).collect();
-        let first = matches.first()?;
-        let p = passing(first.1, mode);
-        if matches.iter().all(|(_, s)| passing(s, mode) == p) {
-            return Some(first.0);
+        let mut matches = map.iter().filter(|(k, _)| k.starts_with(case));
+        let (_, first) = matches.next()?;
+        let p = passing(first, mode);
+        if matches.all(|(_, s)| passing(s, mode) == p) {
+            return Some(first);
         }
     }
     None
 }
 
-fn test_passed(case: &str, map: &StatusMap, mode: GradingMode) -> bool {
-    resolve_case(case, map, mode)
-        .and_then(|k| map.get(k))
-        .is_some_and(|s| passing(s, mode))
+fn test_passed(status: Option<&str>, mode: GradingMode) -> bool {
+    status.is_some_and(|s| passing(s, mode))
 }
 
-fn test_maintained(case: &str, map: &StatusMap, mode: GradingMode) -> bool {
-    test_passed(case, map, mode)
-        || resolve_case(case, map, mode)
-            .and_then(|k| map.get(k))
-            .is_some_and(|s| s == "SKIPPED")
+/// PASS_TO_PASS: a skipped test is not a regression.
+fn test_maintained(status: Option<&str>, mode: GradingMode) -> bool {
+    test_passed(status, mode) || status == Some("SKIPPED")
 }
 
-fn test_failed(case: &str, map: &StatusMap, mode: GradingMode) -> bool {
-    match resolve_case(case, map, mode).and_then(|k| map.get(k)) {
+fn test_failed(status: Option<&str>, mode: GradingMode) -> bool {
+    match status {
         None => true,
         Some(s) => {
             s == "FAILED"
@@ -242,9 +238,10 @@ pub fn tests_report(map: &StatusMap, spec: &GradeSpec<'_>, mode: GradingMode) ->
         let sf = &mut out.fail_to_pass;
         match spec.eval_type {
             EvalType::PassAndFail => {
-                if test_passed(case, map, mode) {
+                let status = case_status(case, map, mode);
+                if test_passed(status, mode) {
                     sf.success.push(case.clone());
-                } else if test_failed(case, map, mode) {
+                } else if test_failed(status, mode) {
                     sf.failure.push(case.clone());
                 }
             }
@@ -255,9 +252,10 @@ pub fn tests_report(map: &StatusMap, spec: &GradeSpec<'_>, mode: GradingMode) ->
         let sf = &mut out.pass_to_pass;
         match spec.eval_type {
             EvalType::PassAndFail => {
-                if test_maintained(case, map, mode) {
+                let status = case_status(case, map, mode);
+                if test_maintained(status, mode) {
                     sf.success.push(case.clone());
-                } else if test_failed(case, map, mode) {
+                } else if test_failed(status, mode) {
                     sf.failure.push(case.clone());
                 }
             }
@@ -279,10 +277,9 @@ fn fail_only(case: &str, map: &StatusMap, sf: &mut SuccessFailure) {
 /// empty list counts as all), PARTIAL when some but not all FAIL_TO_PASS did and every
 /// PASS_TO_PASS did.
 pub fn resolution(report: &TestsStatus) -> Resolution {
-    let ratio_is_one =
-        |sf: &SuccessFailure| sf.failure.is_empty() || sf.success.len() + sf.failure.len() == 0;
-    let f2p_all = ratio_is_one(&report.fail_to_pass);
-    let p2p_all = ratio_is_one(&report.pass_to_pass);
+    // success / (success + failure) == 1, an empty list counting as 1.
+    let f2p_all = report.fail_to_pass.failure.is_empty();
+    let p2p_all = report.pass_to_pass.failure.is_empty();
     let f2p_some = !report.fail_to_pass.success.is_empty();
     if f2p_all && p2p_all {
         Resolution::Full

@@ -11,13 +11,14 @@ pub mod parse;
 pub mod repo;
 pub mod spec;
 
+use crate::shell_quote;
 use crate::{Environment, FamilyContext, FamilyError, GradeResult};
 use grade::{GradeSpec, InstanceReport, Verdict};
 use instance::Instance;
 use parse::{GradingMode, LogParser, StatusMap};
 use repo::RepoSource;
 use serde::Serialize;
-use spec::{shell_quote, Spec, SpecEnvironment, SpecTable};
+use spec::{Spec, SpecEnvironment, SpecTable};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,24 +65,21 @@ pub fn load_tasks(instances_path: &Path) -> Result<Vec<SwebenchTask>, FamilyErro
     } else {
         SpecTable::default()
     };
-    let mut specs: Vec<Arc<Spec>> = Vec::new();
     let mut tasks = Vec::new();
+    // One lookup (and one bundle hash) per repository, however many instances it has.
+    let mut sources: std::collections::HashMap<String, Option<RepoSource>> = Default::default();
     for inst in instances {
-        let spec = table.find(&inst.repo, &inst.version).map(|s| {
-            match specs.iter().find(|a| a.as_ref() == s) {
-                Some(a) => a.clone(),
-                None => {
-                    let a = Arc::new(s.clone());
-                    specs.push(a.clone());
-                    a
-                }
-            }
-        });
-        let source = table
-            .repos
-            .get(&inst.repo)
-            .cloned()
-            .or_else(|| find_repo_source(dir, &inst.repo));
+        let spec = table.find(&inst.repo, &inst.version).cloned();
+        let source = sources
+            .entry(inst.repo.clone())
+            .or_insert_with(|| {
+                table
+                    .repos
+                    .get(&inst.repo)
+                    .cloned()
+                    .or_else(|| find_repo_source(dir, &inst.repo))
+            })
+            .clone();
         if let Some(s) = &spec {
             let needs_host_repo = s.environment == SpecEnvironment::Local
                 || s.dockerfile.is_some()
@@ -119,7 +117,7 @@ fn find_repo_source(dir: &Path, repo: &str) -> Option<RepoSource> {
             root.join(&name),
         ] {
             if cand.exists() {
-                return Some(RepoSource::Local(cand));
+                return Some(RepoSource::local(cand));
             }
         }
     }
@@ -533,7 +531,7 @@ impl SwebenchTask {
 
 /// What `grading.json` holds: both modes' verdicts, so `tribench grade --audit` can explain
 /// every disagreement without re-running anything.
-#[derive(Debug, Serialize, serde::Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct GradingDetails {
     pub mode: &'static str,
     pub parser: &'static str,
@@ -562,14 +560,8 @@ fn tests_of(map: &StatusMap) -> Vec<TestResult> {
     map.iter()
         .map(|(name, s)| TestResult {
             name: name.to_string(),
-            status: match s {
-                "PASSED" => TestStatus::Passed,
-                "FAILED" => TestStatus::Failed,
-                "SKIPPED" => TestStatus::Skipped,
-                "XFAIL" => TestStatus::Xfail,
-                "XPASS" => TestStatus::Xpass,
-                _ => TestStatus::Error,
-            },
+            // A word the grader does not know reads as an error.
+            status: crate::testlog::status_word(s).unwrap_or(TestStatus::Error),
         })
         .collect()
 }

@@ -17,15 +17,15 @@ pub struct StatusMap {
     entries: Vec<(String, Cow<'static, str>)>,
     /// Key hash -> index of the first entry with that hash; later ones with the same hash (a
     /// collision) are in `collided`.
-    index: HashMap<u64, usize, BuildHasherDefault<Fnv>>,
+    index: HashMap<u64, usize, BuildHasherDefault<FastHash>>,
     collided: Vec<usize>,
 }
 
 /// A fast non-cryptographic hash: SipHash's DoS resistance buys nothing on a test log.
 #[derive(Default)]
-struct Fnv(u64);
+struct FastHash(u64);
 
-impl std::hash::Hasher for Fnv {
+impl std::hash::Hasher for FastHash {
     fn finish(&self) -> u64 {
         self.0
     }
@@ -49,7 +49,7 @@ impl std::hash::Hasher for Fnv {
 }
 
 fn key_hash(id: &str) -> u64 {
-    let mut h = Fnv::default();
+    let mut h = FastHash::default();
     std::hash::Hasher::write(&mut h, id.as_bytes());
     std::hash::Hasher::finish(&h)
 }
@@ -323,21 +323,9 @@ fn py_split(s: &str) -> Vec<&str> {
     py_words(s).collect()
 }
 
-/// The words of `py_split`, lazily; bytes compared directly on ASCII lines.
-fn py_words(s: &str) -> Box<dyn Iterator<Item = &str> + '_> {
-    if s.is_ascii() {
-        Box::new(
-            s.split(|c: char| {
-                matches!(
-                    c,
-                    ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | '\u{1c}'..='\u{1f}'
-                )
-            })
-            .filter(|w| !w.is_empty()),
-        )
-    } else {
-        Box::new(s.split(py_space).filter(|w| !w.is_empty()))
-    }
+/// The words of `py_split`, lazily.
+fn py_words(s: &str) -> impl Iterator<Item = &str> {
+    s.split(py_space).filter(|w| !w.is_empty())
 }
 
 /// Python's `str.strip()` without arguments.
@@ -530,7 +518,7 @@ fn pytest_strict(log: &str, options: bool, matplotlib: bool) -> StatusMap {
         if status == "SKIPPED" && rest.starts_with('[') {
             continue;
         }
-        let id = summary_id(rest);
+        let id = crate::testlog::summary_id(rest);
         if id.is_empty() {
             continue;
         }
@@ -542,21 +530,6 @@ fn pytest_strict(log: &str, options: bool, matplotlib: bool) -> StatusMap {
         map.insert(id, status);
     }
     map
-}
-
-/// The id in a summary line's remainder: up to ` - ` (the message), except that a parametrized
-/// id runs to its closing bracket whatever it contains.
-fn summary_id(rest: &str) -> &str {
-    let plain_end = rest.find(" - ").unwrap_or(rest.len());
-    if rest[..plain_end].contains('[') || (rest.contains('[') && !rest[..plain_end].contains(']')) {
-        if let Some(pos) = rest.rfind("] - ") {
-            return &rest[..=pos];
-        }
-        if rest.ends_with(']') {
-            return rest;
-        }
-    }
-    rest[..plain_end].trim_end_matches(py_space)
 }
 
 // --- django / unittest --------------------------------------------------------------------

@@ -11,35 +11,42 @@ use std::sync::{Mutex, OnceLock};
 /// Where a repository comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RepoSource {
-    /// A mirror or clone on disk, or a git bundle file.
-    Local(PathBuf),
+    /// A mirror or clone on disk, or a git bundle file; `key` identifies its content.
+    Local { path: PathBuf, key: String },
     /// Anything `git clone` accepts.
     Url(String),
 }
 
 impl RepoSource {
+    /// A source on disk. A bundle file is hashed once here, so a changed bundle gets a new
+    /// mirror and a new suite checksum; a folder is identified by its path.
+    pub fn local(path: PathBuf) -> RepoSource {
+        let mut h = Sha256::new();
+        h.update(path.display().to_string().as_bytes());
+        if path.is_file() {
+            if let Ok(bytes) = std::fs::read(&path) {
+                h.update(&bytes);
+            }
+        }
+        RepoSource::Local {
+            key: hex::encode(h.finalize())[..16].to_string(),
+            path,
+        }
+    }
+
     fn as_git_arg(&self) -> String {
         match self {
-            RepoSource::Local(p) => p.display().to_string(),
+            RepoSource::Local { path, .. } => path.display().to_string(),
             RepoSource::Url(u) => u.clone(),
         }
     }
 
-    /// A stable key: the path (and for a bundle file its content hash) or the URL.
-    fn key(&self) -> String {
-        let mut h = Sha256::new();
+    /// A stable key: the local source's (see [`RepoSource::local`]), or a hash of the URL.
+    pub fn key(&self) -> String {
         match self {
-            RepoSource::Local(p) => {
-                h.update(p.display().to_string().as_bytes());
-                if p.is_file() {
-                    if let Ok(bytes) = std::fs::read(p) {
-                        h.update(&bytes);
-                    }
-                }
-            }
-            RepoSource::Url(u) => h.update(u.as_bytes()),
+            RepoSource::Local { key, .. } => key.clone(),
+            RepoSource::Url(u) => hex::encode(Sha256::digest(u.as_bytes()))[..16].to_string(),
         }
-        hex::encode(h.finalize())[..16].to_string()
     }
 }
 
@@ -134,7 +141,7 @@ pub fn mirror(source: &RepoSource, repo: &str) -> Result<PathBuf, String> {
     if dir.join("HEAD").exists() {
         return Ok(dir);
     }
-    if let RepoSource::Local(p) = source {
+    if let RepoSource::Local { path: p, .. } = source {
         if !p.exists() {
             return Err(format!("repository source {} does not exist", p.display()));
         }

@@ -22,6 +22,7 @@ use super::repo::RepoSource;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where the task runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -95,7 +96,7 @@ pub struct Spec {
 pub struct SpecTable {
     pub path: Option<PathBuf>,
     pub repos: BTreeMap<String, RepoSource>,
-    pub specs: Vec<Spec>,
+    pub specs: Vec<Arc<Spec>>,
 }
 
 impl SpecTable {
@@ -111,7 +112,7 @@ impl SpecTable {
                 let source = if src.contains("://") || src.starts_with("git@") {
                     RepoSource::Url(src)
                 } else {
-                    RepoSource::Local(base.join(src))
+                    RepoSource::local(base.join(src))
                 };
                 (repo, source)
             })
@@ -142,7 +143,7 @@ impl SpecTable {
                     r.repo
                 ));
             }
-            specs.push(Spec {
+            specs.push(Arc::new(Spec {
                 dockerfile: r.dockerfile.map(|d| base.join(d)),
                 workdir: r.workdir.unwrap_or_else(|| "/testbed".into()),
                 env: r.env.into_iter().collect(),
@@ -158,7 +159,7 @@ impl SpecTable {
                 needs: r.needs,
                 cpus: r.cpus,
                 memory_mb: r.memory_mb,
-            });
+            }));
         }
         Ok(SpecTable {
             path: Some(path.to_path_buf()),
@@ -169,7 +170,7 @@ impl SpecTable {
 
     /// The row for a repository and version: an exact version match first, then a row for
     /// every version.
-    pub fn find(&self, repo: &str, version: &str) -> Option<&Spec> {
+    pub fn find(&self, repo: &str, version: &str) -> Option<&Arc<Spec>> {
         self.specs
             .iter()
             .find(|s| s.repo == repo && s.versions.iter().any(|v| v == version))
@@ -179,15 +180,4 @@ impl SpecTable {
                     .find(|s| s.repo == repo && s.versions.is_empty())
             })
     }
-}
-
-/// Single-quotes a word for sh.
-pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:=,@".contains(&b))
-    {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', r"'\''"))
 }

@@ -13,6 +13,7 @@ pub use gotest::parse_go_test;
 pub use jest::parse_jest_verbose;
 pub use junit_tree::parse_junit_tree;
 pub use pytest::parse_pytest;
+pub(crate) use pytest::{status_word, summary_id};
 
 use tribench_types::{TestResult, TestStatus};
 

@@ -2,7 +2,8 @@ use super::Collector;
 use std::sync::OnceLock;
 use tribench_types::{TestResult, TestStatus};
 
-fn status_word(w: &str) -> Option<TestStatus> {
+/// A pytest status word as a status.
+pub(crate) fn status_word(w: &str) -> Option<TestStatus> {
     Some(match w {
         "PASSED" => TestStatus::Passed,
         "FAILED" => TestStatus::Failed,
@@ -56,7 +57,7 @@ pub fn parse_pytest(log: &str) -> Vec<TestResult> {
 
 /// The test id in a `-rA` summary line's remainder: up to ` - ` (the message), except that a
 /// parametrized id runs to its closing bracket, whatever it contains.
-fn summary_id(rest: &str) -> &str {
+pub(crate) fn summary_id(rest: &str) -> &str {
     let plain_end = rest.find(" - ").unwrap_or(rest.len());
     if rest[..plain_end].contains('[') {
         if let Some(pos) = rest.find("] - ") {

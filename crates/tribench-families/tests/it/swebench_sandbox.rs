@@ -112,6 +112,12 @@ async fn prepared(e: &Env, t: &SuiteTask) -> LocalSandbox {
     sb
 }
 
+/// A JSON file grading produced (report.json, grading.json).
+fn artifact_json(g: &tribench_families::GradeResult, name: &str) -> serde_json::Value {
+    let (_, bytes) = g.artifacts.iter().find(|(n, _)| n == name).unwrap();
+    serde_json::from_slice(bytes).unwrap()
+}
+
 async fn sh(sb: &dyn Sandbox, script: &str) -> String {
     let out = sb
         .exec(ExecRequest::new(script, Duration::from_secs(60)))
@@ -154,8 +160,6 @@ async fn the_checkout_has_no_commit_after_base_no_tag_and_no_remote() {
         .await
         .unwrap();
     assert!(!out.success(), "the fix commit {fix} is in the checkout");
-    let objects = sh(&sb, "git count-objects -v | grep -E '^(count|in-pack):' ").await;
-    assert!(!objects.is_empty());
     // The suite folder (with the bundles holding the future) is hidden from commands.
     let listing = sh(&sb, &format!("ls -A {} | wc -l", e.suite.path.display())).await;
     assert_eq!(listing.trim(), "0");
@@ -226,12 +230,7 @@ async fn a_patch_needing_fuzz_applies_with_patch() {
     let sb = prepared(&e, t).await;
     let g = t.grade_patch(&sb, fuzzy.as_bytes(), &ctx()).await.unwrap();
     assert_eq!(g.outcome, Outcome::Resolved, "{}", g.log);
-    let grading = g
-        .artifacts
-        .iter()
-        .find(|(n, _)| n == "grading.json")
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&grading.1).unwrap();
+    let v = artifact_json(&g, "grading.json");
     assert!(v["apply_log"]
         .as_str()
         .unwrap()
@@ -290,12 +289,7 @@ async fn forged_passed_lines_do_not_resolve() {
         assert!(g
             .log
             .contains("PASSED tests/test_stock.py::test_at_threshold"));
-        let grading = g
-            .artifacts
-            .iter()
-            .find(|(n, _)| n == "grading.json")
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&grading.1).unwrap();
+        let v = artifact_json(&g, "grading.json");
         let why = v["suspicious"][0].as_str().unwrap();
         assert!(why.contains("conftest.py"), "{why}");
     }
@@ -331,12 +325,7 @@ async fn a_patch_that_hangs_the_tests_is_test_timeout() {
     let g = t.grade_patch(&sb, &hang, &c).await.unwrap();
     assert_eq!(g.outcome, Outcome::TestTimeout, "{}", g.log);
     assert!(g.log.contains("Timeout error: 8 seconds exceeded."));
-    let report = g
-        .artifacts
-        .iter()
-        .find(|(n, _)| n == "report.json")
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&report.1).unwrap();
+    let v = artifact_json(&g, "report.json");
     let entry = &v["tribench-samples__textkit-3"];
     assert_eq!(entry["resolved"], false);
     assert_eq!(entry["infra_failure_reason"], "tests_timed_out");
@@ -353,12 +342,7 @@ async fn a_git_hook_planted_by_a_patch_never_runs_while_grading() {
     let sb = prepared(&e, t).await;
     let g = t.grade_patch(&sb, patch.as_bytes(), &ctx()).await.unwrap();
     assert!(!g.log.contains("HOOK-RAN"), "{}", g.log);
-    let grading = g
-        .artifacts
-        .iter()
-        .find(|(n, _)| n == "grading.json")
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&grading.1).unwrap();
+    let v = artifact_json(&g, "grading.json");
     let flagged = v["suspicious"].to_string();
     assert!(flagged.contains(".git/hooks/post-checkout"), "{flagged}");
     // Whether `patch` wrote the hook or not, the verdict is the code's.
