@@ -24,6 +24,14 @@ pub enum AgentError {
     Failed(String),
     #[error("{agent} needs the task's reference solution, which the engine did not provide")]
     NoReference { agent: String },
+    /// The model endpoint could not be used (unreachable, timed out, 5xx or a broken reply after
+    /// the client's retries): an infrastructure failure, recorded as `model_error`.
+    #[error("{0}")]
+    ModelUnavailable(String),
+    /// The endpoint refused for good (bad key, unknown model): every other trial would fail the
+    /// same way, so the run stops.
+    #[error("{0}")]
+    ModelRefused(String),
 }
 
 /// What a session gets to start with.

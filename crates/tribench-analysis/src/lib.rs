@@ -23,7 +23,7 @@ pub use matrix::{
 pub use models::{price_trials, ModelEntry, ModelsError, ModelsFile};
 pub use render::{render_markdown, render_table};
 pub use report::{
-    build_report, Efficiency, KValue, OutcomeCount, Report, Score, Slice, TimingStats,
+    build_report, Cause, Efficiency, KValue, OutcomeCount, Report, Score, Slice, TimingStats,
 };
 pub use svg::pareto_frontier;
 

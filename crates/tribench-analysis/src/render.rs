@@ -122,6 +122,16 @@ pub(crate) fn note_lines(r: &Report) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(", ")
     ));
+    // Infrastructure failures with what caused them: a score of 0 must not hide an outage.
+    for o in r.outcomes.iter().filter(|o| o.infrastructure) {
+        for c in o.causes.iter().take(3) {
+            let mut error = c.error.replace('\n', " ");
+            if error.chars().count() > 200 {
+                error = error.chars().take(200).collect::<String>() + "…";
+            }
+            v.push(format!("           {} ({}): {error}", o.outcome, c.count));
+        }
+    }
     let e = &t.efficiency;
     let opt = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or_else(|| "–".into(), f);
     v.push(format!(

@@ -74,6 +74,37 @@ pub struct OutcomeCount {
     pub count: usize,
     pub infrastructure: bool,
     pub trial_ids: Vec<String>,
+    /// For infrastructure outcomes: each distinct recorded cause with how many trials it ended,
+    /// most frequent first (a model endpoint refusing connections, a broken image).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<Cause>,
+}
+
+/// One recorded cause of infrastructure failures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cause {
+    pub error: String,
+    pub count: usize,
+}
+
+fn causes(trials: &[TrialRecord], outcome: Outcome) -> Vec<Cause> {
+    if !outcome.is_infrastructure() {
+        return Vec::new();
+    }
+    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in trials.iter().filter(|t| t.outcome == outcome) {
+        *by.entry(t.error.as_deref().unwrap_or("no cause recorded"))
+            .or_default() += 1;
+    }
+    let mut v: Vec<Cause> = by
+        .into_iter()
+        .map(|(error, count)| Cause {
+            error: error.to_string(),
+            count,
+        })
+        .collect();
+    v.sort_by_key(|c| std::cmp::Reverse(c.count));
+    v
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -321,6 +352,7 @@ pub fn build_report(run: &RunData) -> Report {
                 outcome,
                 count: trial_ids.len(),
                 infrastructure: outcome.is_infrastructure(),
+                causes: causes(trials, outcome),
                 trial_ids,
             })
             .collect(),

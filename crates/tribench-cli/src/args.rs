@@ -232,8 +232,8 @@ pub struct RunArgs {
     pub agent: String,
     #[command(flatten)]
     pub llm: LlmArgs,
-    /// Trials per task.
-    #[arg(long, short = 'k', default_value_t = 1)]
+    /// Trials per task (at least 1).
+    #[arg(long, short = 'k', default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub attempts: u32,
     /// Run directory; rerunning with the same one resumes it. Default: runs/<date>-<agent>.
     #[arg(long)]
@@ -241,9 +241,13 @@ pub struct RunArgs {
     /// Cap on grading tries per task (polyglot allows 2).
     #[arg(long)]
     pub tries: Option<u32>,
-    /// Run again recorded trials that ended in an infrastructure error.
+    /// Run again recorded trials that ended in an infrastructure error (model_error included).
     #[arg(long)]
     pub retry_errors: bool,
+    /// Stop the run (keeping what finished) after this many trials in a row could not use the
+    /// model endpoint (model_error); rerunning the same command resumes. 0 never stops.
+    #[arg(long, default_value_t = 5)]
+    pub max_consecutive_model_errors: u32,
     /// Machine-readable report on stdout.
     #[arg(long)]
     pub json: bool,

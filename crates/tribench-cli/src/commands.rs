@@ -20,6 +20,10 @@ use tribench_types::Outcome;
 
 /// Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT).
 const INTERRUPTED: u8 = 130;
+/// Exit code of a run stopped because the model endpoint refused or stayed unreachable.
+const MODEL_STOPPED: u8 = 3;
+/// Exit code of a run whose every trial ended in an infrastructure error.
+const ALL_INFRASTRUCTURE: u8 = 4;
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -129,6 +133,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
     cfg.attempts = a.attempts.max(1);
     cfg.max_tries = a.tries;
     cfg.retry_errors = a.retry_errors;
+    cfg.max_consecutive_model_errors = a.max_consecutive_model_errors;
     cfg.progress = progress_wanted(a.json);
     eprintln!(
         "run directory {} ({} tasks x {} attempts; rerun with --run-dir {} to resume)",
@@ -138,6 +143,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
         run_dir.display()
     );
     let suites_for_export = suites.clone();
+    let format = if a.json { Format::Json } else { Format::Table };
     match tribench_engine::run(suites, agent, cfg, shutdown_signal()).await {
         Ok(summary) => {
             if summary.skipped > 0 {
@@ -151,12 +157,50 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
             eprintln!("interrupted after recording {done} trials in this invocation; rerun the same command to finish");
             return Ok(ExitCode::from(INTERRUPTED));
         }
+        Err(e @ (EngineError::ModelRefused { .. } | EngineError::ModelUnreachable { .. })) => {
+            // What finished is kept and reported; the message says how to finish the run.
+            print_report(&run_dir, format)?;
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(MODEL_STOPPED));
+        }
         Err(e) => return Err(e.into()),
     }
     let model = agent_model_name(&a.agent, &a.llm);
     crate::grade::export_agent_run(&run_dir, &suites_for_export, &model)?;
-    print_report(&run_dir, if a.json { Format::Json } else { Format::Table })?;
+    print_report(&run_dir, format)?;
+    if let Some(why) = all_infrastructure(&run_dir)? {
+        eprintln!("error: {why}");
+        return Ok(ExitCode::from(ALL_INFRASTRUCTURE));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Set when every recorded trial of a run ended in an infrastructure error: the score then says
+/// nothing about the agent, and the run must not look like it measured something.
+fn all_infrastructure(run_dir: &Path) -> Result<Option<String>> {
+    let store = RunStore::open_for_reading(run_dir)
+        .with_context(|| format!("cannot read run {}", run_dir.display()))?;
+    let trials = store.trials()?;
+    if trials.is_empty() || !trials.iter().all(|t| t.outcome.is_infrastructure()) {
+        return Ok(None);
+    }
+    let mut kinds: BTreeMap<Outcome, usize> = BTreeMap::new();
+    for t in &trials {
+        *kinds.entry(t.outcome).or_default() += 1;
+    }
+    let kinds = kinds
+        .iter()
+        .map(|(o, n)| format!("{o} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let first = trials
+        .iter()
+        .find_map(|t| t.error.as_deref())
+        .unwrap_or("no cause recorded");
+    Ok(Some(format!(
+        "every trial ({}) ended in an infrastructure error ({kinds}), so the score measures nothing about the agent; first cause: {first}. Fix the cause, then rerun the same command with --retry-errors",
+        trials.len()
+    )))
 }
 
 /// `model_name_or_path` for SWE-bench's files: the model, or the agent's name.

@@ -16,7 +16,9 @@ use tribench_families::Environment;
 use tribench_families::{FamilyContext, Suite, SuiteTask};
 use tribench_sandbox::{DockerBackend, ImageSpec, Isolation, LocalSandboxConfig};
 use tribench_store::{RunStore, StoreError};
-use tribench_types::{EnvironmentInfo, RunManifest, ScaffoldInfo, Timeouts, TrialKey, TrialRecord};
+use tribench_types::{
+    EnvironmentInfo, Outcome, RunManifest, ScaffoldInfo, Timeouts, TrialKey, TrialRecord,
+};
 
 pub use trial::harness_error_record;
 
@@ -43,6 +45,17 @@ pub enum EngineError {
     Docker(String),
     #[error("could not record a trial: {0}")]
     Record(String),
+    /// The endpoint refused a request for good (bad key, unknown model): the run stopped at the
+    /// first trial that met it.
+    #[error("the run stopped: {message}. Fix the endpoint, key or --model, then rerun the same command with --retry-errors ({done} trials recorded)")]
+    ModelRefused { message: String, done: usize },
+    /// Too many trials in a row could not reach the model: the run stopped, keeping what finished.
+    #[error("the run stopped after {count} trials in a row could not use the model endpoint; last: {last}. When the endpoint is back, rerun the same command with --retry-errors to finish ({done} trials recorded)")]
+    ModelUnreachable {
+        count: u32,
+        last: String,
+        done: usize,
+    },
 }
 
 /// Everything a run needs besides the suites and the agent.
@@ -77,6 +90,8 @@ pub struct EngineConfig {
     pub grading_mode: tribench_families::swebench::parse::GradingMode,
     /// Pull named images missing locally (official SWE-bench images) from a registry.
     pub pull_images: bool,
+    /// Trials in a row ending in `model_error` before the run stops (0: never stop).
+    pub max_consecutive_model_errors: u32,
 }
 
 impl EngineConfig {
@@ -105,6 +120,7 @@ impl EngineConfig {
             seed: 0,
             grading_mode: Default::default(),
             pull_images: false,
+            max_consecutive_model_errors: 5,
         }
     }
 }
@@ -144,6 +160,22 @@ pub(crate) struct RunContext {
     pub timeouts: Timeouts,
     pub max_tries: Option<u32>,
     pub infra_retries: u32,
+    /// Set by the first trial whose model endpoint refused for good; the run stops on it.
+    pub refused: std::sync::Mutex<Option<String>>,
+}
+
+impl RunContext {
+    pub(crate) fn refuse(&self, message: String) {
+        let mut r = self.refused.lock().unwrap_or_else(|p| p.into_inner());
+        r.get_or_insert(message);
+    }
+
+    pub(crate) fn refusal(&self) -> Option<String> {
+        self.refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
 }
 
 /// Runs every task of `suites` `attempts` times with `agent`, recording into `cfg.run_dir`.
@@ -274,6 +306,7 @@ pub async fn run(
         timeouts: cfg.timeouts.clone(),
         max_tries: cfg.max_tries,
         infra_retries: cfg.infra_retries,
+        refused: std::sync::Mutex::new(None),
     });
 
     let bar = if cfg.progress {
@@ -289,7 +322,15 @@ pub async fn run(
         ProgressBar::hidden()
     };
 
-    let result = schedule(ctx.clone(), todo, cfg.jobs.max(1), &bar, shutdown).await;
+    let result = schedule(
+        ctx.clone(),
+        todo,
+        cfg.jobs.max(1),
+        cfg.max_consecutive_model_errors,
+        &bar,
+        shutdown,
+    )
+    .await;
     bar.finish_and_clear();
     // Containers of trials that were cancelled (Ctrl-C) or whose removal did not finish.
     if let Some(d) = &docker {
@@ -313,6 +354,7 @@ async fn schedule(
     ctx: Arc<RunContext>,
     todo: Vec<(SuiteTask, TrialKey)>,
     jobs: usize,
+    max_model_errors: u32,
     bar: &ProgressBar,
     shutdown: impl Future<Output = ()>,
 ) -> Result<usize, EngineError> {
@@ -320,6 +362,8 @@ async fn schedule(
     let mut running: JoinSet<Result<TrialRecord, EngineError>> = JoinSet::new();
     let mut keys: HashMap<tokio::task::Id, (SuiteTask, TrialKey)> = HashMap::new();
     let mut ran = 0usize;
+    // Trials in a row (in the order they ended) that could not use the model endpoint.
+    let mut model_errors = 0u32;
     tokio::pin!(shutdown);
 
     let mut spawn_next = |running: &mut JoinSet<_>, keys: &mut HashMap<_, _>| {
@@ -351,6 +395,28 @@ async fn schedule(
                         keys.remove(&id);
                         let rec = result?;
                         bar.set_message(format!("{} {}", rec.task_id, rec.outcome));
+                        match rec.outcome {
+                            Outcome::ModelError => model_errors += 1,
+                            // These never got to the model: they say nothing about it.
+                            Outcome::EnvironmentError | Outcome::HarnessError => {}
+                            _ => model_errors = 0,
+                        }
+                        // Trials still running are dropped unrecorded (their sandboxes removed):
+                        // a rerun runs them in full.
+                        if let Some(message) = ctx.refusal() {
+                            running.abort_all();
+                            while running.join_next().await.is_some() {}
+                            return Err(EngineError::ModelRefused { message, done: ran + 1 });
+                        }
+                        if max_model_errors > 0 && model_errors >= max_model_errors {
+                            running.abort_all();
+                            while running.join_next().await.is_some() {}
+                            return Err(EngineError::ModelUnreachable {
+                                count: model_errors,
+                                last: rec.error.unwrap_or_default(),
+                                done: ran + 1,
+                            });
+                        }
                     }
                     Err(e) => {
                         // A panic in a trial is a harness bug: record it and go on.

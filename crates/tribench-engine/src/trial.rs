@@ -4,7 +4,7 @@
 use crate::{now, EngineError, RunContext};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tribench_agents::AgentTask;
+use tribench_agents::{AgentError, AgentTask};
 use tribench_families::Environment;
 use tribench_families::{GradeResult, SuiteTask};
 use tribench_sandbox::{ContainerSpec, LocalSandbox, Sandbox, SandboxError};
@@ -24,7 +24,9 @@ pub(crate) async fn run_and_record(
         reset_dir(ctx, &trial_id).await?;
         let mut rec = run_once(ctx, task, key).await?;
         rec.infra_retries = retries;
-        if rec.outcome.is_infrastructure() && retries < ctx.infra_retries {
+        // A refusal (bad key, unknown model) would only be refused again.
+        if rec.outcome.is_infrastructure() && retries < ctx.infra_retries && ctx.refusal().is_none()
+        {
             retries += 1;
             tracing::warn!(trial = %trial_id, outcome = %rec.outcome, error = ?rec.error, "retrying after an infrastructure error");
             continue;
@@ -70,6 +72,7 @@ pub fn harness_error_record(
         usage: Usage::default(),
         timings: Timings::default(),
         error: Some(error),
+        model: None,
         infra_retries: 0,
         artifacts: Vec::new(),
         started_at: t.clone(),
@@ -172,6 +175,7 @@ async fn run_once(
     let agent_name = ctx.agent.name().to_string();
     let mut rec = harness_error_record(task, key, &agent_name, String::new());
     rec.error = None;
+    rec.model = ctx.agent.model_info();
     rec.started_at = started_at;
     let mut art = Artifacts {
         store: &ctx.store,
@@ -433,7 +437,14 @@ async fn run_tries(
         let stopped = match turn {
             Err(_) => Some(Outcome::AgentTimeout),
             Ok(Err(e)) => {
-                rec.outcome = Outcome::AgentError;
+                rec.outcome = match &e {
+                    AgentError::ModelUnavailable(_) => Outcome::ModelError,
+                    AgentError::ModelRefused(why) => {
+                        ctx.refuse(why.clone());
+                        Outcome::ModelError
+                    }
+                    _ => Outcome::AgentError,
+                };
                 rec.error = Some(e.to_string());
                 return Ok(());
             }

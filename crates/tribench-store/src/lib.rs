@@ -321,6 +321,7 @@ mod tests {
             usage: Usage::default(),
             timings: Timings::default(),
             error: None,
+            model: None,
             infra_retries: 0,
             artifacts: vec![],
             started_at: "2026-11-24T00:00:00Z".into(),

@@ -2,8 +2,9 @@ use serde::{Deserialize, Serialize};
 
 /// How a trial ended. Exactly one per trial; `Resolved` is the only success.
 ///
-/// Infrastructure outcomes (`EnvironmentError`, `HarnessError`) say nothing about the agent: the
-/// engine retries them and reports them apart, never silently dropping them from a denominator.
+/// Infrastructure outcomes (`EnvironmentError`, `HarnessError`, `ModelError`) say nothing about the
+/// agent: the engine retries them and reports them apart, never silently dropping them from a
+/// denominator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -20,10 +21,14 @@ pub enum Outcome {
     AgentError,
     EnvironmentError,
     HarnessError,
+    /// The model endpoint could not be used: unreachable (connection refused, DNS, TLS), timed
+    /// out, 5xx or a broken reply after the client's retries, or refused the request (bad key,
+    /// unknown model). Says nothing about the agent.
+    ModelError,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 12] = [
+    pub const ALL: [Outcome; 13] = [
         Outcome::Resolved,
         Outcome::Unresolved,
         Outcome::AgentTimeout,
@@ -36,6 +41,7 @@ impl Outcome {
         Outcome::AgentError,
         Outcome::EnvironmentError,
         Outcome::HarnessError,
+        Outcome::ModelError,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +58,7 @@ impl Outcome {
             Outcome::AgentError => "agent_error",
             Outcome::EnvironmentError => "environment_error",
             Outcome::HarnessError => "harness_error",
+            Outcome::ModelError => "model_error",
         }
     }
 
@@ -61,7 +68,10 @@ impl Outcome {
 
     /// Failures of the machinery rather than of the agent: retried, and reported apart.
     pub fn is_infrastructure(self) -> bool {
-        matches!(self, Outcome::EnvironmentError | Outcome::HarnessError)
+        matches!(
+            self,
+            Outcome::EnvironmentError | Outcome::HarnessError | Outcome::ModelError
+        )
     }
 }
 

@@ -183,6 +183,9 @@ pub struct TrialRecord {
     /// What went wrong, in words a user can act on, when the outcome is not a plain pass/fail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the trial ran against (model id, endpoint, sampling), for agents behind a model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<crate::ModelInfo>,
     /// How many times an infrastructure error made the engine start this trial again.
     #[serde(default)]
     pub infra_retries: u32,

@@ -95,12 +95,33 @@ pub enum ClientError {
     /// The model's context cannot hold the conversation.
     #[error("the model's context is exhausted: {0}")]
     ContextExhausted(String),
+    /// A 4xx other than a context overflow or a rate limit.
     #[error("the model endpoint refused the request ({status}): {body}")]
     Rejected { status: u16, body: String },
+    /// Unreachable, timed out, 5xx, rate-limited or a broken reply on every attempt.
     #[error("the model endpoint failed {attempts} times; last: {last}")]
     GaveUp { attempts: u32, last: String },
     #[error("the model endpoint sent a reply that is not a chat completion: {0}")]
     BadReply(String),
+}
+
+impl ClientError {
+    /// A refusal no retry and no other trial can get past: a bad or missing key (401, 403) or
+    /// a model (or path) the endpoint does not serve (404).
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Rejected {
+                status: 401 | 403 | 404,
+                ..
+            }
+        )
+    }
+
+    /// The endpoint, not the agent, failed: unreachable, broken, or refusing for good.
+    pub fn is_endpoint_failure(&self) -> bool {
+        self.is_fatal() || matches!(self, ClientError::GaveUp { .. } | ClientError::BadReply(_))
+    }
 }
 
 /// Token usage of one call.
@@ -252,7 +273,7 @@ impl ChatClient {
                     last = if e.is_timeout() {
                         "request timed out".into()
                     } else {
-                        format!("request failed: {}", without_url(&e))
+                        format!("request failed: {}", error_chain(&e))
                     };
                     None
                 }
@@ -264,12 +285,37 @@ impl ChatClient {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<f64>().ok())
                         .map(|s| Duration::from_secs_f64(s.clamp(0.0, 300.0)));
-                    let text = resp.text().await.unwrap_or_default();
+                    // A body cut off mid-way is a dropped connection: retried, never read as an
+                    // empty reply.
+                    let text = match resp.text().await {
+                        Ok(t) => t,
+                        Err(e) => {
+                            last = format!(
+                                "the reply ({status}) was cut off: {}",
+                                if e.is_timeout() {
+                                    "timed out".to_string()
+                                } else {
+                                    error_chain(&e)
+                                }
+                            );
+                            self.backoff(attempt, None).await;
+                            continue;
+                        }
+                    };
                     if status.is_success() {
-                        self.recover();
-                        return self.parse(&text, attempt);
-                    }
-                    if status.as_u16() == 429 {
+                        match self.parse(&text, attempt) {
+                            Ok(c) => {
+                                self.recover();
+                                return Ok(c);
+                            }
+                            // Not JSON at all: a proxy's error page or a truncated stream.
+                            Err(Unparsed::NotJson(why)) => {
+                                last = format!("the reply ({status}) is not JSON: {why}");
+                                None
+                            }
+                            Err(Unparsed::Shape(why)) => return Err(ClientError::BadReply(why)),
+                        }
+                    } else if status.as_u16() == 429 {
                         self.slow_down();
                         last = format!("429 rate limited: {}", truncate(&text, 300));
                         retry_after
@@ -286,12 +332,7 @@ impl ChatClient {
                     }
                 }
             };
-            if attempt <= self.config.max_retries {
-                let backoff =
-                    Duration::from_millis(500u64.saturating_mul(1 << (attempt - 1).min(6)))
-                        .min(Duration::from_secs(30));
-                tokio::time::sleep(wait.unwrap_or(backoff)).await;
-            }
+            self.backoff(attempt, wait).await;
         }
         Err(ClientError::GaveUp {
             attempts: self.config.max_retries + 1,
@@ -299,17 +340,27 @@ impl ChatClient {
         })
     }
 
-    fn parse(&self, text: &str, attempts: u32) -> Result<Completion, ClientError> {
+    /// Waits before the next attempt (none after the last one): `Retry-After` when the server
+    /// sent one, else exponential backoff from half a second, capped at 30 s.
+    async fn backoff(&self, attempt: u32, wait: Option<Duration>) {
+        if attempt <= self.config.max_retries {
+            let backoff = Duration::from_millis(500u64.saturating_mul(1 << (attempt - 1).min(6)))
+                .min(Duration::from_secs(30));
+            tokio::time::sleep(wait.unwrap_or(backoff)).await;
+        }
+    }
+
+    fn parse(&self, text: &str, attempts: u32) -> Result<Completion, Unparsed> {
         let v: Value = serde_json::from_str(text)
-            .map_err(|e| ClientError::BadReply(format!("{e}: {}", truncate(text, 300))))?;
+            .map_err(|e| Unparsed::NotJson(format!("{e}: {}", truncate(text, 300))))?;
         let choice = v
             .get("choices")
             .and_then(|c| c.get(0))
-            .ok_or_else(|| ClientError::BadReply(format!("no choices: {}", truncate(text, 300))))?;
+            .ok_or_else(|| Unparsed::Shape(format!("no choices: {}", truncate(text, 300))))?;
         let message = choice
             .get("message")
             .cloned()
-            .ok_or_else(|| ClientError::BadReply("no message".into()))?;
+            .ok_or_else(|| Unparsed::Shape("no message".into()))?;
         let u = v.get("usage").cloned().unwrap_or(Value::Null);
         let get = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
         let usage = CallUsage {
@@ -358,12 +409,30 @@ impl ChatClient {
     }
 }
 
-/// reqwest's errors can carry the URL; endpoints are not secrets, but keys in query strings
-/// would be, so errors are reported without it.
-fn without_url(e: &reqwest::Error) -> String {
+/// Why a 2xx body is not a completion: not JSON at all (retried like a dropped connection), or
+/// JSON of another shape (not retried: the server means it).
+enum Unparsed {
+    NotJson(String),
+    Shape(String),
+}
+
+/// A reqwest error with its causes (`connection refused`, a DNS or TLS failure), which its own
+/// message leaves out. reqwest's errors can carry the URL; endpoints are not secrets, but keys in
+/// query strings would be, so the URL is left out.
+fn error_chain(e: &reqwest::Error) -> String {
     let mut s = e.to_string();
     if let Some(u) = e.url() {
+        s = s.replace(&format!(" ({})", u.as_str()), "");
         s = s.replace(u.as_str(), "<endpoint>");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let c = cause.to_string();
+        if !s.contains(&c) {
+            s.push_str(": ");
+            s.push_str(&c);
+        }
+        source = cause.source();
     }
     s
 }

@@ -295,7 +295,17 @@ impl AgentSession for LlmSession {
                     self.steps.push(json!({"step": self.steps.len() + 1, "error": format!("context exhausted: {why}")}));
                     break Some(Outcome::ContextExhausted);
                 }
-                Err(e) => return Err(AgentError::Failed(e.to_string())),
+                Err(e) => {
+                    // The cause stays in the trajectory, not only in the trial's record.
+                    self.steps.push(json!({"step": self.steps.len() + 1, "turn": self.turns, "error": e.to_string()}));
+                    return Err(if e.is_fatal() {
+                        AgentError::ModelRefused(e.to_string())
+                    } else if e.is_endpoint_failure() {
+                        AgentError::ModelUnavailable(e.to_string())
+                    } else {
+                        AgentError::Failed(e.to_string())
+                    });
+                }
             };
             self.usage.steps += 1;
             self.usage.prompt_tokens += completion.usage.prompt_tokens;

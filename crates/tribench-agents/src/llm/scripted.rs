@@ -28,6 +28,10 @@ pub enum Reply {
     },
     /// Never answer within this time.
     Hang(Duration),
+    /// Status 200 and the start of a completion, then the connection drops mid-body.
+    CutOff,
+    /// This status with this exact body (a proxy's HTML error page with 200, say).
+    Raw { status: u16, body: String },
 }
 
 impl Reply {
@@ -135,6 +139,34 @@ async fn handle(
             "the script has no more replies",
         )
             .into_response(),
+        Some(Reply::CutOff) => {
+            let chunks: Vec<Result<&'static str, std::io::Error>> = vec![
+                Ok(r#"{"id": "chatcmpl-scripted", "choices": [{"index": 0, "mess"#),
+                Err(std::io::Error::other(
+                    "scripted: connection dropped mid-body",
+                )),
+            ];
+            // The drop comes a moment after the first bytes, so the status line and the
+            // headers are on the wire first (a cut-off body, not a refused request).
+            let stream =
+                futures_util::StreamExt::then(futures_util::stream::iter(chunks), |c| async move {
+                    if c.is_err() {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    c
+                });
+            let body = axum::body::Body::from_stream(stream);
+            let mut resp = Response::new(body);
+            resp.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+            resp
+        }
+        Some(Reply::Raw { status, body }) => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (code, body).into_response()
+        }
         Some(Reply::Hang(d)) => {
             tokio::time::sleep(d).await;
             (StatusCode::GATEWAY_TIMEOUT, "hung").into_response()

@@ -86,6 +86,7 @@ fn trial(
             total_ms: 5100,
         },
         error: None,
+        model: None,
         infra_retries: 0,
         artifacts: vec![],
         started_at: "t".into(),

@@ -206,7 +206,7 @@ async fn step_and_cost_limits_end_the_trial_as_limit_reached() {
 }
 
 #[tokio::test]
-async fn an_endpoint_that_keeps_failing_is_an_agent_error() {
+async fn an_endpoint_that_keeps_failing_is_a_model_error() {
     let script = vec![
         Reply::Status {
             status: 503,
@@ -220,7 +220,7 @@ async fn an_endpoint_that_keeps_failing_is_an_agent_error() {
         },
     ];
     let (t, _, _w, _s) = run_llm(script, Mode::Tools, Limits::default()).await;
-    assert_eq!(t.outcome, Outcome::AgentError, "{t:?}");
+    assert_eq!(t.outcome, Outcome::ModelError, "{t:?}");
     assert!(
         t.error.as_deref().unwrap().contains("failed 2 times"),
         "{:?}",
@@ -494,7 +494,7 @@ print("agent wrote answer.py")
 }
 
 #[tokio::test]
-async fn a_hanging_endpoint_is_timed_out_retried_then_an_agent_error() {
+async fn a_hanging_endpoint_is_timed_out_retried_then_a_model_error() {
     let hang = std::time::Duration::from_secs(60);
     let server = ScriptedServer::start(vec![Reply::Hang(hang), Reply::Hang(hang)])
         .await
@@ -513,8 +513,9 @@ async fn a_hanging_endpoint_is_timed_out_retried_then_an_agent_error() {
     let work = tempfile::tempdir().unwrap();
     let mut c = config(&work.path().join("r"));
     c.max_tries = Some(1);
+    c.infra_retries = 0;
     let trials = run_with(suite.path(), agent, c).await;
-    assert_eq!(trials[0].outcome, Outcome::AgentError, "{:?}", trials[0]);
+    assert_eq!(trials[0].outcome, Outcome::ModelError, "{:?}", trials[0]);
     assert!(
         trials[0].error.as_deref().unwrap().contains("timed out"),
         "{:?}",

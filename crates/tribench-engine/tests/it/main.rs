@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod llm;
+mod model_errors;
 mod swebench;
 mod terminal;
 

@@ -151,6 +151,7 @@ pub(crate) fn trial(
         usage: Usage::default(),
         timings: Timings::default(),
         error: None,
+        model: None,
         infra_retries: 0,
         artifacts: Vec::new(),
         started_at: String::new(),

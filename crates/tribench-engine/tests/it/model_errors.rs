@@ -1,0 +1,241 @@
+//! A model endpoint that cannot be used is `model_error`, an infrastructure failure with its
+//! cause: never a score of 0 for the agent. Real local HTTP servers (and a closed port) stand in
+//! for the endpoint; sandboxes and grading are real.
+
+use super::*;
+use serde_json::json;
+use tribench_agents::llm::scripted::{Reply, ScriptedServer};
+use tribench_agents::llm::{ChatClient, Limits, LlmAgent, Mode, ModelConfig, Prompts};
+use tribench_engine::EngineError;
+
+fn agent_at(base_url: &str, retries: u32) -> Arc<dyn Agent> {
+    let mut cfg = ModelConfig::new(base_url, "scripted-model");
+    cfg.request_timeout_sec = 10;
+    cfg.max_retries = retries;
+    Arc::new(LlmAgent::new(
+        Arc::new(ChatClient::new(cfg).unwrap()),
+        Mode::Tools,
+        Limits::default(),
+        Prompts::default(),
+    ))
+}
+
+/// A port nothing listens on.
+fn closed_port_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("http://127.0.0.1:{port}/v1")
+}
+
+fn solve(module: &str) -> Vec<Reply> {
+    vec![
+        Reply::tool(
+            "write_file",
+            json!({"path": format!("{module}.py"), "content": "def answer():\n    return 42\n"}),
+        ),
+        Reply::tool("submit", json!({})),
+    ]
+}
+
+fn suite_of(n: usize) -> tempfile::TempDir {
+    let suite = tempfile::tempdir().unwrap();
+    for i in 0..n {
+        python_exercise(suite.path(), &format!("m{i}"), GOOD_TEST);
+    }
+    suite
+}
+
+fn trials_in(dir: &Path) -> Vec<TrialRecord> {
+    RunStore::open_for_reading(dir).unwrap().trials().unwrap()
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_is_a_model_error_and_the_run_stops_after_n_in_a_row() {
+    let suite = suite_of(4);
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("r");
+    let mut cfg = config(&dir);
+    cfg.jobs = 1;
+    cfg.max_tries = Some(1);
+    cfg.max_consecutive_model_errors = 2;
+    let err = tribench_engine::run(
+        vec![load_suite(suite.path()).unwrap()],
+        agent_at(&closed_port_url(), 1),
+        cfg.clone(),
+        std::future::pending(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, EngineError::ModelUnreachable { count: 2, .. }),
+        "{err}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("--retry-errors"), "{msg}");
+    assert!(msg.to_lowercase().contains("refused"), "{msg}");
+    // What finished is kept; the rest never ran.
+    let recorded = trials_in(&dir);
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    for t in &recorded {
+        assert_eq!(t.outcome, Outcome::ModelError, "{t:?}");
+        assert!(t.outcome.is_infrastructure());
+        let e = t.error.as_deref().unwrap();
+        assert!(e.to_lowercase().contains("connection refused"), "{e}");
+        // Retried: by the client, and the trial once more by the engine.
+        assert!(e.contains("failed 2 times"), "{e}");
+        assert_eq!(t.infra_retries, 1);
+        // The cause is in the trajectory too.
+        let traj: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("trials/{}/trajectory.json", t.trial_id)))
+                .unwrap(),
+        )
+        .unwrap();
+        let step_error = traj["steps"][0]["error"].as_str().unwrap_or("");
+        assert!(
+            step_error.to_lowercase().contains("connection refused"),
+            "{traj}"
+        );
+        // ...and the trial says what it ran against.
+        let m = t.model.as_ref().unwrap();
+        assert_eq!(m.id, "scripted-model");
+        assert!(m.endpoint.starts_with("http://127.0.0.1:"));
+    }
+
+    // The endpoint is back: the same run with --retry-errors finishes, reruning the failures.
+    let mut script = Vec::new();
+    for _ in 0..4 {
+        script.push(Reply::tool(
+            "bash",
+            json!({"command": "for f in m*.py; do printf 'def answer():\\n    return 42\\n' > $f; done"}),
+        ));
+        script.push(Reply::tool("submit", json!({})));
+    }
+    let server = ScriptedServer::start(script).await.unwrap();
+    cfg.retry_errors = true;
+    let summary = tribench_engine::run(
+        vec![load_suite(suite.path()).unwrap()],
+        agent_at(&server.base_url, 1),
+        cfg,
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((summary.skipped, summary.ran), (0, 4));
+    let after = trials_in(&dir);
+    assert_eq!(after.len(), 4);
+    assert!(
+        after.iter().all(|t| t.outcome == Outcome::Resolved),
+        "{after:?}"
+    );
+    assert!(after
+        .iter()
+        .all(|t| t.model.as_ref().unwrap().endpoint == server.base_url));
+}
+
+#[tokio::test]
+async fn a_refused_key_stops_the_run_at_the_first_trial_with_the_servers_message() {
+    let suite = suite_of(3);
+    let server = ScriptedServer::start(vec![Reply::Status {
+        status: 401,
+        retry_after: None,
+        body: r#"{"error": {"message": "Incorrect API key provided"}}"#.into(),
+    }])
+    .await
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("r");
+    let mut cfg = config(&dir);
+    cfg.jobs = 1;
+    cfg.max_tries = Some(1);
+    let err = tribench_engine::run(
+        vec![load_suite(suite.path()).unwrap()],
+        agent_at(&server.base_url, 3),
+        cfg,
+        std::future::pending(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, EngineError::ModelRefused { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("401") && msg.contains("Incorrect API key provided"),
+        "{msg}"
+    );
+    // One request: neither the client nor the engine retried a refusal, and no other trial ran.
+    assert_eq!(server.received().len(), 1);
+    let recorded = trials_in(&dir);
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].outcome, Outcome::ModelError);
+    assert_eq!(recorded[0].infra_retries, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_model_404_stops_the_run_too() {
+    let suite = suite_of(2);
+    let server = ScriptedServer::start(vec![Reply::Status {
+        status: 404,
+        retry_after: None,
+        body: "The model `scripted-model` does not exist.".into(),
+    }])
+    .await
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut cfg = config(&work.path().join("r"));
+    cfg.jobs = 1;
+    let err = tribench_engine::run(
+        vec![load_suite(suite.path()).unwrap()],
+        agent_at(&server.base_url, 3),
+        cfg,
+        std::future::pending(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_reply_cut_off_mid_body_or_not_json_is_retried_like_a_dropped_connection() {
+    let suite = suite_of(1);
+    let mut script = vec![
+        Reply::CutOff,
+        Reply::Raw {
+            status: 200,
+            body: "<html><body>502 Bad Gateway</body></html>".into(),
+        },
+    ];
+    script.extend(solve("m0"));
+    let server = ScriptedServer::start(script).await.unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("r");
+    let mut cfg = config(&dir);
+    cfg.max_tries = Some(1);
+    cfg.infra_retries = 0;
+    let trials = run_with(suite.path(), agent_at(&server.base_url, 2), cfg).await;
+    let t = &trials[0];
+    assert_eq!(t.outcome, Outcome::Resolved, "{t:?}");
+    let traj: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(format!("trials/{}/trajectory.json", t.trial_id)))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(traj["steps"][0]["attempts"], 3, "{traj}");
+}
+
+#[tokio::test]
+async fn replies_that_stay_broken_are_a_model_error_naming_the_cause() {
+    let suite = suite_of(1);
+    let server = ScriptedServer::start(vec![Reply::CutOff, Reply::CutOff])
+        .await
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut cfg = config(&work.path().join("r"));
+    cfg.max_tries = Some(1);
+    cfg.infra_retries = 0;
+    let trials = run_with(suite.path(), agent_at(&server.base_url, 1), cfg).await;
+    let t = &trials[0];
+    assert_eq!(t.outcome, Outcome::ModelError, "{t:?}");
+    let e = t.error.as_deref().unwrap();
+    assert!(e.contains("cut off"), "{e}");
+}
