@@ -1,0 +1,200 @@
+//! A model endpoint that cannot be used, as a user meets it from the command line: a closed port
+//! and a server answering 401 are `model_error` with their cause in the report, the run stops
+//! early with a message saying what to do, and rerunning with a good endpoint and
+//! `--retry-errors` finishes the run.
+
+use super::*;
+use tribench_agents::llm::scripted::{Reply, ScriptedServer};
+
+fn suite_of(n: usize) -> tempfile::TempDir {
+    let suite = tempfile::tempdir().unwrap();
+    for i in 0..n {
+        python_exercise(
+            suite.path(),
+            &format!("m{i}"),
+            "def test_answer():\n    assert answer() == 42\n",
+        );
+    }
+    suite
+}
+
+fn closed_port_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("http://127.0.0.1:{port}/v1")
+}
+
+fn llm_run(suite: &Path, run_dir: &Path, base_url: &str, extra: &[&str]) -> std::process::Output {
+    tribench()
+        .args(["run", "--agent", "llm", "--model", "scripted-model"])
+        .args(["--base-url", base_url, "--tries", "1"])
+        .arg("-s")
+        .arg(suite)
+        .arg("--run-dir")
+        .arg(run_dir)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// A model that solves any exercise of `suite_of` in two calls, `trials` times over (one trial
+/// at a time).
+async fn good_model(trials: usize) -> ScriptedServer {
+    let mut script = Vec::new();
+    for _ in 0..trials {
+        script.push(Reply::tool(
+            "bash",
+            serde_json::json!({"command": "for f in m*.py; do printf 'def answer():\\n    return 42\\n' > $f; done"}),
+        ));
+        script.push(Reply::tool("submit", serde_json::json!({})));
+    }
+    ScriptedServer::start(script).await.unwrap()
+}
+
+fn outcomes(run_dir: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(run_dir.join("trials.sqlite")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT outcome FROM trials ORDER BY trial_id")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_closed_port_stops_the_run_early_and_a_rerun_with_retry_errors_finishes_it() {
+    let suite = suite_of(3);
+    let work = tempfile::tempdir().unwrap();
+    let run_dir = work.path().join("run");
+    let out = llm_run(
+        suite.path(),
+        &run_dir,
+        &closed_port_url(),
+        &[
+            "-j",
+            "2",
+            "--infra-retries",
+            "0",
+            "--max-consecutive-model-errors",
+            "2",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}\n{stdout}");
+    assert!(
+        stderr.contains("2 trials in a row could not use the model endpoint")
+            && stderr.contains("--retry-errors"),
+        "{stderr}"
+    );
+    // The report of what finished: model_error as infrastructure, with its cause.
+    assert!(stdout.contains("model_error 2 (infra)"), "{stdout}");
+    assert!(
+        stdout.contains("model_error (2): the model endpoint failed 5 times")
+            && stdout.to_lowercase().contains("connection refused"),
+        "{stdout}"
+    );
+    assert_eq!(outcomes(&run_dir), ["model_error", "model_error"]);
+
+    // The endpoint is back (elsewhere): the same command with --retry-errors finishes the run.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(good_model(3));
+    let out = llm_run(
+        suite.path(),
+        &run_dir,
+        &server.base_url,
+        &["-j", "1", "--retry-errors", "--json"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"]["score"]["successes"], 3, "{v}");
+    assert_eq!(outcomes(&run_dir), ["resolved", "resolved", "resolved"]);
+    drop(server);
+}
+
+#[test]
+fn a_server_answering_401_stops_the_run_at_the_first_trial_with_its_message() {
+    let suite = suite_of(3);
+    let work = tempfile::tempdir().unwrap();
+    let run_dir = work.path().join("run");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let bad = rt
+        .block_on(ScriptedServer::start(vec![Reply::Status {
+            status: 401,
+            retry_after: None,
+            body: r#"{"error": {"message": "Incorrect API key provided: sk-te***"}}"#.into(),
+        }]))
+        .unwrap();
+    let out = llm_run(suite.path(), &run_dir, &bad.base_url, &["-j", "1"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}\n{stdout}");
+    assert!(
+        stderr.contains("401") && stderr.contains("Incorrect API key provided"),
+        "{stderr}"
+    );
+    assert_eq!(bad.received().len(), 1, "a refusal was retried");
+    assert!(stdout.contains("model_error 1 (infra)"), "{stdout}");
+    assert!(stdout.contains("Incorrect API key provided"), "{stdout}");
+    assert_eq!(outcomes(&run_dir), ["model_error"]);
+    drop(bad);
+
+    let good = rt.block_on(good_model(3));
+    let out = llm_run(
+        suite.path(),
+        &run_dir,
+        &good.base_url,
+        &["-j", "1", "--retry-errors", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(outcomes(&run_dir), ["resolved", "resolved", "resolved"]);
+}
+
+#[test]
+fn a_run_where_every_trial_is_a_model_error_exits_non_zero_and_says_so() {
+    let suite = suite_of(1);
+    let work = tempfile::tempdir().unwrap();
+    let run_dir = work.path().join("run");
+    let out = llm_run(
+        suite.path(),
+        &run_dir,
+        &closed_port_url(),
+        &["--infra-retries", "0", "--json"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("every trial (1) ended in an infrastructure error (model_error 1)"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["outcomes"][0]["outcome"], "model_error");
+    assert!(v["outcomes"][0]["causes"][0]["error"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .contains("connection refused"));
+}
+
+#[test]
+fn zero_attempts_is_refused() {
+    let suite = suite_of(1);
+    let out = tribench()
+        .args(["run", "-k", "0", "-s"])
+        .arg(suite.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--attempts") && stderr.contains('0'),
+        "{stderr}"
+    );
+}
