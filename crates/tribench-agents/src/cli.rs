@@ -91,6 +91,20 @@ impl Agent for CliAgent {
     fn needs_network(&self) -> bool {
         self.def.network
     }
+    fn settings(&self) -> std::collections::BTreeMap<String, String> {
+        let def = serde_json::to_string(&self.def).unwrap_or_default();
+        [
+            ("--model", self.model.clone()),
+            ("--base-url", self.base_url.clone()),
+            (
+                "agent definition",
+                format!("{} ({})", self.def.name, crate::llm::short_hash(&def)),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
     fn model_info(&self) -> Option<tribench_types::ModelInfo> {
         (!self.model.is_empty()).then(|| tribench_types::ModelInfo {
             id: self.model.clone(),

@@ -75,6 +75,11 @@ pub trait Agent: Send + Sync {
     fn model_info(&self) -> Option<ModelInfo> {
         None
     }
+    /// Each setting that changes what the agent does, keyed by the flag that sets it
+    /// (`--model`, `--temperature`), as text: how a reused run directory names a difference.
+    fn settings(&self) -> std::collections::BTreeMap<String, String> {
+        Default::default()
+    }
     /// A ready-made patch for the task (graded predictions): when `Some`, the engine skips the
     /// agent's sandbox and grades the patch directly (SWE-bench tasks only).
     fn prediction(&self, _task: &TaskInfo) -> Option<Prediction> {

@@ -451,46 +451,48 @@ fn reconcile_manifest(
         version: agent.version(),
         config_hash: agent.config_hash(),
         prompt_hash: agent.prompt_hash(),
+        settings: agent.settings(),
     };
     let grading_mode = suites
         .iter()
         .any(|s| s.family == tribench_types::FamilyKind::Swebench)
         .then(|| cfg.grading_mode.as_str().to_string());
     let existing = store.read_manifest()?;
-    let mismatch = |what: String| EngineError::ManifestMismatch {
-        dir: cfg.run_dir.clone(),
-        what,
-    };
+    let model = agent.model_info();
     if let Some(old) = &existing {
-        if old.scaffold.agent != scaffold.agent || old.scaffold.config_hash != scaffold.config_hash
-        {
-            return Err(mismatch(format!(
-                "it ran agent {} and this is {}",
-                old.scaffold.agent, scaffold.agent
-            )));
-        }
-        let sums = |d: &[tribench_types::DatasetInfo]| {
-            let mut v: Vec<(String, String)> = d
-                .iter()
-                .map(|d| (d.name.clone(), d.checksum.clone()))
-                .collect();
-            v.sort();
-            v
-        };
-        if sums(&old.datasets) != sums(&datasets) {
-            return Err(mismatch(
-                "its suites (names or checksums) differ from these".into(),
-            ));
-        }
+        let mut diffs = scaffold_differences(&old.scaffold, &scaffold);
+        diffs.extend(dataset_differences(&old.datasets, &datasets));
+        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "unset".into());
         if old.max_tries != cfg.max_tries {
-            return Err(mismatch(
-                "it was run with a different number of grading tries".into(),
+            diffs.push(format!(
+                "--tries: {} in the run, {} now",
+                shown(&old.max_tries.map(|t| t.to_string())),
+                shown(&cfg.max_tries.map(|t| t.to_string()))
             ));
         }
         if old.grading_mode.is_some() && old.grading_mode != grading_mode {
-            return Err(mismatch(
-                "it was graded in another SWE-bench grading mode".into(),
+            diffs.push(format!(
+                "--grading-mode: {} in the run, {} now",
+                shown(&old.grading_mode),
+                shown(&grading_mode)
             ));
+        }
+        if !diffs.is_empty() {
+            return Err(EngineError::ManifestMismatch {
+                dir: cfg.run_dir.clone(),
+                what: diffs.join("; "),
+            });
+        }
+        // The same model served elsewhere (or back after an outage) may finish the run; each
+        // trial records the endpoint it used.
+        if let (Some(o), Some(n)) = (&old.model, &model) {
+            if o.endpoint != n.endpoint {
+                tracing::warn!(
+                    "--base-url: {} in the run, {} now; the model and its settings are the same, and each trial records the endpoint it used",
+                    o.endpoint,
+                    n.endpoint
+                );
+            }
         }
     }
     let run_id = cfg
@@ -502,7 +504,7 @@ fn reconcile_manifest(
         grading_mode,
         schema: 1,
         run_id,
-        model: agent.model_info(),
+        model,
         scaffold,
         datasets,
         harness_version: HARNESS_VERSION.to_string(),
@@ -528,6 +530,88 @@ fn reconcile_manifest(
     };
     store.write_manifest(&manifest)?;
     Ok(manifest)
+}
+
+/// What differs between the agent a run directory was made with and this one, each difference
+/// named by its flag: `--model: qwen in the run, llama now`.
+fn scaffold_differences(old: &ScaffoldInfo, new: &ScaffoldInfo) -> Vec<String> {
+    if old.agent != new.agent {
+        return vec![format!(
+            "--agent: {} in the run, {} now",
+            old.agent, new.agent
+        )];
+    }
+    let mut diffs = Vec::new();
+    // A run recorded before settings were has none: then only the hashes can be compared.
+    let comparable = !old.settings.is_empty() && !new.settings.is_empty();
+    let keys: std::collections::BTreeSet<&String> =
+        old.settings.keys().chain(new.settings.keys()).collect();
+    for k in keys.into_iter().filter(|_| comparable) {
+        let (o, n) = (old.settings.get(k), new.settings.get(k));
+        if o != n {
+            let shown = |v: Option<&String>| v.map_or("unset", String::as_str).to_string();
+            diffs.push(format!("{k}: {} in the run, {} now", shown(o), shown(n)));
+        }
+    }
+    let prompts_differ = old.prompt_hash.is_some()
+        && new.prompt_hash.is_some()
+        && old.prompt_hash != new.prompt_hash;
+    if diffs.is_empty() && (old.config_hash != new.config_hash || prompts_differ) {
+        diffs.push(format!(
+            "the {} agent's settings differ (configuration {} in the run, {} now; prompts {} in the run, {} now)",
+            new.agent,
+            old.config_hash,
+            new.config_hash,
+            old.prompt_hash.as_deref().unwrap_or("unset"),
+            new.prompt_hash.as_deref().unwrap_or("unset"),
+        ));
+    }
+    diffs
+}
+
+/// Suites added, dropped or changed since the run directory was made.
+fn dataset_differences(
+    old: &[tribench_types::DatasetInfo],
+    new: &[tribench_types::DatasetInfo],
+) -> Vec<String> {
+    let by_name = |d: &[tribench_types::DatasetInfo]| {
+        d.iter()
+            .map(|d| (d.name.clone(), d.checksum.clone()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let (o, n) = (by_name(old), by_name(new));
+    let mut diffs = Vec::new();
+    for (name, sum) in &o {
+        match n.get(name) {
+            None => diffs.push(format!("--suite: {name} in the run, not given now")),
+            Some(s) if s != sum => diffs.push(format!(
+                "--suite {name}: its tasks changed (checksum {} in the run, {} now)",
+                short(sum),
+                short(s)
+            )),
+            Some(_) => {}
+        }
+    }
+    for name in n.keys().filter(|k| !o.contains_key(*k)) {
+        diffs.push(format!("--suite: {name} given now, not in the run"));
+    }
+    fn sums(d: &[tribench_types::DatasetInfo]) -> Vec<(&str, &str)> {
+        let mut v: Vec<(&str, &str)> = d
+            .iter()
+            .map(|d| (d.name.as_str(), d.checksum.as_str()))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+    // Two suites of one name: the names alone cannot say which changed.
+    if diffs.is_empty() && sums(old) != sums(new) {
+        diffs.push("--suite: the suites (names or checksums) differ from the run's".into());
+    }
+    diffs
+}
+
+fn short(checksum: &str) -> &str {
+    checksum.get(..12).unwrap_or(checksum)
 }
 
 /// Removes `tribench-<pid>` sandbox folders left by processes that no longer exist (a run

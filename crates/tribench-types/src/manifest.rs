@@ -43,6 +43,11 @@ pub struct ScaffoldInfo {
     pub config_hash: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_hash: Option<String>,
+    /// Each setting that changes what the agent does, keyed by the flag that sets it
+    /// (`--model`, `--temperature`), as text: a reused run directory is checked against these,
+    /// and a difference is named.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 /// One suite that took part in the run.

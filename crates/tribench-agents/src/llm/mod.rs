@@ -117,6 +117,11 @@ impl LlmAgent {
     }
 }
 
+/// A short hash of `text`, for naming a configuration without printing it.
+pub(crate) fn short_hash(text: &str) -> String {
+    sha(&[text])
+}
+
 fn sha(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
@@ -145,6 +150,42 @@ impl Agent for LlmAgent {
             &self.prompts.instance,
             &tools::schema().to_string(),
         ]))
+    }
+    fn settings(&self) -> std::collections::BTreeMap<String, String> {
+        let c = self.client.config();
+        let opt = |v: Option<String>| v.unwrap_or_else(|| "unset".into());
+        let l = &self.limits;
+        let mut s: std::collections::BTreeMap<String, String> = [
+            ("--model", c.model.clone()),
+            ("--temperature", opt(c.temperature.map(|v| v.to_string()))),
+            ("--top-p", opt(c.top_p.map(|v| v.to_string()))),
+            ("--max-tokens", opt(c.max_tokens.map(|v| v.to_string()))),
+            ("--seed", opt(c.seed.map(|v| v.to_string()))),
+            (
+                "--mode",
+                json!(self.mode).as_str().unwrap_or("?").to_string(),
+            ),
+            ("--max-steps", l.max_steps.to_string()),
+            ("--max-cost", l.max_cost_usd.to_string()),
+            ("--trim-history", l.trim_history.to_string()),
+            ("max_total_tokens", l.max_total_tokens.to_string()),
+            ("max_malformed", l.max_malformed.to_string()),
+            ("command_timeout_sec", l.command_timeout_sec.to_string()),
+            ("observation_chars", l.observation_chars.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        if !c.extra_body.is_empty() {
+            s.insert(
+                "extra_body".into(),
+                Value::Object(c.extra_body.clone()).to_string(),
+            );
+        }
+        if let Some(h) = self.prompt_hash() {
+            s.insert("--prompts".into(), format!("prompts {h}"));
+        }
+        s
     }
     fn model_info(&self) -> Option<ModelInfo> {
         let c = self.client.config();

@@ -18,6 +18,7 @@ fn manifest(dataset: &str, tasks: usize, attempts: u32, agent: &str) -> RunManif
             version: "1".into(),
             config_hash: agent.into(),
             prompt_hash: None,
+            settings: Default::default(),
         },
         datasets: vec![DatasetInfo {
             name: dataset.into(),

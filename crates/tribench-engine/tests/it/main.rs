@@ -3,6 +3,7 @@
 
 mod llm;
 mod model_errors;
+mod run_settings;
 mod swebench;
 mod terminal;
 

@@ -193,6 +193,7 @@ pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
             version: p.agent_version,
             config_hash: p.config,
             prompt_hash: None,
+            settings: Default::default(),
         },
         datasets: vec![DatasetInfo {
             name: p.dataset,
