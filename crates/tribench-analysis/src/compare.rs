@@ -4,7 +4,9 @@
 use crate::RunData;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use tribench_stats::{mcnemar_exact, paired_difference, paired_permutation_p, z_quantile};
+use tribench_stats::{
+    mcnemar_exact, paired_difference, paired_permutation_p, planning_mde, z_quantile,
+};
 use tribench_types::RunManifest;
 
 /// One way two manifests differ.
@@ -91,8 +93,13 @@ pub struct Comparison {
     pub discordant: Option<(u64, u64)>,
     pub task_ids_only_a_solved: Vec<String>,
     pub task_ids_only_b_solved: Vec<String>,
-    /// Minimum detectable effect at the chosen power: (z₁₋α/₂ + z_power)·SE.
+    /// Minimum detectable effect at the chosen power: (z₁₋α/₂ + z_power)·SE; on data with too
+    /// little variation (`degenerate`), at least the planning formula's at the observed rate
+    /// and correlation, never 0.
     pub mde: f64,
+    /// Fewer than two tasks, every per-task difference equal, or fewer than two tasks that
+    /// differ at all: the spread of the differences cannot be estimated from this data.
+    pub degenerate: bool,
     pub verdict: Verdict,
     pub explanation: String,
     pub practice_rule: Option<PracticeRule>,
@@ -380,7 +387,21 @@ pub fn compare(
     };
     let z = z_quantile(1.0 - opts.alpha / 2.0) + z_quantile(opts.power);
     let se = if pd.se.is_finite() { pd.se } else { 0.0 };
-    let mde = z * se;
+    let differing = xa.iter().zip(&xb).filter(|(x, y)| x != y).count();
+    let degenerate = n < 2 || se <= 0.0 || differing < 2;
+    let plan_mde = planning_mde(
+        n as f64,
+        pd.mean_a,
+        pd.mean_b,
+        pd.correlation,
+        opts.alpha,
+        opts.power,
+    );
+    let mde = if degenerate {
+        (z * se).max(plan_mde)
+    } else {
+        z * se
+    };
     let rule = match &opts.practice_rule {
         Some(r) => r.clone(),
         None => practice_rule(&a.manifest),
@@ -392,7 +413,12 @@ pub fn compare(
     let diff = pd.diff.estimate;
     let significant =
         p_value < opts.alpha && (pd.diff.low > 0.0 || pd.diff.high < 0.0 || se == 0.0);
-    let sd_d = se * (n as f64).sqrt();
+    // On degenerate data the spread of the differences is the planning formula's.
+    let sd_d = if degenerate {
+        (se * (n as f64).sqrt()).max(mde / z * (n as f64).sqrt())
+    } else {
+        se * (n as f64).sqrt()
+    };
     let needed = |effect: f64| -> Option<u64> {
         (effect > 0.0 && sd_d > 0.0).then(|| ((z * sd_d / effect).powi(2)).ceil() as u64)
     };
@@ -429,6 +455,26 @@ pub fn compare(
                 opts.alpha
             ),
             None,
+        )
+    } else if degenerate {
+        let what = if n < 2 {
+            "one shared task".to_string()
+        } else if differing == 0 {
+            format!("the runs agree on every one of the {n} tasks")
+        } else if differing == 1 {
+            format!("only 1 of the {n} tasks differs between the runs")
+        } else {
+            format!("every one of the {n} tasks differs by the same amount")
+        };
+        (
+            Verdict::Inconclusive,
+            format!(
+                "too little variation to judge: {what}, so the spread of the differences cannot be estimated (p {}); at this rate the planning formula gives an MDE of {:.1} pts at {:.0}% power",
+                fmt_p(p_value),
+                mde * 100.0,
+                opts.power * 100.0
+            ),
+            needed(diff.abs().max(relevant)),
         )
     } else if mde <= relevant {
         (
@@ -494,6 +540,7 @@ pub fn compare(
         task_ids_only_a_solved: if one_attempt { only_a } else { Vec::new() },
         task_ids_only_b_solved: if one_attempt { only_b } else { Vec::new() },
         mde,
+        degenerate,
         verdict,
         explanation,
         practice_rule: rule,

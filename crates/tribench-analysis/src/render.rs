@@ -98,6 +98,9 @@ pub(crate) fn note_lines(r: &Report) -> Vec<String> {
     } else {
         "intervals: t, clustered by task. SE over tasks: another sample of tasks; SE over reruns: the same tasks again.".into()
     });
+    if t.score.method == "clustered_t_wilson_floor" {
+        v.push("           the task means took at most two values: the interval is at least the Wilson interval over the tasks.".into());
+    }
     v.push("infrastructure errors count as failures in every rate.".into());
     if !t.pass_at_k.is_empty() {
         let fmt = |xs: &[crate::KValue]| {

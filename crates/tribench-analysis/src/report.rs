@@ -14,7 +14,9 @@ pub struct Score {
     pub rate: f64,
     pub low: f64,
     pub high: f64,
-    /// `wilson` (one attempt per task) or `clustered_t` (several; SE clustered by task).
+    /// `wilson` (one attempt per task) or `clustered_t` (several; SE clustered by task), or
+    /// `clustered_t_wilson_floor` when the task means took at most two distinct values and the
+    /// interval was widened to the Wilson interval over the tasks.
     pub method: &'static str,
     /// Uncertainty over tasks: would another sample of tasks give the same score?
     pub se_tasks: Option<f64>,
@@ -93,8 +95,9 @@ fn causes(trials: &[TrialRecord], outcome: Outcome) -> Vec<Cause> {
     }
     let mut by: BTreeMap<&str, usize> = BTreeMap::new();
     for t in trials.iter().filter(|t| t.outcome == outcome) {
-        *by.entry(t.error.as_deref().unwrap_or("no cause recorded"))
-            .or_default() += 1;
+        if let Some(e) = t.error.as_deref() {
+            *by.entry(e).or_default() += 1;
+        }
     }
     let mut v: Vec<Cause> = by
         .into_iter()
@@ -175,7 +178,11 @@ pub(crate) fn score(trials: &[&TrialRecord], pass: impl Fn(&TrialRecord) -> bool
         let c = clustered_mean(&means, 0.95);
         (
             c.interval,
-            "clustered_t",
+            if c.wilson_floor {
+                "clustered_t_wilson_floor"
+            } else {
+                "clustered_t"
+            },
             c.se_tasks.is_finite().then_some(c.se_tasks),
         )
     };

@@ -18,6 +18,10 @@ pub struct RateEstimate {
     pub se_tasks: f64,
     /// Number of tasks behind the rate.
     pub n: usize,
+    /// The task means took at most two distinct values (every task at 0 or 1, say), so the
+    /// interval was widened to at least the Wilson interval for `n` independent tasks at the
+    /// same rate: a spread estimated from so little variation would claim too much.
+    pub wilson_floor: bool,
 }
 
 /// The standard normal quantile Φ⁻¹(p).
@@ -54,13 +58,22 @@ pub fn wilson(successes: u64, n: u64, confidence: f64) -> Interval {
             high: 1.0,
         };
     }
-    let n_f = n as f64;
-    let p = successes.min(n) as f64 / n_f;
+    let p = successes.min(n) as f64 / n as f64;
+    wilson_at(p, n as f64, confidence)
+}
+
+/// The Wilson interval at rate `p` over `n` units, `p·n` not necessarily whole (the mean of
+/// task means over `n` tasks).
+fn wilson_at(p: f64, n_f: f64, confidence: f64) -> Interval {
     let z = z_for(confidence);
     let z2 = z * z;
     let denom = 1.0 + z2 / n_f;
     let centre = (p + z2 / (2.0 * n_f)) / denom;
-    let half = z * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt() / denom;
+    let half = z
+        * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f))
+            .max(0.0)
+            .sqrt()
+        / denom;
     Interval {
         estimate: p,
         low: (centre - half).max(0.0),
@@ -72,7 +85,11 @@ pub fn wilson(successes: u64, n: u64, confidence: f64) -> Interval {
 /// each task contributes the mean of its attempts, SE = sd(task means) / sqrt(n), and the
 /// interval is mean ± t(n−1) · SE, clipped to [0, 1].
 ///
-/// With one task the interval is [0, 1]: there is no spread to estimate.
+/// With one task the interval is [0, 1]: there is no spread to estimate. When the task means
+/// take at most two distinct values (every task at 0 or 1, all equal, or two levels only), the
+/// sample spread is too thin to trust: the interval is then widened to contain the Wilson
+/// interval for n independent tasks at the same rate (`wilson_floor`), so 2 tasks at 100% give
+/// [34.2%, 100%], never [100%, 100%].
 pub fn clustered_mean(task_means: &[f64], confidence: f64) -> RateEstimate {
     let n = task_means.len();
     if n == 0 {
@@ -84,6 +101,7 @@ pub fn clustered_mean(task_means: &[f64], confidence: f64) -> RateEstimate {
             },
             se_tasks: f64::NAN,
             n,
+            wilson_floor: false,
         };
     }
     let n_f = n as f64;
@@ -97,20 +115,43 @@ pub fn clustered_mean(task_means: &[f64], confidence: f64) -> RateEstimate {
             },
             se_tasks: f64::NAN,
             n,
+            wilson_floor: false,
         };
     }
     let var = task_means.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n_f - 1.0);
     let se = (var / n_f).sqrt();
     let t = t_quantile(0.5 + confidence / 2.0, n_f - 1.0);
+    let mut interval = Interval {
+        estimate: mean,
+        low: (mean - t * se).max(0.0),
+        high: (mean + t * se).min(1.0),
+    };
+    let wilson_floor = distinct_at_most_two(task_means);
+    if wilson_floor {
+        let w = wilson_at(mean.clamp(0.0, 1.0), n_f, confidence);
+        interval.low = interval.low.min(w.low);
+        interval.high = interval.high.max(w.high);
+    }
     RateEstimate {
-        interval: Interval {
-            estimate: mean,
-            low: (mean - t * se).max(0.0),
-            high: (mean + t * se).min(1.0),
-        },
+        interval,
         se_tasks: se,
         n,
+        wilson_floor,
     }
+}
+
+/// Whether `xs` holds at most two distinct values (to float noise).
+fn distinct_at_most_two(xs: &[f64]) -> bool {
+    let mut seen: Vec<f64> = Vec::with_capacity(3);
+    for x in xs {
+        if !seen.iter().any(|s| (s - x).abs() < 1e-9) {
+            seen.push(*x);
+            if seen.len() > 2 {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Standard error "over reruns": how much the score would move if the same tasks were run

@@ -17,5 +17,7 @@ pub use interval::{
 pub use multiple::{bootstrap_ranks, holm, RankInterval};
 pub use paired::{mcnemar_exact, paired_difference, paired_permutation_p, PairedDifference};
 pub use passk::{pass_at_k, pass_hat_k};
-pub use power::{attempts_needed, mde, tasks_needed, PowerInputs};
+pub use power::{
+    attempts_needed, mde, planning_mde, tasks_needed, PowerInputs, PLANNING_MAX_CORRELATION,
+};
 pub use rng::SplitMix64;

@@ -44,6 +44,45 @@ pub fn mde(i: &PowerInputs) -> f64 {
     i.z_sum() * i.se()
 }
 
+/// Highest correlation [`planning_mde`] credits: a correlation near 1 measured on data with
+/// almost no variation would make any design look able to detect anything.
+pub const PLANNING_MAX_CORRELATION: f64 = 0.9;
+
+/// The MDE the planning formula gives a paired comparison of two runs on `tasks` shared tasks
+/// whose observed rates are `rate_a` and `rate_b` and whose per-task scores correlate with
+/// `correlation` (`NaN` when either run has no spread: then 0): for data with too little
+/// variation to estimate the spread from. The base rate is the pooled rate moved towards ½ as
+/// Agresti and Coull do, p̃ = (s + z²/2)/(N + z²) over the N = 2·tasks task scores, so it is
+/// never 0 or 1; the correlation is clamped to [0, 0.9]; attempts are not credited (icc = 1).
+/// Never 0 for a finite number of tasks.
+pub fn planning_mde(
+    tasks: f64,
+    rate_a: f64,
+    rate_b: f64,
+    correlation: f64,
+    alpha: f64,
+    power: f64,
+) -> f64 {
+    let z = z_quantile(1.0 - alpha / 2.0);
+    let big_n = 2.0 * tasks;
+    let successes = tasks * (rate_a + rate_b);
+    let base_rate = (successes + z * z / 2.0) / (big_n + z * z);
+    let correlation = if correlation.is_finite() {
+        correlation.clamp(0.0, PLANNING_MAX_CORRELATION)
+    } else {
+        0.0
+    };
+    mde(&PowerInputs {
+        tasks,
+        attempts: 1.0,
+        base_rate,
+        correlation,
+        icc: 1.0,
+        alpha,
+        power,
+    })
+}
+
 /// Tasks needed to detect `effect` with the given attempts, rounded up.
 pub fn tasks_needed(i: &PowerInputs, effect: f64) -> f64 {
     ceil(i.z_sum().powi(2) * i.var_d() / effect.powi(2))

@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::json;
+mod degenerate;
+
 use std::path::{Path, PathBuf};
 use tribench_analysis::*;
 use tribench_store::import;

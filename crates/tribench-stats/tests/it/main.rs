@@ -3,6 +3,8 @@
 //! CI; in CI, `scripts/setup.sh` installs them and a missing one fails the test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod degenerate;
+
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
