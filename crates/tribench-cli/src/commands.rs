@@ -23,7 +23,7 @@ const INTERRUPTED: u8 = 130;
 /// Exit code of a run stopped because the model endpoint refused or stayed unreachable.
 const MODEL_STOPPED: u8 = 3;
 /// Exit code of a run whose every trial ended in an infrastructure error.
-const ALL_INFRASTRUCTURE: u8 = 4;
+pub(crate) const ALL_INFRASTRUCTURE: u8 = 4;
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -168,7 +168,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
     let model = agent_model_name(&a.agent, &a.llm);
     crate::grade::export_agent_run(&run_dir, &suites_for_export, &model)?;
     print_report(&run_dir, format)?;
-    if let Some(why) = all_infrastructure(&run_dir)? {
+    if let Some(why) = all_infrastructure(&run_dir, "rerun the same command with --retry-errors")? {
         eprintln!("error: {why}");
         return Ok(ExitCode::from(ALL_INFRASTRUCTURE));
     }
@@ -177,7 +177,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
 
 /// Set when every recorded trial of a run ended in an infrastructure error: the score then says
 /// nothing about the agent, and the run must not look like it measured something.
-fn all_infrastructure(run_dir: &Path) -> Result<Option<String>> {
+pub(crate) fn all_infrastructure(run_dir: &Path, then: &str) -> Result<Option<String>> {
     let store = RunStore::open_for_reading(run_dir)
         .with_context(|| format!("cannot read run {}", run_dir.display()))?;
     let trials = store.trials()?;
@@ -198,7 +198,7 @@ fn all_infrastructure(run_dir: &Path) -> Result<Option<String>> {
         .find_map(|t| t.error.as_deref())
         .unwrap_or("no cause recorded");
     Ok(Some(format!(
-        "every trial ({}) ended in an infrastructure error ({kinds}), so the score measures nothing about the agent; first cause: {first}. Fix the cause, then rerun the same command with --retry-errors",
+        "every trial ({}) ended in an infrastructure error ({kinds}), so the score measures nothing about the agent; first cause: {first}. Fix the cause, then {then}",
         trials.len()
     )))
 }

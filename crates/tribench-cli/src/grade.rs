@@ -140,6 +140,13 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
     )?;
     eprintln!("official run report: {}", report_path.display());
     crate::commands::print_report_of(&run_dir, a.json)?;
+    if let Some(why) = crate::commands::all_infrastructure(
+        &run_dir,
+        "grade again into a new --run-dir (a rerun of this one keeps the recorded errors)",
+    )? {
+        eprintln!("error: {why}");
+        return Ok(ExitCode::from(crate::commands::ALL_INFRASTRUCTURE));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

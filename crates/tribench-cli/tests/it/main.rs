@@ -1,6 +1,7 @@
 //! The `tribench` binary as a user runs it: whole processes, killed and resumed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod all_infrastructure;
 mod model_endpoint;
 
 use std::path::{Path, PathBuf};
