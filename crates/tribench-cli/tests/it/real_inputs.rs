@@ -226,3 +226,91 @@ fn grade_with_instance_ids_reports_over_the_selected_instances_only() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope__nope-1"));
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_tree(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn strict_grading_resolves_gold_when_the_dataset_lists_a_live_logging_artifact_and_audit_lists_it()
+{
+    if !docker_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = tmp.path().join("suite");
+    copy_tree(&swebench_sample(), &suite);
+    // pytest with live logging on, and a last test that logs: its result word lands on a line
+    // of its own, `PASSED   [100%]`, which the official parser reads as a test named `[100%]`.
+    let toml = std::fs::read_to_string(suite.join("swebench.toml")).unwrap();
+    std::fs::write(
+        suite.join("swebench.toml"),
+        toml.replace(
+            "-p no:cacheprovider {test_files}",
+            "-p no:cacheprovider -o log_cli=true {test_files}",
+        ),
+    )
+    .unwrap();
+    let id = "tribench-samples__inventory-1";
+    let text = std::fs::read_to_string(suite.join("instances.jsonl")).unwrap();
+    let mut lines = Vec::new();
+    for l in text.lines() {
+        let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+        if v["instance_id"] == id {
+            let live = "diff --git a/tests/test_zzz_live.py b/tests/test_zzz_live.py\nnew file mode 100644\n--- /dev/null\n+++ b/tests/test_zzz_live.py\n@@ -0,0 +1,5 @@\n+import logging\n+\n+\n+def test_logs():\n+    logging.getLogger(\"inventory\").warning(\"counting stock\")\n";
+            v["test_patch"] = json!(format!("{}{live}", v["test_patch"].as_str().unwrap()));
+            // As real Verified data does: the artifact listed among PASS_TO_PASS.
+            let mut p2p: Vec<String> =
+                serde_json::from_str(v["PASS_TO_PASS"].as_str().unwrap()).unwrap();
+            p2p.push("[100%]".into());
+            v["PASS_TO_PASS"] = json!(serde_json::to_string(&p2p).unwrap());
+        }
+        lines.push(v.to_string());
+    }
+    std::fs::write(suite.join("instances.jsonl"), lines.join("\n") + "\n").unwrap();
+    let run = tmp.path().join("run");
+    let out = tribench()
+        .args([
+            "grade",
+            "--predictions",
+            "gold",
+            "--grading-mode",
+            "strict",
+            "--suite",
+        ])
+        .arg(&suite)
+        .args(["--instance-id", id, "--run-dir"])
+        .arg(&run)
+        .args(["--run-id", "live"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("swebench/gold.live.json")).unwrap())
+            .unwrap();
+    let log = std::fs::read_to_string(run.join(format!("swebench/gold/{id}/test_output.txt")))
+        .unwrap_or_default();
+    assert!(log.contains("[100%]"), "{log}");
+    assert_eq!(report["resolved_ids"], json!([id]), "{report:#}\n{log}");
+    let out = tribench()
+        .args(["grade", "--json", "--audit"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(a["official_rule_ids"][id], json!(["[100%]"]), "{a:#}");
+    // Both modes resolve it, so they do not disagree.
+    assert_eq!(a["disagreements"], json!([]));
+}
