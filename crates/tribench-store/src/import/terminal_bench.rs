@@ -116,7 +116,10 @@ fn is_trial(v: &Value) -> bool {
 /// Walks `root`, sorting what it finds into sources. A directory is a run directory when it has
 /// `run_metadata.json` or a run-level `results.json`; per-trial files belong to the nearest run
 /// directory above them, else to the folder holding their task folders.
-fn collect_sources(root: &Path) -> Result<Vec<Source>, ImportError> {
+///
+/// Results files that are not JSON are skipped and listed in `unreadable` (trial folders hold
+/// whatever the agent wrote); an unreadable `run_metadata.json` is an error.
+fn collect_sources(root: &Path, unreadable: &mut Vec<PathBuf>) -> Result<Vec<Source>, ImportError> {
     let mut sources: Vec<Source> = Vec::new();
     // (directory, index of the source it feeds per-trial files into)
     let mut stack: Vec<(PathBuf, Option<usize>)> = vec![(root.to_path_buf(), None)];
@@ -131,7 +134,13 @@ fn collect_sources(root: &Path) -> Result<Vec<Source>, ImportError> {
         let meta_path = dir.join("run_metadata.json");
         let results_path = dir.join("results.json");
         let results = if results_path.is_file() {
-            Some(read_json(&results_path)?)
+            match read_json(&results_path) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    unreadable.push(results_path.clone());
+                    None
+                }
+            }
         } else {
             None
         };
@@ -188,7 +197,10 @@ fn collect_sources(root: &Path) -> Result<Vec<Source>, ImportError> {
                 .as_deref()
                 .is_some_and(|n| n.ends_with("_results.json"))
             {
-                let v = read_json(&p)?;
+                let Ok(v) = read_json(&p) else {
+                    unreadable.push(p.clone());
+                    continue;
+                };
                 if let Some(list) = v.get("results").and_then(Value::as_array) {
                     let meta = str_of(&v, "id")
                         .map(|id| serde_json::json!({ "uuid": id }))
@@ -229,7 +241,8 @@ fn merge_detail(row: &mut Value, detail: &Value) {
 /// Imports Terminal-Bench 1 results: a run directory, a submission folder of several runs, or
 /// a folder of `<timestamp>_results.json` files.
 pub fn import_terminal_bench(dir: &Path) -> Result<Imported, ImportError> {
-    let sources = collect_sources(dir)?;
+    let mut unreadable = Vec::new();
+    let sources = collect_sources(dir, &mut unreadable)?;
     // Merge copies of one run.
     let mut runs: Vec<Run> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
@@ -385,6 +398,18 @@ pub fn import_terminal_bench(dir: &Path) -> Result<Imported, ImportError> {
     if copies > 0 {
         notes.push(format!(
             "{copies} folders or files were copies of a run already read; their trials were counted once"
+        ));
+    }
+    if !unreadable.is_empty() {
+        notes.push(format!(
+            "{} results files are not valid JSON and were skipped: {}",
+            unreadable.len(),
+            unreadable
+                .iter()
+                .take(3)
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if unlisted > 0 {

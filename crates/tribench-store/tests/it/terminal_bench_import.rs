@@ -89,6 +89,10 @@ fn a_submission_of_two_runs_with_a_nested_copy_counts_each_trial_once() {
         &[0, 1],
     );
     copy_dir(&sub.join("run-a"), &sub.join("run-b").join("run-a"));
+    // Whatever an agent left in its trial folder does not stop the import.
+    let logs = sub.join("run-b/task-1/task-1.1-of-1.run-b/agent-logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("pytest_results.json"), "not json").unwrap();
 
     let imported = import_terminal_bench(&sub).unwrap();
     let t = &imported.trials;
@@ -115,6 +119,15 @@ fn a_submission_of_two_runs_with_a_nested_copy_counts_each_trial_once() {
     let counts = &imported.notes[0];
     assert!(
         counts.contains("2 runs, 4 trials (1 resolved), 2 duplicates dropped, 1 per-trial results files missing"),
+        "{:?}",
+        imported.notes
+    );
+    assert!(
+        imported
+            .notes
+            .iter()
+            .any(|n| n.contains("1 results files are not valid JSON")
+                && n.contains("pytest_results.json")),
         "{:?}",
         imported.notes
     );
