@@ -387,9 +387,13 @@ pub fn import_terminal_bench(dir: &Path) -> Result<Imported, ImportError> {
         .iter()
         .filter(|t| t.outcome == Outcome::Resolved)
         .count();
+    // A run whose every trial was already counted elsewhere is a copy (one without metadata or
+    // a results id to say so).
+    let contributing: BTreeSet<usize> = ordered.iter().map(|(ri, _)| *ri).collect();
+    copies += runs.len() - contributing.len();
     let mut notes = vec![format!(
         "{} runs, {} trials ({} resolved), {} duplicates dropped, {} per-trial results files missing",
-        runs.len(),
+        contributing.len(),
         trials.len(),
         resolved,
         duplicates,

@@ -233,6 +233,30 @@ fn a_five_run_eighty_task_submission_is_400_trials_with_the_lists_resolved_count
 }
 
 #[test]
+fn a_copy_of_a_run_without_metadata_or_results_id_is_still_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sub = tmp.path().join("sub");
+    for run in ["first", "second"] {
+        let trials = [
+            trial(run, "t1", run == "first", "2025-06-01T10:00:00"),
+            trial(run, "t2", false, "2025-06-01T10:05:00"),
+        ];
+        write(
+            &sub.join(run).join("results.json"),
+            &json!({"results": trials}),
+        );
+    }
+    copy_dir(&sub.join("first"), &sub.join("second").join("old-first"));
+    let imported = import_terminal_bench(&sub).unwrap();
+    assert_eq!(imported.trials.len(), 4);
+    assert!(
+        imported.notes[0].starts_with("2 runs, 4 trials (1 resolved), 2 duplicates dropped"),
+        "{:?}",
+        imported.notes
+    );
+}
+
+#[test]
 fn a_single_run_directory_still_imports() {
     let tmp = tempfile::tempdir().unwrap();
     let a = [
