@@ -64,6 +64,36 @@ fn a_live_logging_log_whose_dataset_lists_100_percent_resolves_in_both_modes() {
 }
 
 #[test]
+fn a_status_word_a_test_printed_is_graded_by_the_official_rule_too() {
+    // The gold run's test printed "PASSED stock:" in its captured output, shown under PASSES
+    // with -rA; the official parser recorded a test named `stock:` and the dataset lists it.
+    let body = format!(
+        "{START}
+tests/test_io.py::test_read PASSED
+==================================== PASSES ====================================
+___________________________________ test_read __________________________________
+----------------------------- Captured stdout call -----------------------------
+PASSED stock: 3 rows
+=========================== short test summary info ============================
+PASSED tests/test_io.py::test_read
+============================== 1 passed in 0.01s ===============================
+{END}
+>>>>> Test Exit Code: 0
+"
+    );
+    let f2p = vec!["tests/test_io.py::test_read".to_string()];
+    let p2p = vec!["stock:".to_string()];
+    assert!(
+        grade_log(&body, &spec(&f2p, &p2p), GradingMode::Official)
+            .report
+            .resolved
+    );
+    let strict = grade_log(&body, &spec(&f2p, &p2p), GradingMode::Strict);
+    assert!(strict.report.resolved, "{strict:#?}");
+    assert_eq!(strict.official_rule_ids, vec!["stock:".to_string()]);
+}
+
+#[test]
 fn the_official_rule_for_an_artifact_id_still_fails_what_failed() {
     let f2p = vec!["tests/test_io.py::test_read".to_string()];
     let p2p = vec!["[100%]".to_string()];
@@ -82,5 +112,7 @@ fn the_official_rule_for_an_artifact_id_still_fails_what_failed() {
     assert!(LogParser::Pytest.official_artifact_id("[100%]"));
     assert!(LogParser::Pytest.official_artifact_id("["));
     assert!(!LogParser::Pytest.official_artifact_id("tests/test_io.py::test_p[100%]"));
+    assert!(!LogParser::Pytest.official_artifact_id("tests/test_io.py"));
+    assert!(LogParser::Pytest.official_artifact_id("stock:"));
     assert!(!LogParser::Django.official_artifact_id("[100%]"));
 }
