@@ -3,6 +3,7 @@
 
 mod all_infrastructure;
 mod model_endpoint;
+mod real_inputs;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
