@@ -59,6 +59,19 @@ pub fn freshness(
             );
             (Some(i.estimate), Some(i.low), Some(i.high))
         }
+        // A side with too little variation has a Wilson-floored interval but an SE of about 0:
+        // the difference takes its bounds from the two intervals (Newcombe's construction,
+        // applied to whatever intervals the sides have), so it cannot collapse either.
+        (Some(a), Some(b))
+            if a.method == "clustered_t_wilson_floor" || b.method == "clustered_t_wilson_floor" =>
+        {
+            let d = a.rate - b.rate;
+            (
+                Some(d),
+                Some(d - ((a.rate - a.low).powi(2) + (b.high - b.rate).powi(2)).sqrt()),
+                Some(d + ((a.high - a.rate).powi(2) + (b.rate - b.low).powi(2)).sqrt()),
+            )
+        }
         (Some(a), Some(b)) => {
             let d = a.rate - b.rate;
             match (a.se_tasks, b.se_tasks) {

@@ -97,3 +97,21 @@ fn a_single_differing_task_is_too_little_variation_but_a_clear_sweep_is_not() {
     assert!(c.degenerate);
     assert_eq!(c.verdict, Verdict::ABetter, "{}", c.explanation);
 }
+
+#[test]
+fn a_freshness_split_of_all_or_nothing_tasks_keeps_an_interval() {
+    // K = 2, tasks before the cutoff all solved, after it none: both sides have no spread.
+    let mut data = all_or_nothing("runs/a", "a", 6, 2, |i| i < 3);
+    for t in data.trials.iter_mut() {
+        let i: usize = t.task_id.trim_start_matches("python/ex").parse().unwrap();
+        t.task_created_at = Some(if i < 3 { "2024-01-01" } else { "2025-01-01" }.into());
+    }
+    let f = freshness(&data.trials, "2024-06-01", &Default::default());
+    let (before, after) = (f.before.as_ref().unwrap(), f.after.as_ref().unwrap());
+    assert_eq!((before.rate, after.rate), (1.0, 0.0));
+    let want = tribench_stats::newcombe_diff(0, 3, 3, 3, 0.95);
+    assert!((f.diff.unwrap() + 1.0).abs() < 1e-12);
+    assert!((f.diff_low.unwrap() - want.low).abs() < 1e-9, "{f:?}");
+    assert!((f.diff_high.unwrap() - want.high).abs() < 1e-9, "{f:?}");
+    assert!(f.diff_high.unwrap() > -0.5, "{f:?}");
+}
