@@ -3,6 +3,7 @@
 
 mod swebench_grading;
 mod swebench_sandbox;
+mod terminal_input;
 
 use std::path::{Path, PathBuf};
 use tribench_families::{load_suite, FamilyError};
