@@ -67,7 +67,9 @@ async fn run_sequential(suite: &Path, agent: Arc<dyn Agent>) -> Vec<TrialRecord>
     trials
 }
 
-const REWARD_LOOP: &str = "nohup sh -c 'while :; do mkdir -p /logs/verifier; echo 1 > /logs/verifier/reward.txt; sleep 0.05; done' >/dev/null 2>&1 & echo started";
+/// Rewrites the reward to 1 every 50 ms, atomically (a rename), so a reader never sees it half
+/// written.
+const REWARD_LOOP: &str = "nohup sh -c 'while :; do mkdir -p /logs/verifier; echo 1 > /logs/r.tmp; mv -f /logs/r.tmp /logs/verifier/reward.txt; sleep 0.05; done' >/dev/null 2>&1 & echo started";
 
 #[tokio::test]
 async fn a_reward_forger_left_running_or_a_planted_reward_directory_forges_nothing() {
