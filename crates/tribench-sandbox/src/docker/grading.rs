@@ -88,12 +88,25 @@ impl DockerSandbox {
                 return Err(SandboxError::PathOutsideWorkspace(d.to_string()));
             }
         }
+        let result = self.quiesce_running(fresh_dirs).await;
+        match result {
+            // The container may have stopped under our feet (the agent killed its main process
+            // a moment ago): that, not the engine's complaint about it, is the cause.
+            Err(SandboxError::Docker(_)) => match self.running_init().await {
+                Err(broken @ SandboxError::LeftBroken(_)) => Err(broken),
+                _ => result,
+            },
+            r => r,
+        }
+    }
+
+    async fn quiesce_running(&self, fresh_dirs: &[&str]) -> Result<Quiesced, SandboxError> {
         let init = self.running_init().await?;
-        let killed = match init.filter(|pid| self.visible_here(*pid)) {
-            Some(init) => self.kill_from_host(init).await?,
-            None => self.kill_from_inside().await?,
+        let (killed, dirs_done) = match init.filter(|pid| self.visible_here(*pid)) {
+            Some(init) => self.kill_from_host(init, fresh_dirs).await?,
+            None => (self.kill_from_inside().await?, false),
         };
-        if !fresh_dirs.is_empty() {
+        if !dirs_done && !fresh_dirs.is_empty() {
             self.recreate_dirs(fresh_dirs).await?;
         }
         Ok(Quiesced { killed })
@@ -135,8 +148,14 @@ impl DockerSandbox {
     }
 
     /// Kills from the host, with the container frozen so nothing can fork while the list is
-    /// read and the kills are sent; rounds until no process but init and main is left.
-    async fn kill_from_host(&self, init: i32) -> Result<usize, SandboxError> {
+    /// read and the kills are sent; rounds until no process but init and main is left. In that
+    /// last round, still frozen, recreates `fresh_dirs` through the container's root as this
+    /// host sees it (no exec needed); says whether that worked.
+    async fn kill_from_host(
+        &self,
+        init: i32,
+        fresh_dirs: &[&str],
+    ) -> Result<(usize, bool), SandboxError> {
         let docker = &self.backend.docker;
         let mut killed: HashSet<i32> = HashSet::new();
         let deadline = Instant::now() + KILL_DEADLINE;
@@ -163,6 +182,19 @@ impl DockerSandbox {
                     }
                 }
             }
+            let dirs_done = round.is_ok()
+                && sent == 0
+                && !denied
+                && (fresh_dirs.is_empty()
+                    || {
+                        match recreate_on_host(init, fresh_dirs) {
+                            Ok(()) => true,
+                            Err(e) => {
+                                tracing::debug!("recreating {fresh_dirs:?} from the host failed ({e}); from inside instead");
+                                false
+                            }
+                        }
+                    });
             if paused {
                 docker
                     .unpause_container(&self.id)
@@ -172,10 +204,10 @@ impl DockerSandbox {
             round?;
             if denied {
                 // Not allowed to signal them from here (a rootless harness): from inside, as root.
-                return Ok(killed.len() + self.kill_from_inside().await?);
+                return Ok((killed.len() + self.kill_from_inside().await?, false));
             }
             if sent == 0 {
-                return Ok(killed.len());
+                return Ok((killed.len(), dirs_done));
             }
             if Instant::now() > deadline {
                 return Err(SandboxError::LeftBroken(format!(
@@ -310,6 +342,47 @@ done"#,
             .exit_code;
         Ok((code, out.finish().text))
     }
+}
+
+/// The host uid (or gid, from `map`: `uid_map`/`gid_map`) that is root inside the container.
+fn host_id_of_root(init: i32, map: &str) -> Option<u32> {
+    let text = std::fs::read_to_string(format!("/proc/{init}/{map}")).ok()?;
+    text.lines().find_map(|l| {
+        let mut f = l.split_whitespace().map(|x| x.parse::<u64>().ok());
+        let (inside, outside, count) = (f.next()??, f.next()??, f.next()??);
+        (inside == 0 && count > 0).then(|| u32::try_from(outside).ok())?
+    })
+}
+
+/// Recreates each of `dirs` empty, root-owned, mode 755, through `/proc/<init>/root`. The
+/// container is frozen and its agent's processes dead, so nothing races these steps; every
+/// component is checked without following symlinks (an absolute symlink would resolve on this
+/// host), and any that is not a real directory is removed first.
+fn recreate_on_host(init: i32, dirs: &[&str]) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let unmapped = || std::io::Error::other("the container's root user is not mapped here");
+    let uid = host_id_of_root(init, "uid_map").ok_or_else(unmapped)?;
+    let gid = host_id_of_root(init, "gid_map").ok_or_else(unmapped)?;
+    let root = std::path::PathBuf::from(format!("/proc/{init}/root"));
+    for d in dirs {
+        let parts: Vec<&str> = d.split('/').filter(|c| !c.is_empty()).collect();
+        let mut p = root.clone();
+        for (i, part) in parts.iter().enumerate() {
+            p.push(part);
+            let last = i + 1 == parts.len();
+            match std::fs::symlink_metadata(&p) {
+                Ok(m) if m.is_dir() && !last => continue,
+                Ok(m) if m.is_dir() => std::fs::remove_dir_all(&p)?,
+                Ok(_) => std::fs::remove_file(&p)?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+            std::fs::create_dir(&p)?;
+            std::os::unix::fs::lchown(&p, Some(uid), Some(gid))?;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
