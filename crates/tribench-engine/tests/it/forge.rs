@@ -109,8 +109,9 @@ async fn what_the_agent_breaks_in_its_container_is_its_failure_not_infrastructur
     task(suite.path(), "c-tests-dangling-symlink", 512);
     task(suite.path(), "d-tests-a-file", 512);
     task(suite.path(), "e-main-process-killed", 512);
-    let fill_pids =
-        "nohup sh -c 'while :; do sleep 1000 & done' >/dev/null 2>&1 & sleep 3; echo filled";
+    // Subshells blocked on a FIFO, forked until the pids limit (4096) is reached; the command
+    // returns once it is (its own `ls` can no longer fork).
+    let fill_pids = "mkfifo /tmp/hold; nohup sh -c 'while :; do ( read x < /tmp/hold ) & done' >/dev/null 2>&1 & while [ $(ls /proc | grep -c '^[0-9]') -lt 4000 ]; do sleep 0.5; done; echo filled";
     let (_server, agent) = agent_running(&[
         &format!("touch /app/done; {fill_pids}"),
         fill_pids,

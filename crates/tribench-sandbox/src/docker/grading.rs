@@ -159,16 +159,26 @@ impl DockerSandbox {
         let docker = &self.backend.docker;
         let mut killed: HashSet<i32> = HashSet::new();
         let deadline = Instant::now() + KILL_DEADLINE;
+        // A first look without freezing: an agent that left nothing running (the usual case)
+        // costs no pause. Nothing can start in between: only the harness starts processes.
+        let mut first = true;
         loop {
             // Without a freezer (some rootless engines) the rounds still converge on anything
             // but a fork bomb.
-            let paused = docker.pause_container(&self.id).await.is_ok();
+            let paused = !first && docker.pause_container(&self.id).await.is_ok();
             let round = self.host_pids().await;
             let mut sent = 0;
             let mut denied = false;
             if let Ok(pids) = &round {
                 let procs: Vec<Proc> = pids.iter().filter_map(|p| host_proc(*p)).collect();
-                for pid in targets(&procs, init) {
+                let targets = targets(&procs, init);
+                if first && !targets.is_empty() {
+                    // Kill them frozen, so none forks while the others die.
+                    first = false;
+                    continue;
+                }
+                first = false;
+                for pid in targets {
                     if nix::sys::signal::kill(
                         nix::unistd::Pid::from_raw(pid),
                         nix::sys::signal::Signal::SIGKILL,
