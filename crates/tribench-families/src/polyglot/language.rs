@@ -92,8 +92,9 @@ impl Language {
                      # Bytecode cached by an earlier run can be stale when a file was rewritten within\n\
                      # the same second at the same size; never trust it when grading.\n\
                      find . -name __pycache__ -type d -prune -exec rm -rf {{}} + 2>/dev/null\n\
-                     export PYTHONDONTWRITEBYTECODE=1\n\
-                     exec \"$PY\" -m pytest -rA -p no:cacheprovider --noconftest -o addopts= {files}\n"
+                     # Isolated mode: no PYTHON* variables, no user site, and the working folder\n\
+                     # not put first on the module path ahead of the real pytest.\n\
+                     exec \"$PY\" -I -B -m pytest -rA -p no:cacheprovider --noconftest -o addopts= {files}\n"
                 )
             }
             Language::Rust => format!(
@@ -101,7 +102,13 @@ impl Language {
                 need("cargo", "cargo (or a rustup toolchain)")
             ),
             Language::Go => format!(
-                "{}export GOCACHE=\"$HOME/.cache/go-build\" GOPATH=\"$HOME/go\" GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod\nexec go test -v ./...\n",
+                "{}export GOCACHE=\"$HOME/.cache/go-build\" GOPATH=\"$HOME/go\" GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod\n\
+                 # A go.mod asking for a newer Go than this one is the machine's lack, not the solution's.\n\
+                 want=$(sed -n 's/^go \\([0-9][0-9.]*\\).*/\\1/p' go.mod 2>/dev/null | head -n 1)\n\
+                 have=$(go env GOVERSION 2>/dev/null | sed 's/^go//')\n\
+                 if [ -n \"$want\" ] && [ -n \"$have\" ] && [ \"$(printf '%s\\n%s\\n' \"$want\" \"$have\" | sort -V | head -n 1)\" != \"$want\" ]; then\n  \
+                 echo \"{MISSING_TOOL_MARKER} go $want (go.mod requires go >= $want; this machine has go $have)\" >&2; exit {MISSING_TOOL_EXIT}\nfi\n\
+                 exec go test -v ./...\n",
                 need("go", "golang-go")
             ),
             Language::JavaScript => format!(
