@@ -11,7 +11,7 @@ mod missing;
 pub use exercise::{find_exercise_dirs, load_exercise, Exercise};
 pub use language::Language;
 
-use crate::{FamilyContext, FamilyError, GradeResult};
+use crate::{shell_quote, FamilyContext, FamilyError, GradeResult};
 use language::{MISSING_TOOL_EXIT, MISSING_TOOL_MARKER};
 use std::sync::OnceLock;
 use tribench_sandbox::{ExecRequest, Sandbox};
@@ -105,11 +105,63 @@ pub(crate) async fn collect(ex: &Exercise, sb: &dyn Sandbox) -> Result<Solution,
             }
         }
     }
+    for f in extra_solution_files(ex, sb).await? {
+        if let Ok(bytes) = sb.read_file(&f).await {
+            files.push((f, Some(bytes)));
+        }
+    }
     Ok(Solution {
         files,
         problems,
         workdir: sb.workdir().to_string(),
     })
+}
+
+/// Most extra files a solution may bring (helper classes).
+const MAX_EXTRA_FILES: usize = 100;
+
+/// Files the agent added next to the solution files, which are part of the solution: a helper
+/// class in Java's `src/main/java`, a module in Rust's `src/`. Only in a solution file's own
+/// folder below the exercise root, with a solution file's extension, and never a file the
+/// pristine exercise has: files at the root (a `pytest/` package, a `conftest.py`, an extra Go
+/// test) never reach grading.
+async fn extra_solution_files(ex: &Exercise, sb: &dyn Sandbox) -> Result<Vec<String>, FamilyError> {
+    let mut folders: Vec<(String, String)> = ex
+        .solution
+        .iter()
+        .filter_map(|s| {
+            let p = std::path::Path::new(s);
+            let parent = p.parent()?.to_str()?;
+            let ext = p.extension()?.to_str()?;
+            (!parent.is_empty()).then(|| (parent.to_string(), ext.to_string()))
+        })
+        .collect();
+    folders.sort();
+    folders.dedup();
+    let mut extra = Vec::new();
+    for (folder, ext) in folders {
+        let script = format!(
+            "[ -d {dir} ] && [ ! -L {dir} ] && find {dir} -type f -name {pattern} | head -n {MAX_EXTRA_FILES}",
+            dir = shell_quote(&folder),
+            pattern = shell_quote(&format!("*.{ext}")),
+        );
+        let out = sb
+            .exec(ExecRequest::new(script, std::time::Duration::from_secs(60)))
+            .await?;
+        for line in out.stdout.text.lines() {
+            let rel = line.trim_start_matches("./");
+            let known =
+                ex.solution.iter().chain(&ex.tests).any(|f| f == rel) || ex.dir.join(rel).exists();
+            if !known
+                && tribench_sandbox::check_relative(rel).is_ok()
+                && !extra.iter().any(|e| e == rel)
+            {
+                extra.push(rel.to_string());
+            }
+        }
+    }
+    extra.truncate(MAX_EXTRA_FILES);
+    Ok(extra)
 }
 
 /// Grades a solution in `sb`, a sandbox freshly prepared from the pristine exercise: the

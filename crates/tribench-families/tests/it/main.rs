@@ -30,7 +30,7 @@ const PY_CONFIG: &str =
 fn the_bundled_sample_suite_loads_in_its_real_layout() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/polyglot-sample");
     let suite = load_suite(&root).unwrap();
-    assert_eq!(suite.tasks.len(), 12);
+    assert_eq!(suite.tasks.len(), 15);
     let mut langs: Vec<&str> = suite.tasks.iter().map(|t| t.info.group.as_str()).collect();
     langs.dedup();
     assert_eq!(langs, ["cpp", "go", "java", "javascript", "python", "rust"]);
