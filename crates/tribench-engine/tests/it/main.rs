@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod llm;
+mod polyglot_grading;
 mod swebench;
 mod terminal;
 
