@@ -3,6 +3,7 @@
 
 mod llm;
 mod polyglot_grading;
+mod polyglot_references;
 mod swebench;
 mod terminal;
 

@@ -33,7 +33,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// A suite holding one of the bundled sample exercises.
-fn suite_of(lang: &str, name: &str) -> tempfile::TempDir {
+pub(super) fn suite_of(lang: &str, name: &str) -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     copy_dir(
         &sample(lang, name),
@@ -316,13 +316,13 @@ async fn docker_a_background_loop_cannot_copy_the_tests_while_they_are_graded() 
         .filter_map(|m| m["content"].as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    assert!(seen.contains("No such file"), "the loop's output: {seen}");
     let probe = test_text
         .lines()
         .find(|l| l.contains("assert"))
         .unwrap()
         .trim();
     assert!(!seen.contains(probe), "the agent read the tests: {seen}");
+    assert!(seen.contains("No such file"), "the loop's output: {seen}");
 }
 
 #[tokio::test]

@@ -173,3 +173,40 @@ pub(crate) fn graded_file<'a>(ex: &Exercise, rel: &str, bytes: &'a [u8]) -> Cow<
     }
     Cow::Owned(graded.to_string().into_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grading_takes_only_the_agents_dependencies_into_the_pristine_manifest() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join("Cargo.toml"),
+            "[package]\nname = \"x\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        )
+        .unwrap();
+        let ex = Exercise {
+            id: "rust/x".into(),
+            name: "x".into(),
+            language: Language::Rust,
+            dir: d.path().into(),
+            solution: vec!["src/lib.rs".into(), "Cargo.toml".into()],
+            tests: vec!["tests/x.rs".into()],
+            examples: vec![".meta/example.rs".into()],
+            instructions: String::new(),
+        };
+        let agent = "[package]\nname = \"x\"\nversion = \"0.1.0\"\nedition = \"2021\"\nautotests = false\nbuild = \"evil.rs\"\n\n[[test]]\nname = \"nothing\"\npath = \"src/lib.rs\"\n\n[dependencies]\nunicode-segmentation = \"1\"\n";
+        let graded = graded_file(&ex, "Cargo.toml", agent.as_bytes());
+        let graded: toml::Table = std::str::from_utf8(&graded).unwrap().parse().unwrap();
+        assert!(graded.get("test").is_none(), "{graded}");
+        let package = graded["package"].as_table().unwrap();
+        assert!(package.get("autotests").is_none() && package.get("build").is_none());
+        assert_eq!(
+            graded["dependencies"]["unicode-segmentation"].as_str(),
+            Some("1")
+        );
+        // Other solution files and other languages pass through untouched.
+        assert_eq!(&*graded_file(&ex, "src/lib.rs", b"fn x() {}"), b"fn x() {}");
+    }
+}

@@ -29,8 +29,10 @@ pub(crate) fn explain(ex: &Exercise, log: &str) -> Option<String> {
 /// CMake's `find_package` failing in the pristine CMakeLists.txt.
 fn cmake(log: &str) -> Option<String> {
     static RE: OnceLock<Option<regex::Regex>> = OnceLock::new();
-    let caps = re(&RE, r"Could NOT find ([A-Za-z0-9_.+-]+)")?.captures(log)?;
-    let what = caps.get(1)?.as_str();
+    // Module mode says "Could NOT find X"; config mode names the package in quotes.
+    let pattern = r#"Could NOT find ([A-Za-z0-9_.+-]+)|Could not find a package configuration file provided by "([A-Za-z0-9_.+-]+)""#;
+    let caps = re(&RE, pattern)?.captures(log)?;
+    let what = caps.get(1).or_else(|| caps.get(2))?.as_str();
     Some(format!(
         "missing library: CMake could not find {what}, which the exercise's CMakeLists.txt requires (install its Debian -dev package)"
     ))
