@@ -50,9 +50,18 @@ fn edit(suite: &Path, lang: &str, name: &str, file: &str, f: impl Fn(String) -> 
     std::fs::write(&p, f(text)).unwrap();
 }
 
+/// (language, exercise, file, how it is changed, what the error must name).
+type Breakage<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a dyn Fn(String) -> String,
+    &'a str,
+);
+
 #[tokio::test]
 async fn a_build_lacking_what_the_exercise_asks_for_is_an_environment_error_naming_it() {
-    let cases: [(&str, &str, &str, &dyn Fn(String) -> String, &str); 5] = [
+    let cases: [Breakage; 5] = [
         (
             "cpp",
             "prime-factors",
