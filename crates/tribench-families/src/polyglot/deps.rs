@@ -17,6 +17,9 @@ use tribench_sandbox::Sandbox;
 const CARGO_EXAMPLE: &str = ".meta/Cargo-example.toml";
 /// Where grading puts the fetched crates, relative to the workspace.
 const VENDOR_DIR: &str = ".tribench-vendor";
+/// The oldest rustc the fetched crates must build with: Debian bookworm's, the polyglot image's.
+/// Cargo's resolver prefers crate versions that declare no newer `rust-version`.
+const OLDEST_RUSTC: &str = "1.63";
 /// The longest a fetch may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -72,7 +75,10 @@ pub(crate) async fn fetch(ex: &Exercise) -> Result<Option<PathBuf>, FamilyError>
     let Some((manifest_path, manifest)) = declared(ex)? else {
         return Ok(None);
     };
-    let key = hex::encode(Sha256::digest(&manifest));
+    let mut h = Sha256::new();
+    h.update(&manifest);
+    h.update(OLDEST_RUSTC.as_bytes());
+    let key = hex::encode(h.finalize());
     let root = cache_root().join("polyglot-deps");
     let done = root.join(format!("rust-{key}"));
     if done.join("vendor").is_dir() {
@@ -95,6 +101,11 @@ pub(crate) async fn fetch(ex: &Exercise) -> Result<Option<PathBuf>, FamilyError>
     table
         .entry("workspace")
         .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let Some(package) = table.get_mut("package").and_then(toml::Value::as_table_mut) {
+        package
+            .entry("rust-version")
+            .or_insert_with(|| toml::Value::String(OLDEST_RUSTC.into()));
+    }
     let project = staging.path();
     let written = std::fs::create_dir_all(project.join("src"))
         .and_then(|()| std::fs::write(project.join("src/lib.rs"), ""))
@@ -105,6 +116,7 @@ pub(crate) async fn fetch(ex: &Exercise) -> Result<Option<PathBuf>, FamilyError>
         .arg("--manifest-path")
         .arg(project.join("Cargo.toml"))
         .arg(project.join("vendor"))
+        .env("CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS", "fallback")
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
     let out = match tokio::time::timeout(FETCH_TIMEOUT, cmd.output()).await {

@@ -22,7 +22,8 @@ pub(crate) fn explain(ex: &Exercise, log: &str) -> Option<String> {
         Language::Java => java(ex, log),
         Language::Python => python(ex, log),
         Language::Go => go(log),
-        Language::Rust | Language::JavaScript => None,
+        Language::Rust => rustc(log),
+        Language::JavaScript => None,
     }
 }
 
@@ -94,6 +95,21 @@ fn python(ex: &Exercise, log: &str) -> Option<String> {
     })
 }
 
+/// A crate the exercise declares that needs a newer rustc than the machine has.
+fn rustc(log: &str) -> Option<String> {
+    static RE: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    let caps = re(
+        &RE,
+        r"package `([^`]+)` cannot be built because it requires rustc ([0-9][0-9.]*) or newer",
+    )?
+    .captures(log)?;
+    Some(format!(
+        "missing toolchain: {} requires rustc {} or newer",
+        caps.get(1)?.as_str(),
+        caps.get(2)?.as_str()
+    ))
+}
+
 /// A go.mod asking for a newer Go than the machine has (newer toolchains say so themselves; the
 /// test script checks it before building).
 fn go(log: &str) -> Option<String> {
@@ -163,5 +179,9 @@ mod tests {
         let log = "go: go.mod requires go >= 1.22 (running go 1.19; GOTOOLCHAIN=local)";
         assert!(explain(&go, log).unwrap().contains("1.22"));
         assert_eq!(explain(&go, "--- FAIL: TestY"), None);
+
+        let rust = ex(Language::Rust, d.path().into(), "src/lib.rs", "tests/y.rs");
+        let log = "error: package `unicode-segmentation v1.13.3` cannot be built because it requires rustc 1.85.0 or newer, while the currently active rustc version is 1.63.0";
+        assert!(explain(&rust, log).unwrap().contains("rustc 1.85.0"));
     }
 }
