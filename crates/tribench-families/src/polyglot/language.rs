@@ -125,7 +125,10 @@ impl Language {
                 need("c++", "g++")
             ),
             Language::Java => format!(
-                "{}{}J=/usr/share/java\n\
+                "{}{}# The console launcher draws its tree in UTF-8 only under a UTF-8 locale (a bare\n\
+                 # container has none, and the tree would come out as question marks).\n\
+                 export LANG=C.UTF-8 LC_ALL=C.UTF-8\n\
+                 J=/usr/share/java\n\
                  for jar in junit-platform-console-standalone.jar:junit5 assertj-core.jar:libassertj-core-java; do\n  \
                  [ -f \"$J/${{jar%%:*}}\" ] || {{ echo \"{MISSING_TOOL_MARKER} $J/${{jar%%:*}} (install Debian package ${{jar#*:}})\" >&2; exit {MISSING_TOOL_EXIT}; }}\ndone\n\
                  CP=\"$J/junit-jupiter-api.jar:$J/junit-jupiter-params.jar:$J/assertj-core.jar:$J/opentest4j.jar:$J/apiguardian-api.jar:$J/junit-platform-commons.jar\"\n\
