@@ -106,6 +106,60 @@ fn bwrap() -> bool {
 
 // ---- Issue 17 item 4: files the agent may write do not reach grading ----
 
+/// A forgery that must not resolve, then the honest solution that must.
+struct Attack {
+    lang: &'static str,
+    name: &'static str,
+    plant: &'static str,
+    reference: &'static [(&'static str, &'static str)],
+}
+
+const CMAKE_ATTACK: Attack = Attack {
+    lang: "cpp",
+    name: "prime-factors",
+    plant:
+        "printf 'cmake_minimum_required(VERSION 3.10)\\nproject(nothing NONE)\\n' > CMakeLists.txt",
+    reference: &[
+        (".meta/example.cpp", "prime_factors.cpp"),
+        (".meta/example.h", "prime_factors.h"),
+    ],
+};
+
+/// Cargo.toml is one of this exercise's solution files: the agent may edit it.
+const CARGO_ATTACK: Attack = Attack {
+    lang: "rust",
+    name: "balanced-brackets",
+    plant: "printf '[package]\\nname = \"balanced_brackets\"\\nversion = \"0.1.0\"\\nedition = \"2021\"\\nautotests = false\\n' > Cargo.toml",
+    reference: &[(".meta/example.rs", "src/lib.rs")],
+};
+
+const GO_ATTACK: Attack = Attack {
+    lang: "go",
+    name: "isbn-check",
+    plant: "printf 'package isbn\\n\\nimport (\\n\\t\"os\"\\n\\t\"testing\"\\n)\\n\\nfunc TestMain(m *testing.M) { os.Exit(0) }\\n' > aaa_main_test.go",
+    reference: &[(".meta/example.go", "isbn_check.go")],
+};
+
+async fn attack(a: &Attack, image: Option<ImageSpec>) {
+    let suite = suite_of(a.lang, a.name);
+    let (t, _s) = run_llm(suite.path(), commands(&[a.plant]), 1, image.clone()).await;
+    assert_forgery_failed(&t);
+    let (t, _s) = run_llm(
+        suite.path(),
+        legitimate(a.lang, a.name, a.reference),
+        1,
+        image,
+    )
+    .await;
+    assert_eq!(
+        t.outcome,
+        Outcome::Resolved,
+        "{}/{}: {t:#?}",
+        a.lang,
+        a.name
+    );
+}
+
 #[tokio::test]
 async fn a_pytest_package_in_the_workspace_does_not_grade_the_tests() {
     if !bwrap() {
@@ -133,23 +187,7 @@ async fn a_cmakelists_that_builds_nothing_does_not_grade_the_tests() {
     if !bwrap() {
         return;
     }
-    let suite = suite_of("cpp", "prime-factors");
-    let forge = commands(&[
-        "printf 'cmake_minimum_required(VERSION 3.10)\\nproject(nothing NONE)\\n' > CMakeLists.txt",
-    ]);
-    let (t, _s) = run_llm(suite.path(), forge, 1, None).await;
-    assert_forgery_failed(&t);
-
-    let honest = legitimate(
-        "cpp",
-        "prime-factors",
-        &[
-            (".meta/example.cpp", "prime_factors.cpp"),
-            (".meta/example.h", "prime_factors.h"),
-        ],
-    );
-    let (t, _s) = run_llm(suite.path(), honest, 1, None).await;
-    assert_eq!(t.outcome, Outcome::Resolved, "{t:#?}");
+    attack(&CMAKE_ATTACK, None).await;
 }
 
 #[tokio::test]
@@ -157,21 +195,7 @@ async fn autotests_false_in_cargo_toml_does_not_switch_the_tests_off() {
     if !bwrap() {
         return;
     }
-    // Cargo.toml is one of this exercise's solution files: the agent may edit it.
-    let suite = suite_of("rust", "balanced-brackets");
-    let forge = commands(&[
-        "printf '[package]\\nname = \"balanced_brackets\"\\nversion = \"0.1.0\"\\nedition = \"2021\"\\nautotests = false\\n' > Cargo.toml",
-    ]);
-    let (t, _s) = run_llm(suite.path(), forge, 1, None).await;
-    assert_forgery_failed(&t);
-
-    let honest = legitimate(
-        "rust",
-        "balanced-brackets",
-        &[(".meta/example.rs", "src/lib.rs")],
-    );
-    let (t, _s) = run_llm(suite.path(), honest, 1, None).await;
-    assert_eq!(t.outcome, Outcome::Resolved, "{t:#?}");
+    attack(&CARGO_ATTACK, None).await;
 }
 
 #[tokio::test]
@@ -179,16 +203,7 @@ async fn an_extra_go_test_file_whose_testmain_exits_0_is_not_graded() {
     if !bwrap() {
         return;
     }
-    let suite = suite_of("go", "isbn-check");
-    let forge = commands(&[
-        "printf 'package isbn\\n\\nimport (\\n\\t\"os\"\\n\\t\"testing\"\\n)\\n\\nfunc TestMain(m *testing.M) { os.Exit(0) }\\n' > aaa_main_test.go",
-    ]);
-    let (t, _s) = run_llm(suite.path(), forge, 1, None).await;
-    assert_forgery_failed(&t);
-
-    let honest = legitimate("go", "isbn-check", &[(".meta/example.go", "isbn_check.go")]);
-    let (t, _s) = run_llm(suite.path(), honest, 1, None).await;
-    assert_eq!(t.outcome, Outcome::Resolved, "{t:#?}");
+    attack(&GO_ATTACK, None).await;
 }
 
 // ---- Issue 17 item 8: what the agent breaks is the agent's failure ----
@@ -277,6 +292,38 @@ async fn docker_a_broken_test_path_is_no_infrastructure_error_and_a_pytest_packa
     ]);
     let (t, _s) = run_llm(suite.path(), forge, 1, Some(image)).await;
     assert_forgery_failed(&t);
+}
+
+/// The polyglot toolchain image without the JavaScript tools: its package layer is the one
+/// images/polyglot/Dockerfile builds, so Docker's cache shares it.
+fn toolchain_image() -> (tempfile::TempDir, ImageSpec) {
+    let dockerfile = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../images/polyglot/Dockerfile"),
+    )
+    .unwrap();
+    let ctx = tempfile::tempdir().unwrap();
+    let without_js: String = dockerfile
+        .lines()
+        .filter(|l| !l.starts_with("COPY "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(ctx.path().join("Dockerfile"), without_js).unwrap();
+    let spec = ImageSpec::Build {
+        context: ctx.path().to_path_buf(),
+        dockerfile: "Dockerfile".into(),
+    };
+    (ctx, spec)
+}
+
+#[tokio::test]
+async fn docker_planted_build_and_test_files_forge_nothing_in_cpp_rust_and_go() {
+    if !super::terminal::docker_available() {
+        return;
+    }
+    let (_ctx, image) = toolchain_image();
+    for a in [&CMAKE_ATTACK, &CARGO_ATTACK, &GO_ATTACK] {
+        attack(a, Some(image.clone())).await;
+    }
 }
 
 // ---- Issue 17 item 5: processes the agent leaves running do not survive into grading ----
