@@ -391,3 +391,41 @@ async fn docker_a_background_loop_cannot_replace_the_tests_while_they_are_graded
         .iter()
         .all(|r| !r.name.contains("test_fine")));
 }
+
+#[tokio::test]
+async fn grading_has_no_network_even_when_the_agent_had_it() {
+    if !bwrap() {
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let suite = tempfile::tempdir().unwrap();
+    let body = format!(
+        "import socket\n\ndef test_answer():\n    try:\n        socket.create_connection(('127.0.0.1', {port}), timeout=3)\n        reached = True\n    except OSError:\n        reached = False\n    assert not reached, 'grading reached the network'\n    assert answer() == 42\n"
+    );
+    python_exercise(suite.path(), "offline", &body);
+    let reached = Arc::new(Mutex::new(String::new()));
+    let seen = reached.clone();
+    let agent = scripted(move |_, _, sb| {
+        let seen = seen.clone();
+        Box::pin(async move {
+            sb.write_file("offline.py", b"def answer():\n    return 42\n")
+                .await?;
+            let probe = format!("python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3); print('AGENT-REACHED')\"");
+            *seen.lock().unwrap() = sh(sb, &probe).await;
+            Ok(TurnOutcome::default())
+        })
+    });
+    let work = tempfile::tempdir().unwrap();
+    let mut cfg = config(&work.path().join("r"));
+    cfg.max_tries = Some(1);
+    cfg.network = true;
+    let trials = run_with(suite.path(), agent, cfg).await;
+    assert!(
+        reached.lock().unwrap().contains("AGENT-REACHED"),
+        "the agent was meant to have the network: {}",
+        reached.lock().unwrap()
+    );
+    assert_eq!(trials[0].outcome, Outcome::Resolved, "{:#?}", trials[0]);
+    drop(listener);
+}
