@@ -3,6 +3,8 @@
 
 mod forge;
 mod llm;
+mod polyglot_grading;
+mod polyglot_references;
 mod swebench;
 mod terminal;
 
