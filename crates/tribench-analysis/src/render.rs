@@ -25,8 +25,8 @@ pub struct RenderOptions {
 /// The width the default report fits in.
 pub const REPORT_WIDTH: usize = 100;
 
-/// Longest slice name in the default table; longer ones are cut with `…`.
-const NAME_WIDTH: usize = 30;
+/// Longest slice name in the default table, indent included; longer ones are cut with `…`.
+const NAME_WIDTH: usize = 28;
 
 fn clip(s: &str, n: usize) -> String {
     if s.chars().count() > n {
@@ -62,11 +62,7 @@ fn ordered_slices(r: &Report) -> Vec<(usize, &Slice)> {
 }
 
 /// Header and rows of the score table; `indent` is what one level of nesting is written as.
-pub(crate) fn score_rows(
-    r: &Report,
-    wide: bool,
-    indent: &str,
-) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn score_rows(r: &Report, wide: bool, indent: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let first_try = wide && r.total.first_try.is_some();
     let mut header = vec!["slice", "tasks", "K", "resolved [95% CI]"];
     if wide {
@@ -103,7 +99,9 @@ pub(crate) fn score_rows(
             row.push(s.infra_errors.to_string());
             if wide {
                 row.push(usd_opt(s.efficiency.cost_usd_per_trial));
-                row.push(duration_opt(s.efficiency.seconds_per_trial.map(|x| x * 1000.0)));
+                row.push(duration_opt(
+                    s.efficiency.seconds_per_trial.map(|x| x * 1000.0),
+                ));
             }
             row
         })
@@ -147,7 +145,9 @@ pub(crate) fn context_lines(r: &Report) -> Vec<String> {
         .join(", ");
     let mut v = vec![
         format!("run        {}", r.run_dir),
-        format!("agent      {} {}", m.scaffold.agent, m.scaffold.version),
+        format!("agent      {} {}", m.scaffold.agent, m.scaffold.version)
+            .trim_end()
+            .to_string(),
     ];
     if let Some(model) = &m.model {
         v.push(format!("model      {} ({})", model.id, model.provider));
@@ -229,17 +229,19 @@ pub(crate) fn note_lines(r: &Report) -> Vec<String> {
             unknown_of(e.cost_unknown_trials)
         ),
     });
-    v.push(match (e.prompt_tokens_per_trial, e.completion_tokens_per_trial) {
-        (Some(p), Some(c)) => format!(
-            "tokens     {} in / {} out per trial",
-            count_opt(Some(p)),
-            count_opt(Some(c))
-        ),
-        _ => format!(
-            "tokens     {UNKNOWN}: not recorded{}",
-            unknown_of(e.tokens_unknown_trials)
-        ),
-    });
+    v.push(
+        match (e.prompt_tokens_per_trial, e.completion_tokens_per_trial) {
+            (Some(p), Some(c)) => format!(
+                "tokens     {} in / {} out per trial",
+                count_opt(Some(p)),
+                count_opt(Some(c))
+            ),
+            _ => format!(
+                "tokens     {UNKNOWN}: not recorded{}",
+                unknown_of(e.tokens_unknown_trials)
+            ),
+        },
+    );
     if let Some(f) = &r.freshness {
         let side = |s: &Option<Score>| {
             s.as_ref().map_or_else(
@@ -277,10 +279,8 @@ pub(crate) fn note_lines(r: &Report) -> Vec<String> {
             v.push(format!(
                 "time       {} per trial, {} per solved task",
                 duration_ms(secs * 1000.0),
-                e.seconds_per_solved.map_or_else(
-                    || "no solved task".to_string(),
-                    |s| duration_ms(s * 1000.0)
-                ),
+                e.seconds_per_solved
+                    .map_or_else(|| "no solved task".to_string(), |s| duration_ms(s * 1000.0)),
             ));
         }
         None => v.push(format!(

@@ -56,7 +56,10 @@ pub fn list_trials(run: &RunData, outcome: Option<Outcome>, group: Option<&str>)
             group: t.group.clone(),
             outcome: t.outcome,
             tries: t.tries.len(),
-            seconds: t.timings.known().then(|| t.timings.total_ms as f64 / 1000.0),
+            seconds: t
+                .timings
+                .known()
+                .then(|| t.timings.total_ms as f64 / 1000.0),
             cost_usd: t.usage.cost_known().then_some(t.usage.cost_usd),
         })
         .collect();
@@ -119,7 +122,11 @@ pub fn nearest_trial_ids(run: &RunData, id: &str, n: usize) -> Vec<String> {
         .filter(|(d, t)| *d <= (t.chars().count() / 3).max(3))
         .collect();
     scored.sort();
-    scored.into_iter().take(n).map(|(_, t)| t.to_string()).collect()
+    scored
+        .into_iter()
+        .take(n)
+        .map(|(_, t)| t.to_string())
+        .collect()
 }
 
 /// Text indented by four spaces, cut to `max_lines` (head and tail kept), blank-free ends.

@@ -61,7 +61,10 @@ pub fn signed_points(x: f64) -> String {
 
 /// A plain number with no decimals that may be unknown.
 pub fn count_opt(x: Option<f64>) -> String {
-    x.map_or_else(|| UNKNOWN.to_string(), |v| format!("{:.0}", zero_if_negative_zero(v)))
+    x.map_or_else(
+        || UNKNOWN.to_string(),
+        |v| format!("{:.0}", zero_if_negative_zero(v)),
+    )
 }
 
 fn zero_if_negative_zero(x: f64) -> f64 {

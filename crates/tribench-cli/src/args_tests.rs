@@ -39,9 +39,20 @@ fn grade_help_shows_only_grading_options() {
     let grade = cmd.find_subcommand_mut("grade").unwrap();
     let help = grade.render_long_help().to_string();
     for absent in ["--agent-timeout", "--js-tools", "--sandbox <"] {
-        assert!(!help.contains(absent), "grade --help shows {absent}:\n{help}");
+        assert!(
+            !help.contains(absent),
+            "grade --help shows {absent}:\n{help}"
+        );
     }
-    for present in ["--predictions", "--grading-mode", "--test-timeout", "--jobs"] {
-        assert!(help.contains(present), "grade --help lacks {present}:\n{help}");
+    for present in [
+        "--predictions",
+        "--grading-mode",
+        "--test-timeout",
+        "--jobs",
+    ] {
+        assert!(
+            help.contains(present),
+            "grade --help lacks {present}:\n{help}"
+        );
     }
 }

@@ -120,8 +120,7 @@ pub(crate) fn progress_mode(exec: &crate::args::ExecArgs) -> ProgressMode {
 /// Quotes an argument for a POSIX shell when it needs it.
 fn shell_word(s: &str) -> String {
     let plain = !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:+@%,".contains(c));
     if plain {
         s.to_string()
@@ -814,7 +813,8 @@ fn make_agent(name: &str, llm: &LlmArgs) -> Result<Arc<dyn tribench_agents::Agen
 }
 
 fn trajectory(a: TrajectoryArgs) -> Result<ExitCode> {
-    let run = RunData::load(&a.run).with_context(|| format!("cannot read run {}", a.run.display()))?;
+    let run =
+        RunData::load(&a.run).with_context(|| format!("cannot read run {}", a.run.display()))?;
     if a.json {
         let path = a.run.join("trials").join(&a.trial).join("trajectory.json");
         if let Ok(text) = std::fs::read_to_string(&path) {
@@ -825,7 +825,10 @@ fn trajectory(a: TrajectoryArgs) -> Result<ExitCode> {
         let Some(t) = run.trials.iter().find(|t| t.trial_id == a.trial) else {
             return Err(tribench_analysis::render_trajectory(&run, &a.trial)
                 .err()
-                .map_or_else(|| anyhow::anyhow!("no trial {}", a.trial), anyhow::Error::from));
+                .map_or_else(
+                    || anyhow::anyhow!("no trial {}", a.trial),
+                    anyhow::Error::from,
+                ));
         };
         println!("{}", serde_json::to_string_pretty(t)?);
         return Ok(ExitCode::SUCCESS);
@@ -835,7 +838,8 @@ fn trajectory(a: TrajectoryArgs) -> Result<ExitCode> {
 }
 
 fn trials(a: TrialsArgs) -> Result<ExitCode> {
-    let run = RunData::load(&a.run).with_context(|| format!("cannot read run {}", a.run.display()))?;
+    let run =
+        RunData::load(&a.run).with_context(|| format!("cannot read run {}", a.run.display()))?;
     let outcome = match &a.outcome {
         Some(o) => Some(Outcome::parse(o).ok_or_else(|| {
             anyhow::anyhow!(

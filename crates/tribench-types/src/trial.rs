@@ -129,9 +129,8 @@ impl Usage {
     /// Whether `cost_usd` is a cost and not a missing one. Tokens spent at a cost of exactly
     /// zero mean no prices were known (the llm agent without prices; models files fill these).
     pub fn cost_known(&self) -> bool {
-        !self.cost_unknown
-            && !self.tokens_unknown
-            && !(self.cost_usd == 0.0 && self.prompt_tokens + self.completion_tokens > 0)
+        let unpriced = self.cost_usd == 0.0 && self.prompt_tokens + self.completion_tokens > 0;
+        !(self.cost_unknown || unpriced)
     }
 }
 

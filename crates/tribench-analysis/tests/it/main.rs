@@ -625,3 +625,4 @@ fn the_html_report_is_self_contained_and_draws_every_chart() {
         "no external resources or scripts"
     );
 }
+mod output;

@@ -92,7 +92,10 @@ pub fn import_swebench(path: &Path, dataset: &str) -> Result<Imported, ImportErr
                     .and_then(Path::file_name)
                     .is_some_and(|n| n == "run_evaluation")
                 {
-                    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().replace("__", "/"));
+                    let name = |p: &Path| {
+                        p.file_name()
+                            .map(|n| n.to_string_lossy().replace("__", "/"))
+                    };
                     model = model.or_else(|| name(m));
                     run_id_from_logs = run_id_from_logs.or_else(|| name(r));
                 }
@@ -271,9 +274,9 @@ fn model_from_predictions(dir: &Path) -> Option<String> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.contains("pred") && (n.ends_with(".jsonl") || n.ends_with(".json")))
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.contains("pred") && (n.ends_with(".jsonl") || n.ends_with(".json"))
+            })
         })
         .collect();
     files.sort();
@@ -303,7 +306,11 @@ mod tests {
             Split::Guessed(..) => panic!("guessed"),
         };
         assert_eq!(
-            known(split_stem("org__gpt-4.1.eval.v2", Some("org/gpt-4.1"), None)),
+            known(split_stem(
+                "org__gpt-4.1.eval.v2",
+                Some("org/gpt-4.1"),
+                None
+            )),
             ("org/gpt-4.1".into(), "eval.v2".into())
         );
         assert_eq!(
