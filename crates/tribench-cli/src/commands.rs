@@ -434,7 +434,8 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
     }
     let broken = checks.iter().filter(|c| !c.ok).count();
     let flaky = checks.iter().filter(|c| c.flaky).count();
-    let repetitions = a.repeat.max(1);
+    // What ran, not what was asked: an interrupted or resumed validation may differ.
+    let repetitions = checks.iter().map(|c| c.oracle_runs).max().unwrap_or(0);
     if a.json {
         println!(
             "{}",
@@ -448,7 +449,7 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
         );
     } else {
         print_validation(&checks);
-        if repetitions > 1 {
+        if a.repeat > 1 || repetitions > 1 {
             println!(
                 "the oracle ran {repetitions} times on each task: {flaky} of {} tasks were flaky (resolved in some runs, not in others)",
                 checks.len()

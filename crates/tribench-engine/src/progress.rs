@@ -37,7 +37,7 @@ impl Progress {
         let bar = if mode == ProgressMode::Bar {
             let bar = ProgressBar::new(total as u64);
             // `wide_msg` takes what the terminal has left and cuts the message to it.
-            if let Ok(style) = ProgressStyle::with_template("{bar:20} {pos}/{len} {wide_msg}") {
+            if let Ok(style) = ProgressStyle::with_template("{bar:12} {pos}/{len} {wide_msg}") {
                 bar.set_style(style);
             }
             bar.set_message("starting");
@@ -107,6 +107,12 @@ impl Progress {
             w.low * 100.0,
             w.high * 100.0
         );
+        // The ETA before the failures: on a narrow terminal the end of the line is cut.
+        let left = self.total.saturating_sub(self.done);
+        if left > 0 && self.done > 0 {
+            let per = self.started.elapsed().as_secs_f64() / self.done as f64;
+            s.push_str(&format!(" · ETA {}", eta(per * left as f64)));
+        }
         if !self.failures.is_empty() {
             let mut f: Vec<(&Outcome, &usize)> = self.failures.iter().collect();
             f.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -117,11 +123,6 @@ impl Progress {
                     .collect::<Vec<_>>()
                     .join(", "),
             );
-        }
-        let left = self.total.saturating_sub(self.done);
-        if left > 0 && self.done > 0 {
-            let per = self.started.elapsed().as_secs_f64() / self.done as f64;
-            s.push_str(&format!(" · ETA {}", eta(per * left as f64)));
         }
         s
     }

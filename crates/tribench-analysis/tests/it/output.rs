@@ -316,3 +316,17 @@ fn trials_list_with_outcome_tries_time_and_cost() {
     assert!(list_trials(&run, None, Some("go")).is_empty());
     insta::assert_snapshot!(render_trials(&all));
 }
+
+#[test]
+fn the_documented_models_file_example_parses() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/models.toml");
+    let f = ModelsFile::load(&p).unwrap();
+    let m = f.get("qwen3-coder-next").unwrap();
+    assert_eq!(m.training_cutoff.as_deref(), Some("2025-09-30"));
+    assert!(m.price_cached_per_mtok.is_some());
+    assert!(f
+        .get("org/local-model-7b")
+        .unwrap()
+        .price_input_per_mtok
+        .is_none());
+}
