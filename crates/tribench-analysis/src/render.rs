@@ -289,8 +289,14 @@ pub(crate) fn note_lines(r: &Report) -> Vec<String> {
         )),
     }
     if tm.median_total_ms.is_some() {
+        // Medians are over the trials whose time was recorded; say so when that is not all.
+        let of = if e.time_unknown_trials > 0 {
+            format!(" of {} timed trials", t.trials - e.time_unknown_trials)
+        } else {
+            String::new()
+        };
         v.push(format!(
-            "           median {} (tests {}, agent {}, harness {}; p90 harness {})",
+            "           median{of} {} (tests {}, agent {}, harness {}; p90 harness {})",
             ms(tm.median_total_ms),
             ms(tm.median_test_ms),
             ms(tm.median_agent_ms),

@@ -330,3 +330,22 @@ fn the_documented_models_file_example_parses() {
         .price_input_per_mtok
         .is_none());
 }
+
+#[test]
+fn a_partly_timed_run_has_an_unknown_total_and_says_what_its_medians_cover() {
+    let mut data = k1_run("runs/a", "agent-a", 6, 6);
+    for t in data.trials.iter_mut().take(2) {
+        t.timings = Timings::default();
+    }
+    let r = build_report(&data);
+    assert_eq!(r.total.efficiency.seconds_per_trial, None);
+    assert_eq!(r.total.efficiency.time_unknown_trials, 2);
+    assert_eq!(r.timings.sum_total_ms, None);
+    assert_eq!(r.timings.median_total_ms, Some(5100));
+    let table = render_table(&r);
+    assert!(
+        table.contains("time       unknown: not recorded for 2 of 6 trials"),
+        "{table}"
+    );
+    assert!(table.contains("median of 4 timed trials 5.1 s"), "{table}");
+}
