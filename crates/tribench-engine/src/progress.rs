@@ -60,12 +60,7 @@ impl Progress {
 
     /// Records a finished trial and tells the watcher.
     pub fn finished(&mut self, rec: &TrialRecord) {
-        self.done += 1;
-        if rec.outcome == Outcome::Resolved {
-            self.resolved += 1;
-        } else {
-            *self.failures.entry(rec.outcome).or_default() += 1;
-        }
+        self.count(rec);
         match self.mode {
             ProgressMode::Off => {}
             ProgressMode::Bar => {
@@ -73,29 +68,46 @@ impl Progress {
                 self.bar.inc(1);
             }
             ProgressMode::Lines => {
-                let width = self.total.to_string().len();
-                eprintln!(
-                    "[{:>width$}/{}] {} attempt {} {} {:.1} s",
-                    self.done,
-                    self.total,
-                    rec.task_id,
-                    rec.attempt,
-                    rec.outcome,
-                    rec.timings.total_ms as f64 / 1000.0,
-                );
-                let step = self.done * 20 / self.total.max(1);
-                if step > self.last_step {
-                    self.last_step = step;
-                    eprintln!(
-                        "progress {}/{} ({}%): {}",
-                        self.done,
-                        self.total,
-                        self.done * 100 / self.total.max(1),
-                        self.summary()
-                    );
+                for line in self.lines(rec) {
+                    eprintln!("{line}");
                 }
             }
         }
+    }
+
+    fn count(&mut self, rec: &TrialRecord) {
+        self.done += 1;
+        if rec.outcome == Outcome::Resolved {
+            self.resolved += 1;
+        } else {
+            *self.failures.entry(rec.outcome).or_default() += 1;
+        }
+    }
+
+    /// Off a terminal: the trial's line, and a summary when another 5% of the run is done.
+    fn lines(&mut self, rec: &TrialRecord) -> Vec<String> {
+        let width = self.total.to_string().len();
+        let mut out = vec![format!(
+            "[{:>width$}/{}] {} attempt {} {} {:.1} s",
+            self.done,
+            self.total,
+            rec.task_id,
+            rec.attempt,
+            rec.outcome,
+            rec.timings.total_ms as f64 / 1000.0,
+        )];
+        let step = self.done * 20 / self.total.max(1);
+        if step > self.last_step {
+            self.last_step = step;
+            out.push(format!(
+                "progress {}/{} ({}%): {}",
+                self.done,
+                self.total,
+                self.done * 100 / self.total.max(1),
+                self.summary()
+            ));
+        }
+        out
     }
 
     /// Score so far with its 95% interval, failures by kind, time left.
@@ -140,5 +152,64 @@ fn eta(secs: f64) -> String {
         format!("{} min {:02} s", s / 60, s % 60)
     } else {
         format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tribench_types::{FamilyKind, Timings, Usage};
+
+    fn rec(i: usize, outcome: Outcome) -> TrialRecord {
+        TrialRecord {
+            trial_id: format!("t{i}.a1"),
+            task_id: format!("t{i}"),
+            attempt: 1,
+            family: FamilyKind::Polyglot,
+            group: "g".into(),
+            task_created_at: None,
+            agent: "oracle".into(),
+            outcome,
+            passed_on_try: None,
+            tries: Vec::new(),
+            usage: Usage::default(),
+            timings: Timings {
+                total_ms: 1234,
+                ..Timings::default()
+            },
+            error: None,
+            infra_retries: 0,
+            artifacts: Vec::new(),
+            started_at: String::new(),
+            ended_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn off_a_terminal_a_line_per_trial_and_a_summary_every_5_percent() {
+        let mut p = Progress::new(ProgressMode::Lines, 40);
+        let mut summaries = Vec::new();
+        for i in 1..=40 {
+            let outcome = if i % 4 == 0 {
+                Outcome::AgentTimeout
+            } else {
+                Outcome::Resolved
+            };
+            let r = rec(i, outcome);
+            p.count(&r);
+            let lines = p.lines(&r);
+            assert!(lines[0].starts_with(&format!("[{i:>2}/40] t{i} attempt 1 ")));
+            assert!(lines[0].ends_with(" 1.2 s"), "{}", lines[0]);
+            summaries.extend(lines.into_iter().skip(1).map(|l| (i, l)));
+        }
+        // 40 trials: every second one is another 5%.
+        assert_eq!(summaries.len(), 20);
+        assert!(summaries.iter().all(|(i, _)| i % 2 == 0));
+        let (_, last) = summaries.last().unwrap();
+        assert!(
+            last.starts_with("progress 40/40 (100%): score 75.0% ["),
+            "{last}"
+        );
+        assert!(last.ends_with("agent_timeout 10"), "{last}");
     }
 }
