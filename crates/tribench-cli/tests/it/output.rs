@@ -423,3 +423,54 @@ fn report_wide_adds_columns_and_the_default_fits_100() {
     let wide = String::from_utf8_lossy(&wide.stdout);
     assert!(wide.contains("first try [95% CI]") && !narrow.contains("first try [95% CI]"));
 }
+
+#[test]
+fn a_server_that_never_reports_tokens_gives_unknown_tokens_and_cost_not_zeros() {
+    use tribench_agents::llm::scripted::{Reply, ScriptedServer};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let submit = serde_json::json!({"role": "assistant", "content": null, "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "submit", "arguments": "{}"}}
+    ]});
+    let server = rt
+        .block_on(ScriptedServer::start(vec![Reply::Unmetered {
+            message: submit,
+        }]))
+        .unwrap();
+    let suite = tempfile::tempdir().unwrap();
+    python_exercise(
+        suite.path(),
+        "one",
+        "def test_answer():\n    assert answer() == 42\n",
+    );
+    let work = tempfile::tempdir().unwrap();
+    let run_dir = work.path().join("run");
+    let out = tribench()
+        .args(["run", "--agent", "llm", "--model", "m", "--base-url"])
+        .arg(&server.base_url)
+        .args(["--tries", "1", "-q", "-s"])
+        .arg(suite.path())
+        .arg("--run-dir")
+        .arg(&run_dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("tokens     unknown"), "{text}");
+    assert!(text.contains("cost       unknown"), "{text}");
+    assert!(
+        !text.contains("0 in / 0 out") && !text.contains("$0.0000"),
+        "{text}"
+    );
+    let json = tribench()
+        .args(["report", "--json"])
+        .arg(&run_dir)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(v["total"]["efficiency"]["prompt_tokens_per_trial"].is_null());
+    assert_eq!(v["total"]["efficiency"]["tokens_unknown_trials"], 1);
+}
