@@ -722,7 +722,10 @@ fn aider_leaderboard(a: &ImportArgs) -> Result<ExitCode> {
             cell(r.passed_2, r.total),
             r.published_rate_2
                 .map_or_else(String::new, |p| format!("{p:.1}%")),
-            r.total_cost.map_or_else(String::new, |c| format!("{c:.2}")),
+            r.total_cost.map_or_else(
+                || tribench_analysis::UNKNOWN.to_string(),
+                |c| format!("{c:.2}"),
+            ),
         ]);
     }
     println!("{t}");

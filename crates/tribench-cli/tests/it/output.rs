@@ -474,3 +474,23 @@ fn a_server_that_never_reports_tokens_gives_unknown_tokens_and_cost_not_zeros() 
     assert!(v["total"]["efficiency"]["prompt_tokens_per_trial"].is_null());
     assert_eq!(v["total"]["efficiency"]["tokens_unknown_trials"], 1);
 }
+
+#[test]
+fn an_aider_leaderboard_row_without_cost_prints_unknown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let yml = tmp.path().join("lb.yml");
+    std::fs::write(
+        &yml,
+        "- model: acme/one\n  edit_format: diff\n  test_cases: 225\n  pass_rate_1: 20.0\n  pass_rate_2: 30.0\n",
+    )
+    .unwrap();
+    let out = tribench()
+        .args(["import", "aider-leaderboard"])
+        .arg(&yml)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let row = text.lines().find(|l| l.contains("acme/one")).unwrap();
+    assert!(row.contains("unknown"), "{row}");
+}
