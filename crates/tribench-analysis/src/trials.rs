@@ -206,7 +206,34 @@ fn tokens_field(v: &Value) -> String {
         .map_or_else(|| UNKNOWN.to_string(), |n| n.to_string())
 }
 
+/// An agent program's log (`tribench-cli-agent/1`): its install and run commands with output.
+fn program_runs(out: &mut String, traj: &Value) {
+    for r in traj["runs"].as_array().into_iter().flatten() {
+        let exit = r["exit_code"]
+            .as_i64()
+            .map_or_else(|| "no exit code".to_string(), |c| format!("exit {c}"));
+        out.push_str(&format!(
+            "── {} ({exit})\n",
+            r["phase"].as_str().unwrap_or("?")
+        ));
+        if let Some(c) = r["command"].as_str() {
+            out.push_str("> command\n");
+            out.push_str(&block(c, 20));
+        }
+        let output = r["output"].as_str().unwrap_or("");
+        if !output.trim().is_empty() {
+            out.push_str("  output:\n");
+            out.push_str(&block(output, 40));
+        }
+        out.push('\n');
+    }
+}
+
 fn steps(out: &mut String, traj: &Value) {
+    if traj["format"].as_str() == Some("tribench-cli-agent/1") {
+        program_runs(out, traj);
+        return;
+    }
     for m in traj["messages"].as_array().into_iter().flatten().take(2) {
         out.push_str(&format!("[{}]\n", m["role"].as_str().unwrap_or("?")));
         out.push_str(&block(m["content"].as_str().unwrap_or(""), 30));

@@ -349,3 +349,38 @@ fn a_partly_timed_run_has_an_unknown_total_and_says_what_its_medians_cover() {
     );
     assert!(table.contains("median of 4 timed trials 5.1 s"), "{table}");
 }
+
+#[test]
+fn an_agent_programs_log_reads_as_its_commands_and_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let store = tribench_store::RunStore::open_for_writing(&dir).unwrap();
+    store
+        .write_manifest(&manifest("polyglot-sample", 1, 1, "cli:mini"))
+        .unwrap();
+    let mut t = trial("python/one", 1, Outcome::Unresolved, None, 0.0);
+    t.usage = Usage::default();
+    let log = json!({"format": "tribench-cli-agent/1", "agent": "mini", "runs": [
+        {"phase": "install", "exit_code": 0, "output": "installed mini 1.0\n"},
+        {"phase": "run", "command": "mini --task instruction.md", "exit_code": 1, "output": "gave up\n"}
+    ]});
+    t.artifacts = vec![store
+        .write_artifact(&t.trial_id, "trajectory.json", log.to_string().as_bytes())
+        .unwrap()];
+    store.record(&t).unwrap();
+    let run = RunData::load(&dir).unwrap();
+    let text = render_trajectory(&run, "python+one.a1").unwrap();
+    assert!(text.contains("── install (exit 0)\n"), "{text}");
+    assert!(
+        text.contains("── run (exit 1)\n> command\n    mini --task instruction.md\n"),
+        "{text}"
+    );
+    assert!(text.contains("    gave up\n"), "{text}");
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("outcome    unresolved"),
+        "{text}"
+    );
+}
