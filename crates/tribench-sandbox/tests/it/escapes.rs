@@ -30,7 +30,8 @@ async fn run(sb: &LocalSandbox, script: &str) -> tribench_sandbox::ExecOutput {
 #[tokio::test]
 async fn commands_run_as_an_unprivileged_user_and_cannot_unmount_or_remount() {
     let base = tempfile::tempdir().unwrap();
-    let secret_dir = tempfile::tempdir().unwrap();
+    // Outside /tmp, which is hidden as a whole anyway.
+    let secret_dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let secret = secret_dir.path().join("test_secret.py");
     std::fs::write(&secret, "SECRET-TESTS").unwrap();
     let Some(sb) = confined_with(base.path(), vec![secret_dir.path().to_path_buf()], |_| {}) else {
@@ -57,6 +58,10 @@ async fn commands_run_as_an_unprivileged_user_and_cannot_unmount_or_remount() {
     let attacks = [
         format!("umount {hidden}; cat {}", secret.display()),
         format!("umount -l {hidden}; cat {}", secret.display()),
+        format!(
+            "for m in $(awk '{{print $5}}' /proc/self/mountinfo | sort -r); do umount -l $m; done; cat {}",
+            secret.display()
+        ),
         format!(
             "unshare -Urm sh -c 'umount {hidden}; umount -l {hidden}; cat {}'",
             secret.display()
@@ -142,7 +147,8 @@ fn git(dir: &Path, args: &[&str]) {
 #[tokio::test]
 async fn the_git_repository_holding_a_suite_is_hidden_with_all_its_work_trees() {
     let base = tempfile::tempdir().unwrap();
-    let repo_parent = tempfile::tempdir().unwrap();
+    // Outside /tmp, which is hidden as a whole anyway.
+    let repo_parent = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let repo = repo_parent.path().join("project");
     let suite = repo.join("suites/demo");
     std::fs::create_dir_all(&suite).unwrap();
