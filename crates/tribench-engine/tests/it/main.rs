@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod escapes;
+mod fuzz;
 mod llm;
 mod swebench;
 mod terminal;
