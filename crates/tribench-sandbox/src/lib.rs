@@ -12,7 +12,9 @@ mod terminal;
 pub use capture::{Captured, HeadTail};
 pub use docker::{ContainerSpec, DockerBackend, DockerSandbox, ImageSpec};
 pub use error::SandboxError;
-pub use local::{Isolation, LocalSandbox, LocalSandboxConfig, ResourceLimits, SANDBOX_UID_BASE};
+pub use local::{
+    Isolation, LocalSandbox, LocalSandboxConfig, ResourceLimits, SandboxTools, SANDBOX_UID_BASE,
+};
 pub use terminal::{key_bytes, TerminalSession};
 
 use async_trait::async_trait;

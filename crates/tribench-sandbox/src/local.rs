@@ -180,6 +180,112 @@ fn next_uid() -> u32 {
     SANDBOX_UID_BASE + 1 + ((pid << 12) | n)
 }
 
+/// The interpreters commands in a local sandbox get: the agent's and the grader's are the same.
+/// When the first `python3` on `PATH` lacks pytest and another Python has it (a pyenv Python
+/// beside Debian's python3-pytest), grading would run that other Python while the agent's
+/// `python3 -m pytest` failed; the sandbox then puts the Python with pytest first on `PATH` for
+/// every command, as `python3`, `python`, `pip3`, `pip` and `pytest`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SandboxTools {
+    /// The interpreter commands run as `python3`, when there is one.
+    pub python3: Option<PathBuf>,
+    /// `Python 3.11.2, pytest 7.2.1`, or without pytest when none has it.
+    pub python3_version: Option<String>,
+    /// Whether `python3` is another interpreter than the first one on the host's `PATH`.
+    pub python3_overridden: bool,
+}
+
+impl SandboxTools {
+    /// Checked once per process.
+    pub fn detect() -> &'static SandboxTools {
+        static TOOLS: OnceLock<SandboxTools> = OnceLock::new();
+        TOOLS.get_or_init(|| {
+            let probe = |py: &Path| -> Option<(bool, String)> {
+                let out = std::process::Command::new(py)
+                    .args([
+                        "-c",
+                        "import sys\nv = 'Python ' + sys.version.split()[0]\ntry:\n    import pytest\n    print('1', v + ', pytest ' + pytest.__version__)\nexcept Exception:\n    print('0', v)",
+                    ])
+                    .env_clear()
+                    .envs(host_toolchain_env())
+                    .stderr(std::process::Stdio::null())
+                    .output()
+                    .ok()?;
+                let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                let (flag, version) = text.split_once(' ')?;
+                Some((flag == "1", version.to_string()))
+            };
+            let first = find_in_path("python3");
+            let first_probe = first.as_deref().and_then(probe);
+            if let (Some(p), Some((true, v))) = (&first, &first_probe) {
+                return SandboxTools {
+                    python3: Some(p.clone()),
+                    python3_version: Some(v.clone()),
+                    python3_overridden: false,
+                };
+            }
+            for cand in ["/usr/bin/python3", "/usr/local/bin/python3"] {
+                let cand = Path::new(cand);
+                if first.as_deref() == Some(cand) || !cand.is_file() {
+                    continue;
+                }
+                if let Some((true, v)) = probe(cand) {
+                    return SandboxTools {
+                        python3: Some(cand.to_path_buf()),
+                        python3_version: Some(v),
+                        python3_overridden: true,
+                    };
+                }
+            }
+            SandboxTools {
+                python3: first,
+                python3_version: first_probe.map(|(_, v)| v),
+                python3_overridden: false,
+            }
+        })
+    }
+
+    /// For the run manifest: `python3 = /usr/bin/python3 (Python 3.11.2, pytest 7.2.1)`.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        match (&self.python3, &self.python3_version) {
+            (Some(p), Some(v)) => vec![("python3".into(), format!("{} ({v})", p.display()))],
+            (Some(p), None) => vec![("python3".into(), p.display().to_string())],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Writes the `PATH` folder that makes `python3` the chosen interpreter into `dir`;
+    /// `None` when the host's own `PATH` already gives it.
+    fn shim_dir(&self, dir: &Path) -> Result<Option<PathBuf>, SandboxError> {
+        let (true, Some(py)) = (self.python3_overridden, &self.python3) else {
+            return Ok(None);
+        };
+        let bin = dir.join(".bin");
+        std::fs::create_dir_all(&bin).map_err(SandboxError::io("create", &bin))?;
+        let py = py.display();
+        for (name, body) in [
+            ("python3", format!("exec {py} \"$@\"")),
+            ("python", format!("exec {py} \"$@\"")),
+            ("pip3", format!("exec {py} -m pip \"$@\"")),
+            ("pip", format!("exec {py} -m pip \"$@\"")),
+            ("pytest", format!("exec {py} -m pytest \"$@\"")),
+        ] {
+            let p = bin.join(name);
+            if p.is_file() {
+                continue;
+            }
+            // Written aside and renamed: concurrent trials may create the folder at once.
+            let tmp = bin.join(format!(".{name}.{}", std::process::id()));
+            std::fs::write(&tmp, format!("#!/bin/sh\n{body}\n"))
+                .map_err(SandboxError::io("write", &tmp))?;
+            std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .map_err(SandboxError::io("make executable", &tmp))?;
+            std::fs::rename(&tmp, &p).map_err(SandboxError::io("rename", &tmp))?;
+        }
+        Ok(Some(bin))
+    }
+}
+
 fn find_in_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
@@ -375,6 +481,8 @@ pub struct LocalSandbox {
     /// HOME and TMPDIR.
     uid: u32,
     mounts: MountPlan,
+    /// Put first on `PATH` (see [`SandboxTools`]).
+    shims: Option<PathBuf>,
     stopped: AtomicBool,
 }
 
@@ -411,7 +519,8 @@ impl LocalSandbox {
             std::fs::create_dir(d).map_err(SandboxError::io("create", d))?;
         }
         let uid = next_uid();
-        let mounts = match config.isolation {
+        let shims = SandboxTools::detect().shim_dir(&config.base_dir)?;
+        let mut mounts = match config.isolation {
             Isolation::Bwrap(_) => {
                 // The trial folder itself stays root's: the user may write only its three
                 // folders, and cannot replace the account files below.
@@ -431,7 +540,12 @@ impl LocalSandbox {
             }
             Isolation::None => MountPlan::default(),
         };
+        if let (Isolation::Bwrap(_), Some(bin)) = (&config.isolation, &shims) {
+            // The base folder is hidden; its shim folder is not.
+            mounts.exposed.push(bin.clone());
+        }
         Ok(LocalSandbox {
+            shims,
             uid,
             mounts,
             work_str: work.to_string_lossy().into_owned(),
@@ -522,6 +636,11 @@ impl LocalSandbox {
             ("TERM".into(), "dumb".into()),
         ];
         env.extend(host_toolchain_env());
+        if let Some(bin) = &self.shims {
+            let host_path = std::env::var("PATH").unwrap_or_default();
+            env.retain(|(k, _)| k != "PATH");
+            env.push(("PATH".into(), format!("{}:{host_path}", bin.display())));
+        }
         env.extend(req.env.iter().cloned());
 
         let (mut cmd, program) = match &self.config.isolation {

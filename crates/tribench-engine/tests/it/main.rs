@@ -4,6 +4,7 @@
 mod escapes;
 mod fuzz;
 mod llm;
+mod sandbox_tools;
 mod swebench;
 mod terminal;
 
