@@ -171,8 +171,11 @@ fn helpers() -> Option<&'static Helpers> {
         .as_ref()
 }
 
-/// A uid of its own for each sandbox, so that the process limit counts one sandbox and no two
-/// live sandboxes (of this or another tribench process) share files or processes.
+/// A uid of its own for each sandbox, so that the process limit counts one sandbox alone. Made
+/// of 12 bits of the process id and a 12-bit counter: two live sandboxes share a uid only when
+/// two tribench processes' ids agree in those bits, or after 4096 sandboxes in one process.
+/// Sharing would merge their process limits; it would not let one see the other (pid namespaces,
+/// hidden trial folders).
 fn next_uid() -> u32 {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed) & 0xfff;
