@@ -32,6 +32,8 @@ pub enum Reply {
     CutOff,
     /// This status with this exact body (a proxy's HTML error page with 200, say).
     Raw { status: u16, body: String },
+    /// A completion without a `usage` object, as some servers send.
+    Unmetered { message: Value },
 }
 
 impl Reply {
@@ -185,6 +187,14 @@ async fn handle(
             }
             resp
         }
+        Some(Reply::Unmetered { message }) => Json(json!({
+            "id": "chatcmpl-scripted",
+            "object": "chat.completion",
+            "created": 0,
+            "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        }))
+        .into_response(),
         Some(Reply::Message {
             message,
             prompt_tokens,
