@@ -277,8 +277,11 @@ impl SandboxTools {
             if p.is_file() {
                 continue;
             }
-            // Written aside and renamed: concurrent trials may create the folder at once.
-            let tmp = bin.join(format!(".{name}.{}", std::process::id()));
+            // Written aside and renamed: concurrent trials may create the folder at once, so
+            // each write has a name of its own (not only the process's).
+            static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = bin.join(format!(".{name}.{}.{n}", std::process::id()));
             std::fs::write(&tmp, format!("#!/bin/sh\n{body}\n"))
                 .map_err(SandboxError::io("write", &tmp))?;
             std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o755))

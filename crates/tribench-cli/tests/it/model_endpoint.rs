@@ -52,6 +52,10 @@ async fn good_model(trials: usize) -> ScriptedServer {
     ScriptedServer::start(script).await.unwrap()
 }
 
+fn flat(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn outcomes(run_dir: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(run_dir.join("trials.sqlite")).unwrap();
     let mut stmt = conn
@@ -81,7 +85,8 @@ fn a_closed_port_stops_the_run_early_and_a_rerun_with_retry_errors_finishes_it()
             "2",
         ],
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The report wraps long lines: compare with runs of blanks as one space.
+    let stdout = flat(&String::from_utf8_lossy(&out.stdout));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}\n{stdout}");
     assert!(
@@ -96,7 +101,11 @@ fn a_closed_port_stops_the_run_early_and_a_rerun_with_retry_errors_finishes_it()
             && stdout.to_lowercase().contains("connection refused"),
         "{stdout}"
     );
-    assert_eq!(outcomes(&run_dir), ["model_error", "model_error"]);
+    assert_eq!(
+        outcomes(&run_dir),
+        ["model_error", "model_error"],
+        "{stdout}"
+    );
 
     // The endpoint is back (elsewhere): the same command with --retry-errors finishes the run.
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -129,7 +138,7 @@ fn a_server_answering_401_stops_the_run_at_the_first_trial_with_its_message() {
         }]))
         .unwrap();
     let out = llm_run(suite.path(), &run_dir, &bad.base_url, &["-j", "1"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = flat(&String::from_utf8_lossy(&out.stdout));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}\n{stdout}");
     assert!(
