@@ -178,6 +178,7 @@ mod tests {
                 ..Timings::default()
             },
             error: None,
+            model: None,
             infra_retries: 0,
             artifacts: Vec::new(),
             started_at: String::new(),
