@@ -267,6 +267,10 @@ struct TaskCheck {
     oracle_runs: usize,
     oracle_resolved: usize,
     flaky: bool,
+    /// Why the oracle did not resolve it: reward, failing tests, the solution's exit code, the
+    /// verifier's last lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oracle_failure: Option<crate::why::FailureReason>,
     ok: bool,
     problems: Vec<String>,
 }
@@ -284,6 +288,7 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
         }
     };
     let mut outcomes: BTreeMap<&str, BTreeMap<String, (Outcome, Option<String>)>> = BTreeMap::new();
+    let mut oracle_failures: BTreeMap<String, crate::why::FailureReason> = BTreeMap::new();
     let mut oracle_runs: BTreeMap<String, Vec<Outcome>> = BTreeMap::new();
     for agent_name in ["oracle", "nop"] {
         let agent: Arc<dyn tribench_agents::Agent> = match tribench_agents::by_name(agent_name) {
@@ -314,6 +319,11 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
                     .entry(t.task_id.clone())
                     .or_default()
                     .push(t.outcome);
+                if t.outcome != Outcome::Resolved {
+                    oracle_failures
+                        .entry(t.task_id.clone())
+                        .or_insert_with(|| crate::why::FailureReason::of(&dir, &t));
+                }
             }
             // Keep the first failure, if any: a task is only as good as its worst run.
             let keep = map
@@ -347,10 +357,16 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
                     runs.len()
                 ));
             }
+            let oracle_failure = oracle_failures.get(&task.info.id).cloned();
             if oracle != Outcome::Resolved {
+                let why = oracle_failure
+                    .as_ref()
+                    .map(crate::why::FailureReason::summary)
+                    .filter(|s| !s.is_empty())
+                    .or(oracle_err);
                 problems.push(format!(
                     "oracle did not resolve it ({oracle}{})",
-                    oracle_err.map(|e| format!(": {e}")).unwrap_or_default()
+                    why.map(|e| format!(": {e}")).unwrap_or_default()
                 ));
             }
             if nop == Outcome::Resolved {
@@ -369,6 +385,7 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
                 oracle_runs: runs.len(),
                 oracle_resolved: resolved_runs,
                 flaky,
+                oracle_failure,
                 ok: problems.is_empty(),
                 problems,
             });

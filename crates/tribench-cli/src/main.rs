@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod grade;
 mod settings;
+mod why;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -142,6 +142,7 @@ pub fn engine_config(
     cfg.js_tools = js_tools(&exec.js_tools);
     cfg.sandbox_base = exec.sandbox_dir.clone();
     cfg.pull_images = exec.pull;
+    cfg.force_build = exec.force_build;
     cfg.grading_mode = exec.grading_mode.into();
     Ok((cfg, stage))
 }

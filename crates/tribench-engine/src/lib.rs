@@ -77,6 +77,8 @@ pub struct EngineConfig {
     pub grading_mode: tribench_families::swebench::parse::GradingMode,
     /// Pull named images missing locally (official SWE-bench images) from a registry.
     pub pull_images: bool,
+    /// Build a task's Dockerfile even when it names a prebuilt image (Harbor's force_build).
+    pub force_build: bool,
 }
 
 impl EngineConfig {
@@ -105,6 +107,7 @@ impl EngineConfig {
             seed: 0,
             grading_mode: Default::default(),
             pull_images: false,
+            force_build: false,
         }
     }
 }
@@ -202,6 +205,7 @@ pub async fn run(
             .await
             .map_err(|e| EngineError::Docker(e.to_string()))?;
         d.allow_pull(cfg.pull_images);
+        d.force_build(cfg.force_build);
         let stale = d.sweep(true).await;
         if stale > 0 {
             tracing::info!("removed {stale} containers left by earlier runs");
@@ -300,6 +304,9 @@ pub async fn run(
 
     let mut manifest = manifest;
     manifest.ended_at = Some(now());
+    if let Some(d) = &docker {
+        record_images(&mut manifest.environment.images, d.resolved_images());
+    }
     ctx.store.write_manifest(&manifest)?;
     Ok(RunSummary {
         run_dir: cfg.run_dir.clone(),
@@ -447,6 +454,10 @@ fn reconcile_manifest(
             cpus: None,
             memory_mb: None,
             jobs: cfg.jobs,
+            images: existing
+                .as_ref()
+                .map(|o| o.environment.images.clone())
+                .unwrap_or_default(),
         },
         attempts: existing
             .as_ref()
@@ -498,4 +509,24 @@ fn absolute(p: &std::path::Path) -> PathBuf {
             .map(|d| d.join(p))
             .unwrap_or_else(|_| p.to_path_buf())
     })
+}
+
+/// Adds the images this invocation resolved to the manifest's list (a resumed run keeps those
+/// of earlier invocations; an image whose id changed is listed again).
+fn record_images(
+    images: &mut Vec<tribench_types::ImageRecord>,
+    resolved: Vec<tribench_sandbox::ResolvedImage>,
+) {
+    for r in resolved {
+        let rec = tribench_types::ImageRecord {
+            requested: r.requested,
+            name: r.name,
+            source: r.source.as_str().to_string(),
+            digest: r.digest,
+            note: r.note,
+        };
+        if !images.contains(&rec) {
+            images.push(rec);
+        }
+    }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tribench_agents::AgentTask;
 use tribench_families::Environment;
 use tribench_families::{GradeResult, SuiteTask};
-use tribench_sandbox::{ContainerSpec, LocalSandbox, Sandbox, SandboxError};
+use tribench_sandbox::{ContainerSpec, LocalSandbox, ResolvedImage, Sandbox, SandboxError};
 use tribench_store::RunStore;
 use tribench_types::{Outcome, Timings, TrialKey, TrialRecord, TryRecord, Usage};
 
@@ -22,9 +22,9 @@ pub(crate) async fn run_and_record(
     let mut retries = 0;
     let rec = loop {
         reset_dir(ctx, &trial_id).await?;
-        let mut rec = run_once(ctx, task, key).await?;
+        let (mut rec, healable) = run_once(ctx, task, key).await?;
         rec.infra_retries = retries;
-        if rec.outcome.is_infrastructure() && retries < ctx.infra_retries {
+        if rec.outcome.is_infrastructure() && healable && retries < ctx.infra_retries {
             retries += 1;
             tracing::warn!(trial = %trial_id, outcome = %rec.outcome, error = ?rec.error, "retrying after an infrastructure error");
             continue;
@@ -84,6 +84,15 @@ async fn open_sandbox(
     task: &SuiteTask,
     grading: bool,
 ) -> Result<Box<dyn Sandbox>, SandboxError> {
+    open_sandbox_on(ctx, task, grading).await.map(|(sb, _)| sb)
+}
+
+/// [`open_sandbox`], also saying which image a container task's sandbox runs.
+async fn open_sandbox_on(
+    ctx: &Arc<RunContext>,
+    task: &SuiteTask,
+    grading: bool,
+) -> Result<(Box<dyn Sandbox>, Option<ResolvedImage>), SandboxError> {
     let need_docker = || {
         ctx.docker
             .clone()
@@ -91,7 +100,10 @@ async fn open_sandbox(
     };
     match task.environment() {
         Environment::Workspace { name } => match &ctx.workspace_image {
-            None => Ok(Box::new(LocalSandbox::create(ctx.sandbox.clone(), &name)?)),
+            None => Ok((
+                Box::new(LocalSandbox::create(ctx.sandbox.clone(), &name)?),
+                None,
+            )),
             Some(image) => {
                 let docker = need_docker()?;
                 let image = docker
@@ -106,7 +118,7 @@ async fn open_sandbox(
                     network: ctx.agent_network,
                     env: Vec::new(),
                 };
-                Ok(Box::new(docker.create(&spec).await?))
+                Ok((Box::new(docker.create(&spec).await?), None))
             }
         },
         Environment::Container {
@@ -119,7 +131,8 @@ async fn open_sandbox(
             workdir,
         } => {
             let docker = need_docker()?;
-            let image = docker.ensure_image(&image, build_timeout).await?;
+            let resolved = docker.resolve_image(&image, build_timeout).await?;
+            let image = resolved.name.clone();
             let workdir = match workdir {
                 Some(w) => w,
                 None => docker
@@ -137,9 +150,21 @@ async fn open_sandbox(
                 network: !grading && ((network && ctx.allow_network) || ctx.agent_network),
                 env,
             };
-            Ok(Box::new(docker.create(&spec).await?))
+            Ok((Box::new(docker.create(&spec).await?), Some(resolved)))
         }
     }
+}
+
+/// What a trial keeps about its image (`image.json`).
+fn image_json(r: &ResolvedImage) -> Vec<u8> {
+    let v = serde_json::json!({
+        "requested": r.requested,
+        "name": r.name,
+        "source": r.source.as_str(),
+        "digest": r.digest,
+        "note": r.note,
+    });
+    serde_json::to_vec_pretty(&v).unwrap_or_default()
 }
 
 /// Collects artifacts as the trial goes; a failure to write one is a harness error.
@@ -162,10 +187,22 @@ impl Artifacts<'_> {
     }
 }
 
+/// One start of a trial, and whether an infrastructure error in it could heal on a retry.
 async fn run_once(
     ctx: &Arc<RunContext>,
     task: &SuiteTask,
     key: &TrialKey,
+) -> Result<(TrialRecord, bool), EngineError> {
+    let mut healable = true;
+    let rec = run_once_inner(ctx, task, key, &mut healable).await?;
+    Ok((rec, healable))
+}
+
+async fn run_once_inner(
+    ctx: &Arc<RunContext>,
+    task: &SuiteTask,
+    key: &TrialKey,
+    healable: &mut bool,
 ) -> Result<TrialRecord, EngineError> {
     let started_at = now();
     let t0 = Instant::now();
@@ -186,14 +223,23 @@ async fn run_once(
         }
     }
 
-    let sb = match open_sandbox(ctx, task, false).await {
-        Ok(sb) => sb,
+    let sb = match open_sandbox_on(ctx, task, false).await {
+        Ok((sb, image)) => {
+            if let Some(image) = image {
+                art.write("image.json", &image_json(&image))?;
+            }
+            sb
+        }
         Err(e) => {
             // A broken image or a missing engine is the environment's fault, not the agent's.
             rec.outcome = match &e {
-                SandboxError::Build { .. } | SandboxError::Docker(_) => Outcome::EnvironmentError,
+                SandboxError::Build { .. }
+                | SandboxError::Docker(_)
+                | SandboxError::ImageMissing(_) => Outcome::EnvironmentError,
                 _ => Outcome::HarnessError,
             };
+            // An image nobody can pull or build stays missing: one error, no retry.
+            *healable = !matches!(e, SandboxError::ImageMissing(_));
             if let SandboxError::Build { log, .. } = &e {
                 art.write("build-log.txt", log.as_bytes())?;
             }

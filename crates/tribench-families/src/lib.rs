@@ -93,8 +93,8 @@ impl SuiteTask {
     pub async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
         match &self.kind {
             TaskKind::Polyglot(ex) => polyglot::prepare(ex, sb).await,
-            // The image is the environment: nothing to copy, and no tests or solution in it.
-            TaskKind::Terminal(_) => Ok(()),
+            // The image is the environment: no tests or solution in it.
+            TaskKind::Terminal(t) => terminal::prepare(t, sb).await,
             TaskKind::Swebench(t) => t.prepare(sb).await,
         }
     }

@@ -29,6 +29,10 @@ const PID_LABEL: &str = "tribench.pid";
 /// when several runs share a process.
 const RUN_LABEL: &str = "tribench.run";
 
+mod resolve;
+
+pub use resolve::{ImageSource, ResolvedImage};
+
 fn docker_err(e: bollard::errors::Error) -> SandboxError {
     SandboxError::Docker(e.to_string())
 }
@@ -40,6 +44,14 @@ pub enum ImageSpec {
     Named(String),
     /// Built from a Dockerfile (relative to the context directory).
     Build {
+        context: PathBuf,
+        dockerfile: String,
+    },
+    /// A prebuilt image and the Dockerfile it was made from (a Harbor task's `docker_image`
+    /// beside `environment/Dockerfile`): the image by default, the Dockerfile when building is
+    /// forced or the image cannot be had.
+    NamedOrBuild {
+        name: String,
         context: PathBuf,
         dockerfile: String,
     },
@@ -72,6 +84,13 @@ pub struct DockerBackend {
     workdirs: Mutex<HashMap<String, Option<String>>>,
     /// Whether a named image missing locally may be pulled from a registry.
     pull: AtomicBool,
+    /// Build from the Dockerfile even when a prebuilt image is named.
+    force_build: AtomicBool,
+    /// Images resolved so far (by spec), and why the missing ones are missing.
+    resolved: Mutex<HashMap<String, ResolvedImage>>,
+    missing: Mutex<HashMap<String, String>>,
+    /// Prebuilt images whose fallback to a build has been reported.
+    warned: Mutex<std::collections::HashSet<String>>,
 }
 
 impl DockerBackend {
@@ -106,6 +125,10 @@ impl DockerBackend {
             ready: Mutex::new(Default::default()),
             workdirs: Mutex::new(HashMap::new()),
             pull: AtomicBool::new(false),
+            force_build: AtomicBool::new(false),
+            resolved: Mutex::new(HashMap::new()),
+            missing: Mutex::new(HashMap::new()),
+            warned: Mutex::new(Default::default()),
         }))
     }
 
@@ -142,6 +165,9 @@ impl DockerBackend {
         timeout: Duration,
     ) -> Result<String, SandboxError> {
         match spec {
+            ImageSpec::NamedOrBuild { .. } => Box::pin(self.resolve_image(spec, timeout))
+                .await
+                .map(|r| r.name),
             ImageSpec::Named(name) => {
                 let name = self
                     .image_map
@@ -673,6 +699,7 @@ impl Sandbox for DockerSandbox {
                     attach_stderr: Some(true),
                     working_dir: Some(cwd),
                     env: Some(env),
+                    user: req.user.clone(),
                     ..Default::default()
                 },
             )

@@ -6,7 +6,9 @@ mod outcome;
 mod pyjson;
 mod trial;
 
-pub use manifest::{DatasetInfo, EnvironmentInfo, ModelInfo, RunManifest, ScaffoldInfo, Timeouts};
+pub use manifest::{
+    DatasetInfo, EnvironmentInfo, ImageRecord, ModelInfo, RunManifest, ScaffoldInfo, Timeouts,
+};
 pub use outcome::Outcome;
 pub use pyjson::python_json;
 pub use trial::{

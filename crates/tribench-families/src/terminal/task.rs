@@ -196,10 +196,17 @@ fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
         ));
     }
     let env = &cfg.environment;
+    let dockerfile = dir.join("environment").join("Dockerfile");
+    // Harbor uses the prebuilt image unless told to build; we also build when the image
+    // cannot be had (see `ImageSpec::NamedOrBuild`).
     let image = match &env.docker_image {
+        Some(name) if dockerfile.is_file() => ImageSpec::NamedOrBuild {
+            name: name.clone(),
+            context: dir.join("environment"),
+            dockerfile: "Dockerfile".into(),
+        },
         Some(name) => ImageSpec::Named(name.clone()),
         None => {
-            let dockerfile = dir.join("environment").join("Dockerfile");
             if !dockerfile.is_file() {
                 return Err(invalid(
                     &dockerfile,

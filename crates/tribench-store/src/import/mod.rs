@@ -214,6 +214,7 @@ pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
             cpus: None,
             memory_mb: None,
             jobs: 0,
+            images: Vec::new(),
         },
         attempts: p.attempts,
         max_tries: p.max_tries,
