@@ -125,7 +125,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
         .run_dir
         .clone()
         .unwrap_or_else(|| settings::default_run_dir(&a.agent));
-    let (mut cfg, _image_context) = settings::engine_config(&a.exec, &run_dir)?;
+    let (mut cfg, _image_context) = settings::engine_config(&a.exec, &run_dir, &paths)?;
     cfg.attempts = a.attempts.max(1);
     cfg.max_tries = a.tries;
     cfg.retry_errors = a.retry_errors;
@@ -296,7 +296,8 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
             None => bail!("agent {agent_name} is missing from this build"),
         };
         let dir = base.join(agent_name);
-        let (mut cfg, _image_context): (EngineConfig, _) = settings::engine_config(&a.exec, &dir)?;
+        let (mut cfg, _image_context): (EngineConfig, _) =
+            settings::engine_config(&a.exec, &dir, &a.suites)?;
         // One try: the oracle must pass outright, and the nop's second try would change nothing.
         cfg.max_tries = Some(1);
         if agent_name == "oracle" {
@@ -817,7 +818,7 @@ async fn replay(a: ReplayArgs) -> Result<ExitCode> {
     } else {
         tribench_agents::llm::ReplayAgent::new(a.source.clone())
     });
-    let (mut cfg, _image_context) = settings::engine_config(&a.exec, &a.run_dir)?;
+    let (mut cfg, _image_context) = settings::engine_config(&a.exec, &a.run_dir, &paths)?;
     cfg.max_tries = source.manifest.max_tries;
     cfg.progress = progress_wanted(a.json);
     match tribench_engine::run(suites, agent, cfg, shutdown_signal()).await {

@@ -79,6 +79,8 @@ pub struct EngineConfig {
     pub pull_images: bool,
     /// Build a task's Dockerfile even when it names a prebuilt image (Harbor's force_build).
     pub force_build: bool,
+    /// CA certificates (file name, PEM bytes) trusted in image builds and containers.
+    pub ca_certificates: Vec<(String, Vec<u8>)>,
 }
 
 impl EngineConfig {
@@ -108,6 +110,7 @@ impl EngineConfig {
             grading_mode: Default::default(),
             pull_images: false,
             force_build: false,
+            ca_certificates: Vec::new(),
         }
     }
 }
@@ -206,6 +209,7 @@ pub async fn run(
             .map_err(|e| EngineError::Docker(e.to_string()))?;
         d.allow_pull(cfg.pull_images);
         d.force_build(cfg.force_build);
+        d.trust_ca_certificates(cfg.ca_certificates.clone());
         let stale = d.sweep(true).await;
         if stale > 0 {
             tracing::info!("removed {stale} containers left by earlier runs");

@@ -29,6 +29,7 @@ const PID_LABEL: &str = "tribench.pid";
 /// when several runs share a process.
 const RUN_LABEL: &str = "tribench.run";
 
+mod ca;
 mod resolve;
 
 pub use resolve::{ImageSource, ResolvedImage};
@@ -91,6 +92,8 @@ pub struct DockerBackend {
     missing: Mutex<HashMap<String, String>>,
     /// Prebuilt images whose fallback to a build has been reported.
     warned: Mutex<std::collections::HashSet<String>>,
+    /// CA certificates (file name, PEM) installed in builds and containers.
+    ca_certs: Mutex<Vec<(String, Vec<u8>)>>,
 }
 
 impl DockerBackend {
@@ -129,6 +132,7 @@ impl DockerBackend {
             resolved: Mutex::new(HashMap::new()),
             missing: Mutex::new(HashMap::new()),
             warned: Mutex::new(Default::default()),
+            ca_certs: Mutex::new(Vec::new()),
         }))
     }
 
@@ -284,6 +288,7 @@ impl DockerBackend {
         dockerfile: &str,
     ) -> Result<(Vec<u8>, String), SandboxError> {
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let certs = self.ca_certificates();
         for entry in walkdir::WalkDir::new(context)
             .sort_by_file_name()
             .follow_links(false)
@@ -306,9 +311,14 @@ impl DockerBackend {
                 bytes = self
                     .map_from_lines(&String::from_utf8_lossy(&bytes))
                     .into_bytes();
+                if !certs.is_empty() {
+                    bytes = ca::dockerfile_with_certificates(&String::from_utf8_lossy(&bytes))
+                        .into_bytes();
+                }
             }
             files.push((rel, bytes));
         }
+        files.extend(ca::context_files(&certs));
         if !files.iter().any(|(r, _)| r == dockerfile) {
             return Err(SandboxError::Build {
                 image: context.display().to_string(),
@@ -399,12 +409,17 @@ impl DockerBackend {
         let mut labels = HashMap::new();
         labels.insert(PID_LABEL.to_string(), std::process::id().to_string());
         labels.insert(RUN_LABEL.to_string(), self.run_id.clone());
+        let certs = self.ca_certificates();
+        let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if !certs.is_empty() {
+            env.extend(ca::env().iter().map(|(k, v)| format!("{k}={v}")));
+        }
         let body = ContainerCreateBody {
             image: Some(spec.image.clone()),
             cmd: Some(vec!["sleep".into(), "infinity".into()]),
             // Docker creates the working directory when the container starts.
             working_dir: Some(spec.workdir.clone()),
-            env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            env: Some(env),
             labels: Some(labels),
             host_config: Some(host),
             network_disabled: Some(!spec.network),
@@ -426,6 +441,9 @@ impl DockerBackend {
             .start_container(&sb.id, None)
             .await
             .map_err(docker_err)?;
+        if !certs.is_empty() {
+            sb.install_ca_certificates(&certs).await?;
+        }
         Ok(sb)
     }
 
@@ -526,6 +544,38 @@ impl DockerSandbox {
             self.workdir.trim_end_matches('/'),
             rel.display()
         ))
+    }
+
+    /// Puts the CA certificates in the container and into its bundle, as root.
+    async fn install_ca_certificates(
+        &self,
+        certs: &[(String, Vec<u8>)],
+    ) -> Result<(), SandboxError> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let dir = ca::CERT_DIR.trim_start_matches('/');
+        for (name, bytes) in certs {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, format!("{dir}/{name}"), bytes.as_slice())
+                .map_err(SandboxError::io("pack", ca::CERT_DIR))?;
+        }
+        let tar = builder
+            .into_inner()
+            .map_err(SandboxError::io("pack", ca::CERT_DIR))?;
+        self.upload("/", tar).await?;
+        let out = self
+            .exec(ExecRequest::new(ca::install_script(), Duration::from_secs(120)).user("root"))
+            .await?;
+        if !out.success() {
+            return Err(SandboxError::Docker(format!(
+                "installing the CA certificates in the container failed: {}",
+                out.combined().trim()
+            )));
+        }
+        Ok(())
     }
 
     fn check_live(&self) -> Result<(), SandboxError> {

@@ -1,6 +1,8 @@
 //! The `tribench` binary as a user runs it: whole processes, killed and resumed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod settings_and_reasons;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

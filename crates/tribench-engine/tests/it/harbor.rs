@@ -335,3 +335,64 @@ async fn an_unresolved_task_says_why_reward_failing_tests_and_the_verifiers_last
     );
     assert!(why.contains("expected 42, got 41"), "{why}");
 }
+
+/// A CA of our own (as a TLS-intercepting proxy has) and a certificate it signed.
+const PROXY_CA: &str = include_str!("fixtures/test-proxy-ca.pem");
+const PROXY_LEAF: &str = include_str!("fixtures/test-proxy-leaf.pem");
+
+#[tokio::test]
+async fn ca_certificates_are_trusted_in_image_builds_and_running_containers() {
+    if !docker_available() {
+        return;
+    }
+    let prebuilt = unique("ca-prebuilt");
+    docker_build(&prebuilt, "FROM debian:bookworm\n");
+    let suite = tempfile::tempdir().unwrap();
+    let verify = "#!/bin/bash\nif openssl verify -CAfile \"$SSL_CERT_FILE\" /tests/leaf.pem >&2 && [ \"$REQUESTS_CA_BUNDLE\" = \"$SSL_CERT_FILE\" ] && [ \"$PIP_CERT\" = \"$SSL_CERT_FILE\" ]; then echo 1; else echo 0; fi > /logs/verifier/reward.txt\n";
+    // The build itself checks a certificate the proxy's CA signed (as apt or pip would).
+    task(
+        suite.path(),
+        "ca-built",
+        "",
+        Some("FROM debian:bookworm\nCOPY leaf.pem /leaf.pem\nRUN openssl verify -CAfile \"$SSL_CERT_FILE\" /leaf.pem\n"),
+        verify,
+        "#!/bin/bash\ntrue\n",
+    );
+    std::fs::write(
+        suite.path().join("ca-built/environment/leaf.pem"),
+        PROXY_LEAF,
+    )
+    .unwrap();
+    // A prebuilt image made without the certificate: they are installed when it starts.
+    task(
+        suite.path(),
+        "ca-prebuilt",
+        &format!("docker_image = \"{prebuilt}\"\n"),
+        None,
+        verify,
+        "#!/bin/bash\ntrue\n",
+    );
+    for t in ["ca-built", "ca-prebuilt"] {
+        std::fs::write(suite.path().join(t).join("tests/leaf.pem"), PROXY_LEAF).unwrap();
+    }
+    let run = tempfile::tempdir().unwrap();
+
+    let mut cfg = config(&run.path().join("with"));
+    cfg.ca_certificates = vec![("00-proxy.crt".into(), PROXY_CA.as_bytes().to_vec())];
+    let trials = run_with(suite.path(), oracle(), cfg).await;
+    for t in &trials {
+        let out = artifact(&run.path().join("with"), t, "test-output-1.txt");
+        assert_eq!(t.outcome, Outcome::Resolved, "{t:?}\n{out}");
+    }
+
+    // Without them the same tasks fail: the build's check, and the container's.
+    let mut cfg = config(&run.path().join("without"));
+    cfg.infra_retries = 0;
+    let trials = run_with(suite.path(), oracle(), cfg).await;
+    let get = |id: &str| trials.iter().find(|t| t.task_id == id).unwrap();
+    assert_eq!(get("ca-built").outcome, Outcome::EnvironmentError);
+    assert_ne!(get("ca-prebuilt").outcome, Outcome::Resolved);
+    let _ = std::process::Command::new("docker")
+        .args(["rmi", "-f", &prebuilt])
+        .output();
+}
