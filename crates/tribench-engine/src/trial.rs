@@ -117,6 +117,7 @@ async fn open_sandbox_on(
                     pids_limit: 4096,
                     network: ctx.agent_network,
                     env: Vec::new(),
+                    services: None,
                 };
                 Ok((Box::new(docker.create(&spec).await?), None))
             }
@@ -149,6 +150,7 @@ async fn open_sandbox_on(
                 // A grading sandbox never gets the network the agent may have had.
                 network: !grading && ((network && ctx.allow_network) || ctx.agent_network),
                 env,
+                services: task.services(),
             };
             Ok((Box::new(docker.create(&spec).await?), Some(resolved)))
         }

@@ -128,6 +128,14 @@ impl SuiteTask {
         }
     }
 
+    /// Services started beside the task's container (a Terminal-Bench task's compose file).
+    pub fn services(&self) -> Option<tribench_sandbox::ServiceGroup> {
+        match &self.kind {
+            TaskKind::Terminal(t) => t.services.clone(),
+            TaskKind::Polyglot(_) | TaskKind::Swebench(_) => None,
+        }
+    }
+
     /// The task's own limit on the agent's time, when its format sets one.
     pub fn agent_timeout(&self) -> Option<Duration> {
         match &self.kind {

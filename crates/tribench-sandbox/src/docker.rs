@@ -30,8 +30,10 @@ const PID_LABEL: &str = "tribench.pid";
 const RUN_LABEL: &str = "tribench.run";
 
 mod ca;
+mod group;
 mod resolve;
 
+pub use group::{DependsOn, HealthCheck, ServiceSpec};
 pub use resolve::{ImageSource, ResolvedImage};
 
 fn docker_err(e: bollard::errors::Error) -> SandboxError {
@@ -69,6 +71,19 @@ pub struct ContainerSpec {
     pub pids_limit: i64,
     pub network: bool,
     pub env: Vec<(String, String)>,
+    /// Services started beside the container on a network of the trial's own.
+    pub services: Option<ServiceGroup>,
+}
+
+/// A trial's services (a task's docker-compose services other than its main one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceGroup {
+    pub services: Vec<ServiceSpec>,
+    /// The main container's host name on the trial's network.
+    pub main_name: String,
+    /// What the main container waits for before it starts.
+    pub main_depends_on: Vec<(String, DependsOn)>,
+    pub build_timeout: Duration,
 }
 
 /// A connection to the Docker engine, shared by every trial of a run.
@@ -393,7 +408,7 @@ impl DockerBackend {
         self: &Arc<Self>,
         spec: &ContainerSpec,
     ) -> Result<DockerSandbox, SandboxError> {
-        let host = HostConfig {
+        let mut host = HostConfig {
             init: Some(true),
             nano_cpus: spec.cpus.map(|c| (c * 1e9) as i64),
             memory: spec.memory_mb.map(|m| (m * 1024 * 1024) as i64),
@@ -409,6 +424,29 @@ impl DockerBackend {
         let mut labels = HashMap::new();
         labels.insert(PID_LABEL.to_string(), std::process::id().to_string());
         labels.insert(RUN_LABEL.to_string(), self.run_id.clone());
+        let mut group = group::Group::default();
+        let mut networking = None;
+        if let Some(g) = &spec.services {
+            match self
+                .start_group(
+                    &g.services,
+                    &g.main_depends_on,
+                    spec.network,
+                    g.build_timeout,
+                    &mut group,
+                )
+                .await
+            {
+                Ok(net) => {
+                    host.network_mode = Some(net.clone());
+                    networking = Some(group::endpoint(&net, &g.main_name));
+                }
+                Err(e) => {
+                    self.remove_group(&group).await;
+                    return Err(e);
+                }
+            }
+        }
         let certs = self.ca_certificates();
         let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         if !certs.is_empty() {
@@ -422,20 +460,29 @@ impl DockerBackend {
             env: Some(env),
             labels: Some(labels),
             host_config: Some(host),
-            network_disabled: Some(!spec.network),
+            // With services, the trial's own network (internal when the task has no network).
+            network_disabled: Some(!spec.network && networking.is_none()),
+            networking_config: networking,
             ..Default::default()
         };
-        let created = self
+        let created = match self
             .docker
             .create_container(None::<CreateContainerOptions>, body)
             .await
-            .map_err(docker_err)?;
+        {
+            Ok(c) => c,
+            Err(e) => {
+                self.remove_group(&group).await;
+                return Err(docker_err(e));
+            }
+        };
         let sb = DockerSandbox {
             backend: self.clone(),
             id: created.id,
             workdir: spec.workdir.clone(),
             stopped: AtomicBool::new(false),
             execs: AtomicU64::new(0),
+            group,
         };
         self.docker
             .start_container(&sb.id, None)
@@ -457,6 +504,8 @@ impl DockerBackend {
         loop {
             let targets = self.sweep_targets(include_dead).await;
             if targets.is_empty() || Instant::now() > deadline {
+                // Trial networks go once their containers are gone.
+                self.sweep_networks(include_dead).await;
                 return removed;
             }
             for id in targets {
@@ -530,6 +579,8 @@ pub struct DockerSandbox {
     workdir: String,
     stopped: AtomicBool,
     execs: AtomicU64,
+    /// The trial's services and network, if any.
+    group: group::Group,
 }
 
 impl DockerSandbox {
@@ -989,11 +1040,14 @@ impl Sandbox for DockerSandbox {
             v: true,
             ..Default::default()
         };
-        self.backend
+        let removed = self
+            .backend
             .docker
             .remove_container(&self.id, Some(opts))
             .await
-            .map_err(docker_err)
+            .map_err(docker_err);
+        self.backend.remove_group(&self.group).await;
+        removed
     }
 }
 
@@ -1005,6 +1059,7 @@ impl Drop for DockerSandbox {
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
                 let backend = self.backend.clone();
                 let id = self.id.clone();
+                let group = std::mem::take(&mut self.group);
                 handle.spawn(async move {
                     let opts = RemoveContainerOptions {
                         force: true,
@@ -1012,6 +1067,7 @@ impl Drop for DockerSandbox {
                         ..Default::default()
                     };
                     let _ = backend.docker.remove_container(&id, Some(opts)).await;
+                    backend.remove_group(&group).await;
                 });
             }
         }

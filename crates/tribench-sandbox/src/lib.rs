@@ -11,7 +11,8 @@ mod terminal;
 
 pub use capture::{Captured, HeadTail};
 pub use docker::{
-    ContainerSpec, DockerBackend, DockerSandbox, ImageSource, ImageSpec, ResolvedImage,
+    ContainerSpec, DependsOn, DockerBackend, DockerSandbox, HealthCheck, ImageSource, ImageSpec,
+    ResolvedImage, ServiceGroup, ServiceSpec,
 };
 pub use error::SandboxError;
 pub use local::{Isolation, LocalSandbox, LocalSandboxConfig};

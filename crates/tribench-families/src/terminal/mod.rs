@@ -9,6 +9,7 @@
 //! copied to `/tests`, run as root with the verifier timeout, and judged by the reward file, or
 //! by the pytest summary when there is none.
 
+mod compose;
 mod task;
 
 pub use task::{find_task_dirs, load_task, TerminalFormat, TerminalTask};

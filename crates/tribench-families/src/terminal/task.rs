@@ -6,7 +6,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tribench_sandbox::ImageSpec;
+use tribench_sandbox::{ImageSpec, ServiceGroup};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TerminalFormat {
@@ -32,6 +32,8 @@ pub struct TerminalTask {
     pub memory_mb: Option<u64>,
     pub network: bool,
     pub env: Vec<(String, String)>,
+    /// Services from the task's docker-compose file, started beside its container.
+    pub services: Option<ServiceGroup>,
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> FamilyError {
@@ -101,35 +103,6 @@ struct Description {
     description: String,
 }
 
-#[derive(Deserialize, Default)]
-struct Compose {
-    #[serde(default)]
-    services: HashMap<String, Service>,
-}
-
-#[derive(Deserialize, Default)]
-struct Service {
-    build: Option<Build>,
-    environment: Option<Environment>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Build {
-    Context(String),
-    Full {
-        context: Option<String>,
-        dockerfile: Option<String>,
-    },
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Environment {
-    List(Vec<String>),
-    Map(HashMap<String, Option<String>>),
-}
-
 fn secs(x: Option<f64>) -> Option<Duration> {
     x.filter(|s| *s > 0.0).map(Duration::from_secs_f64)
 }
@@ -143,22 +116,6 @@ fn memory_mb(s: &str) -> Option<u64> {
         _ => (s.as_str(), 1.0),
     };
     num.parse::<f64>().ok().map(|n| (n * mul) as u64)
-}
-
-/// TB1 compose values may name the harness's variables; these are the ones it sets.
-fn interpolate(v: &str) -> String {
-    let known = [
-        ("T_BENCH_TEST_DIR", "/tests"),
-        ("T_BENCH_CONTAINER_LOGS_PATH", "/logs"),
-        ("T_BENCH_CONTAINER_AGENT_LOGS_PATH", "/agent-logs"),
-    ];
-    let mut out = v.to_string();
-    for (k, val) in known {
-        out = out
-            .replace(&format!("${{{k}}}"), val)
-            .replace(&format!("${k}"), val);
-    }
-    out
 }
 
 fn read(path: &Path) -> Result<String, FamilyError> {
@@ -226,6 +183,14 @@ fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
             format!("task {id}: missing: the task has no verifier"),
         ));
     }
+    let compose_path = dir.join("environment").join("docker-compose.yaml");
+    let compose = if compose_path.is_file() {
+        super::compose::read(&compose_path, &id, "main")?
+    } else {
+        super::compose::Compose::default()
+    };
+    let build_timeout = secs(env.build_timeout_sec).unwrap_or(Duration::from_secs(600));
+    let services = group(&compose, "main", build_timeout);
     Ok(TerminalTask {
         category: cfg
             .metadata
@@ -237,7 +202,7 @@ fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
         format: TerminalFormat::Harbor,
         instruction,
         image,
-        build_timeout: secs(env.build_timeout_sec).unwrap_or(Duration::from_secs(600)),
+        build_timeout,
         agent_timeout: secs(cfg.agent.timeout_sec),
         verifier_timeout: secs(cfg.verifier.timeout_sec),
         cpus: env.cpus,
@@ -246,7 +211,22 @@ fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
             .or_else(|| env.memory.as_deref().and_then(memory_mb)),
         // Harbor's default: the internet is allowed unless the task says otherwise.
         network: env.allow_internet.unwrap_or(true),
-        env: Vec::new(),
+        env: compose.main_env,
+        services,
+    })
+}
+
+/// The services of a compose file, as the sandbox starts them (none: `None`).
+fn group(
+    compose: &super::compose::Compose,
+    main: &str,
+    build_timeout: Duration,
+) -> Option<ServiceGroup> {
+    (!compose.services.is_empty()).then(|| ServiceGroup {
+        services: compose.services.clone(),
+        main_name: main.to_string(),
+        main_depends_on: compose.main_depends_on.clone(),
+        build_timeout,
     })
 }
 
@@ -266,28 +246,15 @@ fn load_tb1(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| invalid(&yaml_path, format!("task {id}: missing instruction")))?;
     let compose_path = dir.join("docker-compose.yaml");
-    let compose: Compose = if compose_path.is_file() {
-        serde_saphyr::from_str(&read(&compose_path)?).map_err(|e| {
-            invalid(
-                &compose_path,
-                format!("task {id}: not valid docker-compose.yaml: {e}"),
-            )
-        })?
+    let compose = if compose_path.is_file() {
+        super::compose::read(&compose_path, &id, "client")?
     } else {
-        Compose::default()
+        super::compose::Compose::default()
     };
-    let client = compose.services.get("client");
-    let (context, dockerfile) = match client.and_then(|c| c.build.as_ref()) {
-        Some(Build::Context(c)) => (c.clone(), "Dockerfile".to_string()),
-        Some(Build::Full {
-            context,
-            dockerfile,
-        }) => (
-            context.clone().unwrap_or_else(|| ".".into()),
-            dockerfile.clone().unwrap_or_else(|| "Dockerfile".into()),
-        ),
-        None => (".".into(), "Dockerfile".into()),
-    };
+    let (context, dockerfile) = compose
+        .main_build
+        .clone()
+        .unwrap_or_else(|| (".".into(), "Dockerfile".into()));
     let context = dir.join(context);
     if !context.join(&dockerfile).is_file() {
         return Err(invalid(
@@ -302,24 +269,8 @@ fn load_tb1(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
             format!("task {id}: missing: the task has no test runner"),
         ));
     }
-    let env = match client.and_then(|c| c.environment.as_ref()) {
-        Some(Environment::List(l)) => l
-            .iter()
-            .filter_map(|kv| {
-                kv.split_once('=')
-                    .map(|(k, v)| (k.to_string(), interpolate(v)))
-            })
-            .collect(),
-        Some(Environment::Map(m)) => {
-            let mut v: Vec<(String, String)> = m
-                .iter()
-                .map(|(k, v)| (k.clone(), interpolate(v.as_deref().unwrap_or(""))))
-                .collect();
-            v.sort();
-            v
-        }
-        None => Vec::new(),
-    };
+    let services = group(&compose, "client", Duration::from_secs(600));
+    let env = compose.main_env;
     Ok(TerminalTask {
         id,
         dir: dir.to_path_buf(),
@@ -337,6 +288,7 @@ fn load_tb1(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
         memory_mb: None,
         network: true,
         env,
+        services,
     })
 }
 
