@@ -424,28 +424,9 @@ impl DockerBackend {
         let mut labels = HashMap::new();
         labels.insert(PID_LABEL.to_string(), std::process::id().to_string());
         labels.insert(RUN_LABEL.to_string(), self.run_id.clone());
-        let mut group = group::Group::default();
-        let mut networking = None;
         if let Some(g) = &spec.services {
-            match self
-                .start_group(
-                    &g.services,
-                    &g.main_depends_on,
-                    spec.network,
-                    g.build_timeout,
-                    &mut group,
-                )
-                .await
-            {
-                Ok(net) => {
-                    host.network_mode = Some(net.clone());
-                    networking = Some(group::endpoint(&net, &g.main_name));
-                }
-                Err(e) => {
-                    self.remove_group(&group).await;
-                    return Err(e);
-                }
-            }
+            // The group's names on loopback (see `group`).
+            host.extra_hosts = Some(group::hosts(&g.services, &g.main_name));
         }
         let certs = self.ca_certificates();
         let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -460,34 +441,43 @@ impl DockerBackend {
             env: Some(env),
             labels: Some(labels),
             host_config: Some(host),
-            // With services, the trial's own network (internal when the task has no network).
-            network_disabled: Some(!spec.network && networking.is_none()),
-            networking_config: networking,
+            // A group's services join this container's network namespace, which a container
+            // with its network disabled does not share: `network_mode: none` does the job then.
+            network_disabled: Some(!spec.network && spec.services.is_none()),
             ..Default::default()
         };
-        let created = match self
+        let created = self
             .docker
             .create_container(None::<CreateContainerOptions>, body)
             .await
-        {
-            Ok(c) => c,
-            Err(e) => {
-                self.remove_group(&group).await;
-                return Err(docker_err(e));
-            }
-        };
-        let sb = DockerSandbox {
+            .map_err(docker_err)?;
+        let mut sb = DockerSandbox {
             backend: self.clone(),
             id: created.id,
             workdir: spec.workdir.clone(),
             stopped: AtomicBool::new(false),
             execs: AtomicU64::new(0),
-            group,
+            group: group::Group::default(),
         };
         self.docker
             .start_container(&sb.id, None)
             .await
             .map_err(docker_err)?;
+        if let Some(g) = &spec.services {
+            // Dropping `sb` on error removes the main container and whatever services started.
+            let mut group = group::Group::default();
+            let started = self
+                .start_group(
+                    &g.services,
+                    &g.main_depends_on,
+                    &sb.id,
+                    g.build_timeout,
+                    &mut group,
+                )
+                .await;
+            sb.group = group;
+            started?;
+        }
         if !certs.is_empty() {
             sb.install_ca_certificates(&certs).await?;
         }
@@ -504,8 +494,6 @@ impl DockerBackend {
         loop {
             let targets = self.sweep_targets(include_dead).await;
             if targets.is_empty() || Instant::now() > deadline {
-                // Trial networks go once their containers are gone.
-                self.sweep_networks(include_dead).await;
                 return removed;
             }
             for id in targets {

@@ -1,18 +1,16 @@
 //! A trial's container with its services (a database, a cache, a web server the agent talks
-//! to): a network of the trial's own, the services started in dependency order with their names
-//! as host names, waited for as their `depends_on` conditions say, and everything removed with
-//! the trial. The network is internal (no way out) when the task has no network: the rule
-//! holds for the group, not just the main container.
+//! to). The group shares the main container's network namespace: a network of the trial's own
+//! in which every service name (and the main one) resolves to 127.0.0.1. So a task without the
+//! network has none for the whole group (the main container's namespace has only loopback; a
+//! Docker "internal" network would still let the group reach the host's own addresses), and a
+//! task with the network has it for the whole group. Services start in dependency order, are
+//! waited for as their `depends_on` conditions say, and are removed with the trial.
 
 use super::{docker_err, DockerBackend, ImageSpec, PID_LABEL, RUN_LABEL};
 use crate::SandboxError;
-use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HealthConfig, HealthStatusEnum, HostConfig,
-    NetworkCreateRequest, NetworkingConfig,
-};
+use bollard::models::{ContainerCreateBody, HealthConfig, HealthStatusEnum, HostConfig};
 use bollard::query_parameters::{CreateContainerOptions, RemoveContainerOptions};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A service started beside a trial's main container.
@@ -48,11 +46,18 @@ pub struct HealthCheck {
     pub start_period: Option<Duration>,
 }
 
-/// What a group leaves to remove: its services' containers and its network.
+/// What a group leaves to remove: its services' containers.
 #[derive(Debug, Default)]
 pub(crate) struct Group {
     pub services: Vec<String>,
-    pub network: Option<String>,
+}
+
+/// `extra_hosts` for the main container: every name of the group on loopback.
+pub(crate) fn hosts(services: &[ServiceSpec], main: &str) -> Vec<String> {
+    std::iter::once(main)
+        .chain(services.iter().map(|s| s.name.as_str()))
+        .map(|n| format!("{n}:127.0.0.1"))
+        .collect()
 }
 
 fn ns(d: Option<Duration>) -> Option<i64> {
@@ -73,37 +78,20 @@ fn health_deadline(h: Option<&HealthCheck>) -> Duration {
 }
 
 impl DockerBackend {
-    /// Creates the trial's network and starts `services` on it, in dependency order. On error,
-    /// whatever was made is in the returned group's hands too (the caller removes it).
+    /// Starts `services` in the network namespace of the (started) main container `main_id`,
+    /// in dependency order, then waits for what the main container depends on. Whatever was
+    /// started is in `group`, for the caller to remove, on error too.
     pub(crate) async fn start_group(
         &self,
         services: &[ServiceSpec],
         main_depends_on: &[(String, DependsOn)],
-        network: bool,
+        main_id: &str,
         build_timeout: Duration,
         group: &mut Group,
-    ) -> Result<String, SandboxError> {
-        static NETWORKS: AtomicU64 = AtomicU64::new(0);
-        let name = format!(
-            "tribench-{}-{}",
-            self.run_id,
-            NETWORKS.fetch_add(1, Ordering::SeqCst)
-        );
+    ) -> Result<(), SandboxError> {
         let mut labels = HashMap::new();
         labels.insert(PID_LABEL.to_string(), std::process::id().to_string());
         labels.insert(RUN_LABEL.to_string(), self.run_id.clone());
-        self.docker
-            .create_network(NetworkCreateRequest {
-                name: name.clone(),
-                driver: Some("bridge".into()),
-                internal: Some(!network),
-                labels: Some(labels.clone()),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| SandboxError::Docker(format!("cannot create the trial's network: {e}")))?;
-        group.network = Some(name.clone());
-
         let order = start_order(services)?;
         let mut ids: HashMap<String, String> = HashMap::new();
         for i in order {
@@ -126,11 +114,10 @@ impl DockerBackend {
                 healthcheck,
                 host_config: Some(HostConfig {
                     init: Some(true),
-                    network_mode: Some(name.clone()),
+                    network_mode: Some(format!("container:{main_id}")),
                     pids_limit: Some(4096),
                     ..Default::default()
                 }),
-                networking_config: Some(endpoint(&name, &s.name)),
                 ..Default::default()
             };
             let created = self
@@ -145,8 +132,7 @@ impl DockerBackend {
                 .map_err(|e| SandboxError::Docker(format!("service {}: {e}", s.name)))?;
             ids.insert(s.name.clone(), created.id);
         }
-        self.wait_for(main_depends_on, services, &ids).await?;
-        Ok(name)
+        self.wait_for(main_depends_on, services, &ids).await
     }
 
     /// Waits until every dependency meets its condition, within a deadline drawn from its
@@ -227,7 +213,7 @@ impl DockerBackend {
         Ok(())
     }
 
-    /// Removes a group's services and network (errors ignored: the sweep catches leftovers).
+    /// Removes a group's services (errors ignored: the sweep catches leftovers).
     pub(crate) async fn remove_group(&self, group: &Group) {
         for id in &group.services {
             let opts = RemoveContainerOptions {
@@ -237,51 +223,6 @@ impl DockerBackend {
             };
             let _ = self.docker.remove_container(id, Some(opts)).await;
         }
-        if let Some(n) = &group.network {
-            let _ = self.docker.remove_network(n).await;
-        }
-    }
-
-    /// Removes tribench networks of this backend and (`include_dead`) of processes that are gone.
-    pub(crate) async fn sweep_networks(&self, include_dead: bool) {
-        let mut filters = HashMap::new();
-        filters.insert("label".to_string(), vec![PID_LABEL.to_string()]);
-        let opts = bollard::query_parameters::ListNetworksOptions {
-            filters: Some(filters),
-        };
-        let Ok(list) = self.docker.list_networks(Some(opts)).await else {
-            return;
-        };
-        for n in list {
-            let label = |k: &str| {
-                n.labels
-                    .as_ref()
-                    .and_then(|l| l.get(k))
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let dead = !std::path::Path::new(&format!("/proc/{}", label(PID_LABEL))).exists();
-            if label(RUN_LABEL) == self.run_id || (include_dead && dead) {
-                if let Some(id) = &n.id {
-                    let _ = self.docker.remove_network(id).await;
-                }
-            }
-        }
-    }
-}
-
-/// The network endpoint giving a container its host name on the trial's network.
-pub(crate) fn endpoint(network: &str, alias: &str) -> NetworkingConfig {
-    let mut endpoints = HashMap::new();
-    endpoints.insert(
-        network.to_string(),
-        EndpointSettings {
-            aliases: Some(vec![alias.to_string()]),
-            ..Default::default()
-        },
-    );
-    NetworkingConfig {
-        endpoints_config: Some(endpoints),
     }
 }
 
