@@ -191,7 +191,7 @@ const REASON_TAIL_LINES: usize = 12;
 
 /// Why a graded task was not resolved, in a few lines: the reward, the failing tests, and the
 /// end of the verifier's output.
-pub fn why_unresolved(reward: Option<f64>, tests: &[TestResult], log: &str) -> String {
+fn why_unresolved(reward: Option<f64>, tests: &[TestResult], log: &str) -> String {
     let mut parts = Vec::new();
     if let Some(r) = reward {
         parts.push(format!("reward {r}"));
