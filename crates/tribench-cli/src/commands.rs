@@ -586,22 +586,30 @@ fn aider_leaderboard(a: &ImportArgs) -> Result<ExitCode> {
     let rows = tribench_store::import::read_aider_leaderboard(&a.source)?;
     let note = "aggregate rows only: without per-task results no paired comparison between rows is possible, \
                 so differences between rows are only as certain as the unpaired intervals say";
+    let denominators = "Aider's pass rates are over the completed cases (test_cases); \
+                        'over all' counts the unfinished cases (total_tests - test_cases) as failures";
     if a.json {
         let out: Vec<serde_json::Value> = rows
             .iter()
             .map(|r| {
-                let w1 = wilson(r.passed_1, r.total, 0.95);
-                let w2 = wilson(r.passed_2, r.total, 0.95);
+                let ci = |k: u64, n: u64| {
+                    let w = wilson(k, n, 0.95);
+                    [w.estimate, w.low, w.high]
+                };
                 serde_json::json!({
                     "entry": r,
-                    "pass_1": [w1.estimate, w1.low, w1.high],
-                    "pass_2": [w2.estimate, w2.low, w2.high],
+                    "pass_1_over_completed": ci(r.passed_1, r.completed),
+                    "pass_2_over_completed": ci(r.passed_2, r.completed),
+                    "pass_1_over_all": ci(r.passed_1, r.total),
+                    "pass_2_over_all": ci(r.passed_2, r.total),
                 })
             })
             .collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"rows": out, "note": note}))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({"rows": out, "note": note, "denominators": denominators})
+            )?
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -611,9 +619,10 @@ fn aider_leaderboard(a: &ImportArgs) -> Result<ExitCode> {
         "model",
         "format",
         "date",
-        "completed",
-        "pass@try1 [95% CI]",
-        "within 2 [95% CI]",
+        "completed/total",
+        "try 1, over completed [95% CI]",
+        "within 2, over completed (Aider's) [95% CI]",
+        "within 2, over all [95% CI]",
         "published",
         "cost $",
     ]);
@@ -632,7 +641,8 @@ fn aider_leaderboard(a: &ImportArgs) -> Result<ExitCode> {
             r.edit_format.clone(),
             r.date.clone(),
             format!("{}/{}", r.completed, r.total),
-            cell(r.passed_1, r.total),
+            cell(r.passed_1, r.completed),
+            cell(r.passed_2, r.completed),
             cell(r.passed_2, r.total),
             r.published_rate_2
                 .map_or_else(String::new, |p| format!("{p:.1}%")),
@@ -640,7 +650,7 @@ fn aider_leaderboard(a: &ImportArgs) -> Result<ExitCode> {
         ]);
     }
     println!("{t}");
-    println!("note: rates are over every case, unfinished ones counted as failures, as Aider publishes them");
+    println!("note: {denominators}");
     println!("note: {note}");
     Ok(ExitCode::SUCCESS)
 }

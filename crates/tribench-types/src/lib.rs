@@ -4,6 +4,7 @@
 mod manifest;
 mod outcome;
 mod pyjson;
+mod reward;
 mod trial;
 
 pub use manifest::{
@@ -11,6 +12,7 @@ pub use manifest::{
 };
 pub use outcome::Outcome;
 pub use pyjson::python_json;
+pub use reward::{reward_from_json, RewardJsonError};
 pub use trial::{
     token_cost, Reference, TestResult, TestStatus, Timings, TrialKey, TrialRecord, TryRecord, Usage,
 };

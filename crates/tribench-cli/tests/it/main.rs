@@ -1,6 +1,7 @@
 //! The `tribench` binary as a user runs it: whole processes, killed and resumed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod real_inputs;
 mod settings_and_reasons;
 
 use std::path::{Path, PathBuf};

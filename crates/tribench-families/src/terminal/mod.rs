@@ -58,20 +58,18 @@ pub(crate) async fn prepare(t: &TerminalTask, sb: &dyn Sandbox) -> Result<(), Fa
     Ok(())
 }
 
-/// Reward from `/logs/verifier/reward.txt` (a number) or `reward.json` (`{"reward": x}`, or the
-/// first number in the object).
-fn parse_reward(txt: Option<&str>, json: Option<&str>) -> Option<f64> {
+/// Reward from `/logs/verifier/reward.txt` (a number) or `reward.json` (decided by
+/// [`tribench_types::reward_from_json`]: `"reward"`, or the only key). `Err` names why a
+/// reward.json decides nothing; `Ok(None)`: neither file gave a reward.
+fn parse_reward(txt: Option<&str>, json: Option<&str>) -> Result<Option<f64>, String> {
     if let Some(x) = txt.and_then(|t| t.trim().parse::<f64>().ok()) {
-        return Some(x);
+        return Ok(Some(x));
     }
-    let v: serde_json::Value = serde_json::from_str(json?).ok()?;
-    match &v {
-        serde_json::Value::Number(n) => n.as_f64(),
-        serde_json::Value::Object(m) => m
-            .get("reward")
-            .and_then(serde_json::Value::as_f64)
-            .or_else(|| m.values().find_map(serde_json::Value::as_f64)),
-        _ => None,
+    match json {
+        None => Ok(None),
+        Some(text) => tribench_types::reward_from_json(text)
+            .map(Some)
+            .map_err(|e| format!("/logs/verifier/reward.json {e}")),
     }
 }
 
@@ -135,7 +133,18 @@ pub(crate) async fn grade(
             } else {
                 read("reward.json").await
             };
-            parse_reward(txt.as_deref(), json.as_deref())
+            match parse_reward(txt.as_deref(), json.as_deref()) {
+                Ok(r) => r,
+                // The task's verifier wrote a reward nobody can decide: the task is broken,
+                // never a pass and never the agent's failure.
+                Err(why) => {
+                    return Ok(GradeResult {
+                        outcome: Outcome::EnvironmentError,
+                        error: Some(format!("task {}: {why}", t.id)),
+                        ..base
+                    })
+                }
+            }
         }
         TerminalFormat::Tb1 => None,
     };
@@ -226,11 +235,19 @@ mod tests {
 
     #[test]
     fn rewards_from_text_or_json() {
-        assert_eq!(parse_reward(Some("1\n"), None), Some(1.0));
-        assert_eq!(parse_reward(Some("0.25"), None), Some(0.25));
-        assert_eq!(parse_reward(None, Some("{\"reward\": 0.0}")), Some(0.0));
-        assert_eq!(parse_reward(None, Some("{\"accuracy\": 0.5}")), Some(0.5));
-        assert_eq!(parse_reward(Some("garbage"), Some("not json")), None);
-        assert_eq!(parse_reward(None, None), None);
+        assert_eq!(parse_reward(Some("1\n"), None), Ok(Some(1.0)));
+        assert_eq!(parse_reward(Some("0.25"), None), Ok(Some(0.25)));
+        assert_eq!(parse_reward(None, Some("{\"reward\": 0.0}")), Ok(Some(0.0)));
+        assert_eq!(
+            parse_reward(None, Some("{\"accuracy\": 0.5}")),
+            Ok(Some(0.5))
+        );
+        let e = parse_reward(None, Some("{\"accuracy\": 0.5, \"n\": 1}")).unwrap_err();
+        assert!(
+            e.contains("reward.json") && e.contains("accuracy, n"),
+            "{e}"
+        );
+        assert!(parse_reward(Some("garbage"), Some("not json")).is_err());
+        assert_eq!(parse_reward(None, None), Ok(None));
     }
 }

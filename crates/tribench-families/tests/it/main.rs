@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod swebench_grading;
+mod swebench_parser_artifacts;
 mod swebench_sandbox;
 
 use std::path::{Path, PathBuf};
