@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod docker;
+mod services;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
