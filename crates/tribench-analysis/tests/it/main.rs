@@ -1,6 +1,8 @@
 //! Reports, comparisons and importers on fixture runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod images;
+
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use tribench_analysis::*;
