@@ -115,7 +115,7 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
     });
     let (mut cfg, _stage) =
         settings::engine_config(&a.exec, &run_dir, std::slice::from_ref(&suite.path))?;
-    cfg.progress = !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    cfg.progress = crate::commands::progress_mode(&a.exec);
     eprintln!(
         "grading {} predictions of {} in {} ({} at once, {} mode)",
         suite.tasks.len(),

@@ -2,8 +2,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod compose;
+mod escapes;
+mod forge;
+mod fuzz;
 mod harbor;
 mod llm;
+mod polyglot_grading;
+mod polyglot_references;
+mod sandbox_tools;
 mod swebench;
 mod terminal;
 
