@@ -162,3 +162,28 @@ async fn every_container_has_memory_and_cpu_limits_by_default_or_from_the_task()
     let err = b.create(&bad).await.err().unwrap().to_string();
     assert!(err.contains("CPU limit"), "{err}");
 }
+
+#[tokio::test]
+async fn a_service_the_agent_left_listening_survives_quiesce_and_the_rest_does_not() {
+    let Some(b) = backend().await else { return };
+    let sb = b.create(&spec(false)).await.unwrap();
+    // perl-base is in the minimal image: a TCP listener on 8080, and a plain background loop.
+    sh(
+        &sb,
+        "nohup perl -e 'use Socket; socket(S, PF_INET, SOCK_STREAM, 0) or die; setsockopt(S, SOL_SOCKET, SO_REUSEADDR, 1); bind(S, sockaddr_in(8080, INADDR_ANY)) or die; listen(S, 5) or die; sleep 1000' >/dev/null 2>&1 &
+         nohup sh -c 'while :; do sleep 1; done' >/dev/null 2>&1 &
+         for _ in $(seq 100); do grep -q ':1F90 00000000:0000 0A' /proc/net/tcp && break; sleep 0.1; done",
+    )
+    .await;
+    let q = sb.quiesce(&["/logs/verifier"]).await.unwrap();
+    assert!(q.killed >= 1, "{q:?}");
+    let out = sh(
+        &sb,
+        "grep -c ':1F90 00000000:0000 0A' /proc/net/tcp; for d in /proc/[0-9]*; do tr '\\0' ' ' < $d/cmdline; echo; done",
+    )
+    .await;
+    assert!(out.starts_with("1\n"), "the listener is gone: {out}");
+    assert!(out.contains("perl -e"), "{out}");
+    assert!(!out.contains("while :"), "the loop survived: {out}");
+    sb.stop().await.unwrap();
+}
