@@ -1,6 +1,7 @@
 //! Making an agent's container fit to grade in. Terminal-Bench verifiers must run in the
 //! container the agent worked in, so before they do, everything the agent left running is killed
-//! (the container's whole process tree but its init and main process) and the folders grading
+//! (the container's whole process tree but its init, its main process, and services: processes
+//! listening on a socket, which a task's checks may query) and the folders grading
 //! writes to are recreated empty and root-owned. A container the agent broke beyond that (its
 //! main process killed, no shell left to run) is reported as [`SandboxError::LeftBroken`]: the
 //! agent's failure, never the harness's.
