@@ -130,6 +130,21 @@ impl DockerSandbox {
         &self,
         fresh_dirs: &[&str],
     ) -> Result<Quiesced, SandboxError> {
+        self.quiesce_with(fresh_dirs, false).await
+    }
+
+    /// [`crate::Sandbox::quiesce`] the way a remote engine gets it: killing and recreating from
+    /// inside the container, as root. For tests of that path on a local engine.
+    #[doc(hidden)]
+    pub async fn quiesce_from_inside(&self, fresh_dirs: &[&str]) -> Result<Quiesced, SandboxError> {
+        self.quiesce_with(fresh_dirs, true).await
+    }
+
+    async fn quiesce_with(
+        &self,
+        fresh_dirs: &[&str],
+        inside: bool,
+    ) -> Result<Quiesced, SandboxError> {
         for d in fresh_dirs {
             if !d.starts_with('/')
                 || d.split('/').any(|c| c == "..")
@@ -138,7 +153,7 @@ impl DockerSandbox {
                 return Err(SandboxError::PathOutsideWorkspace(d.to_string()));
             }
         }
-        let result = self.quiesce_running(fresh_dirs).await;
+        let result = self.quiesce_running(fresh_dirs, inside).await;
         match result {
             // The container may have stopped under our feet (the agent killed its main process
             // a moment ago): that, not the engine's complaint about it, is the cause.
@@ -150,9 +165,13 @@ impl DockerSandbox {
         }
     }
 
-    async fn quiesce_running(&self, fresh_dirs: &[&str]) -> Result<Quiesced, SandboxError> {
+    async fn quiesce_running(
+        &self,
+        fresh_dirs: &[&str],
+        inside: bool,
+    ) -> Result<Quiesced, SandboxError> {
         let init = self.running_init().await?;
-        let (killed, dirs_done) = match init.filter(|pid| self.visible_here(*pid)) {
+        let (killed, dirs_done) = match init.filter(|pid| !inside && self.visible_here(*pid)) {
             Some(init) => self.kill_from_host(init, fresh_dirs).await?,
             None => (self.kill_from_inside().await?, false),
         };

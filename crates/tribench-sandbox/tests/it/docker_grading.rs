@@ -187,3 +187,34 @@ async fn a_service_the_agent_left_listening_survives_quiesce_and_the_rest_does_n
     assert!(!out.contains("while :"), "the loop survived: {out}");
     sb.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn quiesce_from_inside_the_container_does_the_same_for_a_remote_engine() {
+    let Some(b) = backend().await else { return };
+    let sb = b.create(&spec(false)).await.unwrap();
+    sh(
+        &sb,
+        "mkdir -p /agent/verifier/reward.txt && ln -s /agent /logs
+         nohup sh -c 'while :; do echo 1 > /agent/verifier/r; sleep 0.01; done' >/dev/null 2>&1 &
+         setsid sleep 1000 >/dev/null 2>&1 &
+         ln -s /nowhere /tests",
+    )
+    .await;
+    let q = sb
+        .quiesce_from_inside(&["/tests", "/logs/verifier"])
+        .await
+        .unwrap();
+    assert!(q.killed >= 2, "{q:?}");
+    assert_eq!(sh(&sb, COUNT_OTHERS).await.trim(), "0");
+    let out = sh(
+        &sb,
+        "test -L /logs && echo still-a-link; stat -c '%U %a %F' /logs/verifier /tests; ls -A /logs/verifier /tests",
+    )
+    .await;
+    assert_eq!(
+        out, "root 755 directory\nroot 755 directory\n/logs/verifier:\n\n/tests:\n",
+        "{out}"
+    );
+    assert!(sb.quiesce_from_inside(&["relative"]).await.is_err());
+    sb.stop().await.unwrap();
+}
