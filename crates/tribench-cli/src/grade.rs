@@ -114,7 +114,7 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
         settings::default_run_dir(&format!("grade-{}", model.replace('/', "__")))
     });
     let (mut cfg, _stage) = settings::engine_config(&a.exec, &run_dir)?;
-    cfg.progress = !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    cfg.progress = crate::commands::progress_mode(&a.exec);
     eprintln!(
         "grading {} predictions of {} in {} ({} at once, {} mode)",
         suite.tasks.len(),

@@ -13,7 +13,9 @@ pub use capture::{Captured, HeadTail};
 pub use docker::{ContainerSpec, DockerBackend, DockerSandbox, ImageSpec};
 pub use docker::{DEFAULT_CPUS, DEFAULT_MEMORY_MB};
 pub use error::SandboxError;
-pub use local::{Isolation, LocalSandbox, LocalSandboxConfig};
+pub use local::{
+    Isolation, LocalSandbox, LocalSandboxConfig, ResourceLimits, SandboxTools, SANDBOX_UID_BASE,
+};
 pub use terminal::{key_bytes, TerminalSession};
 
 use async_trait::async_trait;

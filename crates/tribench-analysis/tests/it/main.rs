@@ -39,6 +39,7 @@ fn manifest(dataset: &str, tasks: usize, attempts: u32, agent: &str) -> RunManif
             cpus: None,
             memory_mb: None,
             jobs: 2,
+            tools: Default::default(),
         },
         attempts,
         max_tries: None,
@@ -77,6 +78,7 @@ fn trial(
             cached_tokens: 0,
             cost_usd: cost,
             steps: 3,
+            ..Usage::default()
         },
         timings: Timings {
             setup_ms: 5,
@@ -112,7 +114,12 @@ fn k1_run(dir: &str, agent: &str, skill: usize, tasks: usize) -> RunData {
         let lang = ["go", "python", "rust"][i % 3];
         let id = format!("{lang}/ex{i:02}");
         let t = if i == 4 {
-            trial(&id, 1, Outcome::EnvironmentError, None, 0.0)
+            {
+                // The sandbox never started: no model calls, so nothing to price.
+                let mut t = trial(&id, 1, Outcome::EnvironmentError, None, 0.0);
+                t.usage = Usage::default();
+                t
+            }
         } else if solved(i, 1, skill) {
             trial(&id, 1, Outcome::Resolved, Some(1 + (i % 2) as u32), 0.02)
         } else {
@@ -590,8 +597,12 @@ fn the_html_report_is_self_contained_and_draws_every_chart() {
     .unwrap();
     assert!(models.for_run(&a).is_some());
     let small = models.for_run(&b).cloned().unwrap();
-    assert_eq!(price_trials(&mut b, &small), 60);
-    assert!(b.trials.iter().all(|t| t.usage.cost_usd > 0.0));
+    // The trial whose sandbox never started used no tokens: its zero cost is known already.
+    assert_eq!(price_trials(&mut b, &small), 59);
+    assert!(b
+        .trials
+        .iter()
+        .all(|t| t.usage.cost_known() && (t.usage.cost_usd > 0.0) == (t.usage.prompt_tokens > 0)));
     a.dir = PathBuf::from("runs/<a>");
     let html = render_html(&[
         (build_report(&a), models.for_run(&a).cloned()),
@@ -616,3 +627,4 @@ fn the_html_report_is_self_contained_and_draws_every_chart() {
         "no external resources or scripts"
     );
 }
+mod output;

@@ -736,7 +736,7 @@ fn the_llm_agent_runs_from_the_command_line_and_its_trajectory_prints() {
     assert!(
         text.contains("── step 1")
             && text.contains("> write_file")
-            && text.contains("total: 2 steps"),
+            && text.contains("agent      2 steps"),
         "{text}"
     );
     let out = tribench()
@@ -1059,3 +1059,4 @@ fn the_audit_lists_a_forged_result_official_grading_accepts() {
         .unwrap();
     assert!(why.contains("conftest.py"), "{why}");
 }
+mod output;

@@ -4,6 +4,7 @@
 
 mod docker;
 mod docker_grading;
+mod escapes;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

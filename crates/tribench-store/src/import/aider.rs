@@ -70,8 +70,10 @@ pub fn import_aider(dir: &Path) -> Result<Imported, ImportError> {
         let mut t = trial(FamilyKind::Polyglot, &id, 1, &lang, "aider", outcome);
         t.passed_on_try = passed_on;
         t.usage.cost_usd = v.get("cost").and_then(Value::as_f64).unwrap_or(0.0);
+        t.usage.cost_unknown = v.get("cost").is_none_or(Value::is_null);
         t.usage.prompt_tokens = u64_of(&v, "prompt_tokens");
         t.usage.completion_tokens = u64_of(&v, "completion_tokens");
+        t.usage.tokens_unknown = v.get("prompt_tokens").is_none_or(Value::is_null);
         t.timings.total_ms =
             (v.get("duration").and_then(Value::as_f64).unwrap_or(0.0) * 1000.0) as u64;
         t.tries = outcomes

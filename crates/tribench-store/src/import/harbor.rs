@@ -128,6 +128,8 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
             t.usage.completion_tokens = u64_of(ar, "n_output_tokens");
             t.usage.cached_tokens = u64_of(ar, "n_cache_tokens");
             t.usage.cost_usd = ar.get("cost_usd").and_then(Value::as_f64).unwrap_or(0.0);
+            t.usage.tokens_unknown = ar.get("n_input_tokens").is_none_or(Value::is_null);
+            t.usage.cost_unknown = ar.get("cost_usd").is_none_or(Value::is_null);
         }
         let phase = |k: &str| {
             let p = r.get(k).cloned().unwrap_or(Value::Null);

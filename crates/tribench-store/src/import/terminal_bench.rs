@@ -481,6 +481,7 @@ fn trial_of(r: &Value, task_id: &str, attempt: u32, agent: &str) -> tribench_typ
     );
     t.usage.prompt_tokens = u64_of(r, "total_input_tokens");
     t.usage.completion_tokens = u64_of(r, "total_output_tokens");
+    t.usage.tokens_unknown = r.get("total_input_tokens").is_none_or(Value::is_null);
     t.timings.total_ms = span_ms(str_of(r, "trial_started_at"), str_of(r, "trial_ended_at"));
     t.timings.agent_ms = span_ms(str_of(r, "agent_started_at"), str_of(r, "agent_ended_at"));
     t.timings.test_ms = span_ms(str_of(r, "test_started_at"), str_of(r, "test_ended_at"));
