@@ -47,5 +47,14 @@ plain = t(["sh", "-c", "true"])
 conf = t(["bwrap", "--die-with-parent", "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev",
           "--proc", "/proc", "--tmpfs", "/tmp", "--", "/bin/sh", "-c", "true"])
 print(f"one command, median    unconfined {plain:.1f} ms, bwrap {conf:.1f} ms ({conf / plain:.1f}x)")
+# What a local-sandbox command runs today: bwrap without a user namespace, then prlimit and
+# setpriv (the drop to the sandbox's user without capabilities).
+full = t(["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-uts",
+          "--unshare-cgroup-try", "--unshare-net", "--ro-bind", "/", "/", "--dev", "/dev",
+          "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run", "--tmpfs", "/root", "--",
+          "prlimit", "--nproc=1024:1024", f"--data={2 << 30}:{2 << 30}", "--",
+          "setpriv", "--reuid=268435456", "--regid=268435456", "--clear-groups",
+          "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", "/bin/sh", "-c", "true"])
+print(f"  sandbox user + limits {full:.1f} ms ({full / plain:.1f}x)")
 PY
 fi

@@ -439,6 +439,14 @@ fn reconcile_manifest(
             cpus: None,
             memory_mb: None,
             jobs: cfg.jobs,
+            tools: if backend.starts_with("local") {
+                tribench_sandbox::SandboxTools::detect()
+                    .describe()
+                    .into_iter()
+                    .collect()
+            } else {
+                Default::default()
+            },
         },
         attempts: existing
             .as_ref()

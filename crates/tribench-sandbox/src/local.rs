@@ -27,9 +27,19 @@ impl Isolation {
                 let Some(path) = find_in_path("bwrap") else {
                     return Isolation::None;
                 };
+                let Some(helpers) = helpers() else {
+                    tracing::warn!(
+                        "bwrap is installed but prlimit or setpriv (util-linux) is missing; running unconfined"
+                    );
+                    return Isolation::None;
+                };
+                // The whole chain a command goes through: namespaces, limits, the drop to an
+                // unprivileged user.
                 let ok = std::process::Command::new(&path)
-                    .args(["--die-with-parent", "--unshare-all", "--ro-bind", "/", "/"])
-                    .args(["--dev", "/dev", "--proc", "/proc", "--", "/bin/true"])
+                    .args(BWRAP_NAMESPACES)
+                    .args(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--"])
+                    .args(helpers.wrap(DETECT_UID, &ResourceLimits::default()))
+                    .arg("/bin/true")
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::null())
                     .status()
@@ -49,15 +59,233 @@ impl Isolation {
     pub fn describe(&self, network: bool) -> String {
         match self {
             Isolation::Bwrap(_) if network => {
-                "bwrap (read-only host, writable workspace, pid namespace, network allowed)".into()
+                "bwrap (unprivileged user without capabilities, read-only host, writable workspace, pid namespace, process and memory limits, network allowed)".into()
             }
             Isolation::Bwrap(_) => {
-                "bwrap (read-only host, writable workspace, pid namespace, no network)".into()
+                "bwrap (unprivileged user without capabilities, read-only host, writable workspace, pid namespace, process and memory limits, no network)".into()
             }
             Isolation::None => {
                 "none (bwrap not available: install Debian package bubblewrap)".into()
             }
         }
+    }
+}
+
+/// Namespaces of a bwrap sandbox. Not `--unshare-all`: as root that adds a user namespace in
+/// which only uid 0 exists, and the command could not become an unprivileged user.
+const BWRAP_NAMESPACES: &[&str] = &[
+    "--die-with-parent",
+    "--unshare-ipc",
+    "--unshare-pid",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+];
+
+/// The user the availability check runs as.
+const DETECT_UID: u32 = SANDBOX_UID_BASE;
+
+/// First uid given to sandboxes; each sandbox takes its own uid above it (see [`next_uid`]).
+/// Far above the ranges Debian allocates, so no host account owns files with these ids.
+pub const SANDBOX_UID_BASE: u32 = 0x1000_0000;
+
+/// Host directories no agent has business reading: host sockets (the Docker socket gives a full
+/// escape), home directories, logs, mail and spool, container storage, other mounts. Toolchains
+/// installed under a home directory stay visible (see `toolchain_exposes`).
+const SYSTEM_HIDDEN: &[&str] = &[
+    "/run",
+    "/var/run",
+    "/root",
+    "/home",
+    "/var/tmp",
+    "/var/log",
+    "/var/mail",
+    "/var/spool",
+    "/var/backups",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/postgresql",
+    "/mnt",
+    "/media",
+    "/srv",
+];
+
+/// Limits on one sandbox's commands, set as resource limits before the drop to its user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceLimits {
+    /// Processes and threads the sandbox's user may have at once (RLIMIT_NPROC; the user is the
+    /// sandbox's own, so this counts the sandbox alone).
+    pub max_processes: u64,
+    /// Writable memory one process may map, in bytes (RLIMIT_DATA).
+    pub max_memory_bytes: u64,
+}
+
+impl Default for ResourceLimits {
+    fn default() -> Self {
+        ResourceLimits {
+            max_processes: 1024,
+            max_memory_bytes: 2 << 30,
+        }
+    }
+}
+
+/// util-linux programs that apply the limits and drop to the sandbox user inside bwrap.
+#[derive(Debug)]
+struct Helpers {
+    prlimit: PathBuf,
+    setpriv: PathBuf,
+}
+
+impl Helpers {
+    /// The argument prefix that runs a program with `limits` as `uid` (group `uid`, no
+    /// supplementary groups), with no capabilities (effective, permitted, inheritable, ambient,
+    /// bounding) and no way to gain any (no_new_privs: setuid files do nothing).
+    fn wrap(&self, uid: u32, limits: &ResourceLimits) -> Vec<std::ffi::OsString> {
+        let n = limits.max_processes;
+        let m = limits.max_memory_bytes;
+        vec![
+            self.prlimit.clone().into(),
+            format!("--nproc={n}:{n}").into(),
+            format!("--data={m}:{m}").into(),
+            "--".into(),
+            self.setpriv.clone().into(),
+            format!("--reuid={uid}").into(),
+            format!("--regid={uid}").into(),
+            "--clear-groups".into(),
+            "--inh-caps=-all".into(),
+            "--bounding-set=-all".into(),
+            "--no-new-privs".into(),
+            "--".into(),
+        ]
+    }
+}
+
+fn helpers() -> Option<&'static Helpers> {
+    static HELPERS: OnceLock<Option<Helpers>> = OnceLock::new();
+    HELPERS
+        .get_or_init(|| {
+            Some(Helpers {
+                prlimit: find_in_path("prlimit")?,
+                setpriv: find_in_path("setpriv")?,
+            })
+        })
+        .as_ref()
+}
+
+/// A uid of its own for each sandbox, so that the process limit counts one sandbox alone. Made
+/// of 12 bits of the process id and a 12-bit counter: two live sandboxes share a uid only when
+/// two tribench processes' ids agree in those bits, or after 4096 sandboxes in one process.
+/// Sharing would merge their process limits; it would not let one see the other (pid namespaces,
+/// hidden trial folders).
+fn next_uid() -> u32 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed) & 0xfff;
+    let pid = std::process::id() & 0xfff;
+    SANDBOX_UID_BASE + 1 + ((pid << 12) | n)
+}
+
+/// The interpreters commands in a local sandbox get: the agent's and the grader's are the same.
+/// When the first `python3` on `PATH` lacks pytest and another Python has it (a pyenv Python
+/// beside Debian's python3-pytest), grading would run that other Python while the agent's
+/// `python3 -m pytest` failed; the sandbox then puts the Python with pytest first on `PATH` for
+/// every command, as `python3`, `python`, `pip3`, `pip` and `pytest`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SandboxTools {
+    /// The interpreter commands run as `python3`, when there is one.
+    pub python3: Option<PathBuf>,
+    /// `Python 3.11.2, pytest 7.2.1`, or without pytest when none has it.
+    pub python3_version: Option<String>,
+    /// Whether `python3` is another interpreter than the first one on the host's `PATH`.
+    pub python3_overridden: bool,
+}
+
+impl SandboxTools {
+    /// Checked once per process.
+    pub fn detect() -> &'static SandboxTools {
+        static TOOLS: OnceLock<SandboxTools> = OnceLock::new();
+        TOOLS.get_or_init(|| {
+            let probe = |py: &Path| -> Option<(bool, String)> {
+                let out = std::process::Command::new(py)
+                    .args([
+                        "-c",
+                        "import sys\nv = 'Python ' + sys.version.split()[0]\ntry:\n    import pytest\n    print('1', v + ', pytest ' + pytest.__version__)\nexcept Exception:\n    print('0', v)",
+                    ])
+                    .env_clear()
+                    .envs(host_toolchain_env())
+                    .stderr(std::process::Stdio::null())
+                    .output()
+                    .ok()?;
+                let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                let (flag, version) = text.split_once(' ')?;
+                Some((flag == "1", version.to_string()))
+            };
+            let first = find_in_path("python3");
+            let first_probe = first.as_deref().and_then(probe);
+            if let (Some(p), Some((true, v))) = (&first, &first_probe) {
+                return SandboxTools {
+                    python3: Some(p.clone()),
+                    python3_version: Some(v.clone()),
+                    python3_overridden: false,
+                };
+            }
+            for cand in ["/usr/bin/python3", "/usr/local/bin/python3"] {
+                let cand = Path::new(cand);
+                if first.as_deref() == Some(cand) || !cand.is_file() {
+                    continue;
+                }
+                if let Some((true, v)) = probe(cand) {
+                    return SandboxTools {
+                        python3: Some(cand.to_path_buf()),
+                        python3_version: Some(v),
+                        python3_overridden: true,
+                    };
+                }
+            }
+            SandboxTools {
+                python3: first,
+                python3_version: first_probe.map(|(_, v)| v),
+                python3_overridden: false,
+            }
+        })
+    }
+
+    /// For the run manifest: `python3 = /usr/bin/python3 (Python 3.11.2, pytest 7.2.1)`.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        match (&self.python3, &self.python3_version) {
+            (Some(p), Some(v)) => vec![("python3".into(), format!("{} ({v})", p.display()))],
+            (Some(p), None) => vec![("python3".into(), p.display().to_string())],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Writes the `PATH` folder that makes `python3` the chosen interpreter into `dir`;
+    /// `None` when the host's own `PATH` already gives it.
+    fn shim_dir(&self, dir: &Path) -> Result<Option<PathBuf>, SandboxError> {
+        let (true, Some(py)) = (self.python3_overridden, &self.python3) else {
+            return Ok(None);
+        };
+        let bin = dir.join(".bin");
+        std::fs::create_dir_all(&bin).map_err(SandboxError::io("create", &bin))?;
+        let py = py.display();
+        for (name, body) in [
+            ("python3", format!("exec {py} \"$@\"")),
+            ("python", format!("exec {py} \"$@\"")),
+            ("pip3", format!("exec {py} -m pip \"$@\"")),
+            ("pip", format!("exec {py} -m pip \"$@\"")),
+            ("pytest", format!("exec {py} -m pytest \"$@\"")),
+        ] {
+            let p = bin.join(name);
+            if p.is_file() {
+                continue;
+            }
+            // Written aside and renamed: concurrent trials may create the folder at once.
+            let tmp = bin.join(format!(".{name}.{}", std::process::id()));
+            std::fs::write(&tmp, format!("#!/bin/sh\n{body}\n"))
+                .map_err(SandboxError::io("write", &tmp))?;
+            std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .map_err(SandboxError::io("make executable", &tmp))?;
+            std::fs::rename(&tmp, &p).map_err(SandboxError::io("rename", &tmp))?;
+        }
+        Ok(Some(bin))
     }
 }
 
@@ -81,6 +309,8 @@ pub struct LocalSandboxConfig {
     /// (test tools kept next to a suite, or under /tmp).
     pub expose: Vec<PathBuf>,
     pub network: bool,
+    /// Process and memory limits of every command (bwrap only).
+    pub limits: ResourceLimits,
 }
 
 impl LocalSandboxConfig {
@@ -91,8 +321,152 @@ impl LocalSandboxConfig {
             hide: Vec::new(),
             expose: Vec::new(),
             network: false,
+            limits: ResourceLimits::default(),
         }
     }
+
+    /// What a bwrap sandbox of this configuration hides and re-exposes, in mount order.
+    fn mount_plan(&self) -> MountPlan {
+        let mut hidden: Vec<PathBuf> = vec![self.base_dir.clone()];
+        let system: Vec<PathBuf> = SYSTEM_HIDDEN.iter().map(PathBuf::from).collect();
+        hidden.extend(system.iter().cloned());
+        for h in &self.hide {
+            hidden.push(h.clone());
+            hidden.extend(git_repository_of(h));
+        }
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        let mut files: Vec<PathBuf> = Vec::new();
+        for h in hidden {
+            // Canonical, so a symlinked path (/var/run) hides what it points at.
+            let Ok(real) = h.canonicalize() else { continue };
+            if real == Path::new("/") {
+                continue;
+            }
+            if real.is_dir() {
+                dirs.push(real);
+            } else if real.is_file() {
+                files.push(real);
+            }
+        }
+        dirs.sort();
+        dirs.dedup();
+        // A folder under another hidden one is hidden with it.
+        let dirs: Vec<PathBuf> = dirs
+            .iter()
+            .filter(|d| !dirs.iter().any(|o| o != *d && d.starts_with(o)))
+            .cloned()
+            .collect();
+        let system_real: Vec<PathBuf> = system
+            .iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .collect();
+        let mut exposed: Vec<PathBuf> = self
+            .expose
+            .iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .collect();
+        exposed.extend(toolchain_exposes(&system_real));
+        exposed.sort();
+        exposed.dedup();
+        MountPlan {
+            hidden_dirs: dirs,
+            hidden_files: files,
+            exposed,
+        }
+    }
+}
+
+/// The mounts that hide and re-expose host paths in a bwrap sandbox.
+#[derive(Debug, Clone, Default)]
+struct MountPlan {
+    hidden_dirs: Vec<PathBuf>,
+    hidden_files: Vec<PathBuf>,
+    exposed: Vec<PathBuf>,
+}
+
+/// The git repository that holds `path`, if any: its work tree, its git folder, and every other
+/// work tree of the same repository (`git show HEAD:<path>` in any of them prints the tests).
+fn git_repository_of(path: &Path) -> Vec<PathBuf> {
+    let Ok(real) = path.canonicalize() else {
+        return Vec::new();
+    };
+    let Some(top) = real.ancestors().find(|a| a.join(".git").exists()) else {
+        return Vec::new();
+    };
+    let dot_git = top.join(".git");
+    let mut out = vec![top.to_path_buf()];
+    let common = if dot_git.is_dir() {
+        dot_git
+    } else {
+        // A linked work tree: `.git` is a file naming its folder under the common git folder.
+        let Some(gitdir) = std::fs::read_to_string(&dot_git)
+            .ok()
+            .and_then(|t| t.strip_prefix("gitdir:").map(|g| top.join(g.trim())))
+        else {
+            return out;
+        };
+        out.push(gitdir.clone());
+        let common = match std::fs::read_to_string(gitdir.join("commondir")) {
+            Ok(c) => gitdir.join(c.trim()),
+            Err(_) => gitdir.join("../.."),
+        };
+        let Ok(common) = common.canonicalize() else {
+            return out;
+        };
+        if common.file_name().is_some_and(|n| n == ".git") {
+            if let Some(main) = common.parent() {
+                out.push(main.to_path_buf());
+            }
+        }
+        common
+    };
+    out.push(common.clone());
+    if let Ok(entries) = std::fs::read_dir(common.join("worktrees")) {
+        for e in entries.flatten() {
+            if let Ok(g) = std::fs::read_to_string(e.path().join("gitdir")) {
+                if let Some(wt) = Path::new(g.trim()).parent() {
+                    out.push(wt.to_path_buf());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Toolchains installed under a hidden system folder (rustup, pyenv and cargo under a home
+/// directory): the folders holding `PATH` entries and toolchain homes, exposed read-only. From
+/// `/root/.cargo/bin` the whole `/root/.cargo`: a tool's files live beside its `bin`.
+fn toolchain_exposes(system_hidden: &[PathBuf]) -> Vec<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path));
+    }
+    for (key, value) in host_toolchain_env() {
+        if key != "PATH" && key != "RUSTUP_TOOLCHAIN" {
+            candidates.push(PathBuf::from(value));
+        }
+    }
+    if let Some(c) = std::env::var_os("CARGO_HOME") {
+        candidates.push(PathBuf::from(c));
+    }
+    let mut out = Vec::new();
+    for c in candidates {
+        let Ok(real) = c.canonicalize() else { continue };
+        let Some(h) = system_hidden.iter().find(|h| real.starts_with(h)) else {
+            continue;
+        };
+        let mut exposed = h.clone();
+        for comp in real.strip_prefix(h).unwrap_or(Path::new("")).components() {
+            exposed.push(comp);
+            if comp.as_os_str().to_string_lossy().starts_with('.') {
+                break;
+            }
+        }
+        if &exposed != h {
+            out.push(exposed);
+        }
+    }
+    out
 }
 
 /// One trial's directory: the workspace (named by the caller: some layouts derive names from
@@ -106,6 +480,12 @@ pub struct LocalSandbox {
     home: PathBuf,
     tmp: PathBuf,
     config: std::sync::Arc<LocalSandboxConfig>,
+    /// The unprivileged user (and group) commands run as under bwrap; it owns the workspace,
+    /// HOME and TMPDIR.
+    uid: u32,
+    mounts: MountPlan,
+    /// Put first on `PATH` (see [`SandboxTools`]).
+    shims: Option<PathBuf>,
     stopped: AtomicBool,
 }
 
@@ -141,7 +521,36 @@ impl LocalSandbox {
         for d in [&work, &home, &tmp] {
             std::fs::create_dir(d).map_err(SandboxError::io("create", d))?;
         }
+        let uid = next_uid();
+        let shims = SandboxTools::detect().shim_dir(&config.base_dir)?;
+        let mut mounts = match config.isolation {
+            Isolation::Bwrap(_) => {
+                // The trial folder itself stays root's: the user may write only its three
+                // folders, and cannot replace the account files below.
+                for d in [&work, &home, &tmp] {
+                    chown(d, uid)?;
+                }
+                let passwd = format!(
+                    "root:x:0:0:root:/root:/bin/sh\nagent:x:{uid}:{uid}:agent:{}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+                    home.display()
+                );
+                let group = format!("root:x:0:\nagent:x:{uid}:\nnogroup:x:65534:\n");
+                for (name, text) in [(".passwd", passwd), (".group", group)] {
+                    let p = root.join(name);
+                    std::fs::write(&p, text).map_err(SandboxError::io("write", &p))?;
+                }
+                config.mount_plan()
+            }
+            Isolation::None => MountPlan::default(),
+        };
+        if let (Isolation::Bwrap(_), Some(bin)) = (&config.isolation, &shims) {
+            // The base folder is hidden; its shim folder is not.
+            mounts.exposed.push(bin.clone());
+        }
         Ok(LocalSandbox {
+            shims,
+            uid,
+            mounts,
             work_str: work.to_string_lossy().into_owned(),
             _dir: dir,
             root,
@@ -156,6 +565,20 @@ impl LocalSandbox {
     /// The workspace on the host.
     pub fn work_path(&self) -> &Path {
         &self.work
+    }
+
+    /// The uid (and gid) commands run as under bwrap.
+    pub fn uid(&self) -> u32 {
+        self.uid
+    }
+
+    /// Hands what the harness wrote at `path` (recursively) and the folders above it up to the
+    /// workspace to the sandbox's user, so that the agent can change it.
+    fn give(&self, path: &Path, recursive: bool) -> Result<(), SandboxError> {
+        match self.config.isolation {
+            Isolation::Bwrap(_) => give(&self.work, self.uid, path, recursive),
+            Isolation::None => Ok(()),
+        }
     }
 
     fn check_live(&self) -> Result<(), SandboxError> {
@@ -216,34 +639,48 @@ impl LocalSandbox {
             ("TERM".into(), "dumb".into()),
         ];
         env.extend(host_toolchain_env());
+        if let Some(bin) = &self.shims {
+            let host_path = std::env::var("PATH").unwrap_or_default();
+            env.retain(|(k, _)| k != "PATH");
+            env.push(("PATH".into(), format!("{}:{host_path}", bin.display())));
+        }
         env.extend(req.env.iter().cloned());
 
         let (mut cmd, program) = match &self.config.isolation {
             Isolation::Bwrap(bwrap) => {
+                let Some(helpers) = helpers() else {
+                    return Err(SandboxError::Spawn {
+                        program: "setpriv".into(),
+                        source: std::io::Error::other("prlimit or setpriv (util-linux) not found"),
+                    });
+                };
                 let mut cmd = Command::new(bwrap);
-                cmd.arg("--die-with-parent").arg("--unshare-all");
-                if self.config.network {
-                    cmd.arg("--share-net");
+                cmd.args(BWRAP_NAMESPACES);
+                if !self.config.network {
+                    cmd.arg("--unshare-net");
                 }
                 cmd.args(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]);
                 cmd.args(["--tmpfs", "/tmp"]);
-                let mut hidden: Vec<&Path> = vec![self.config.base_dir.as_path()];
-                hidden.extend(self.config.hide.iter().map(PathBuf::as_path));
-                for h in hidden {
-                    if h.is_dir() {
-                        cmd.arg("--tmpfs").arg(h);
-                    } else if h.is_file() {
-                        cmd.arg("--ro-bind").arg("/dev/null").arg(h);
-                    }
+                for h in &self.mounts.hidden_dirs {
+                    cmd.arg("--tmpfs").arg(h);
                 }
-                for e in &self.config.expose {
-                    if e.exists() {
-                        cmd.arg("--ro-bind").arg(e).arg(e);
-                    }
+                for h in &self.mounts.hidden_files {
+                    cmd.arg("--ro-bind").arg("/dev/null").arg(h);
                 }
+                for e in &self.mounts.exposed {
+                    cmd.arg("--ro-bind-try").arg(e).arg(e);
+                }
+                cmd.arg("--ro-bind")
+                    .arg(self.root.join(".passwd"))
+                    .arg("/etc/passwd");
+                cmd.arg("--ro-bind")
+                    .arg(self.root.join(".group"))
+                    .arg("/etc/group");
                 cmd.arg("--bind").arg(&self.root).arg(&self.root);
                 cmd.arg("--chdir").arg(&cwd);
-                cmd.args(["--", "/bin/sh", "-c", &req.script]);
+                cmd.arg("--");
+                cmd.args(helpers.wrap(self.uid, &self.config.limits));
+                cmd.args(["/bin/sh", "-c", &req.script]);
                 (cmd, "bwrap".to_string())
             }
             Isolation::None => {
@@ -336,6 +773,35 @@ fn copy_tree(src: &Path, dest: &Path) -> Result<(), SandboxError> {
     Ok(())
 }
 
+/// See [`LocalSandbox::give`].
+fn give(work: &Path, uid: u32, path: &Path, recursive: bool) -> Result<(), SandboxError> {
+    if recursive {
+        for entry in walkdir::WalkDir::new(path).follow_links(false) {
+            let entry = entry.map_err(|e| SandboxError::Io {
+                action: "walk",
+                path: path.to_path_buf(),
+                source: e.into(),
+            })?;
+            chown(entry.path(), uid)?;
+        }
+    } else {
+        chown(path, uid)?;
+    }
+    for a in path.ancestors().skip(1) {
+        if !a.starts_with(work) {
+            break;
+        }
+        chown(a, uid)?;
+    }
+    Ok(())
+}
+
+/// Changes the owner of `path` itself (a symlink, not what it points at) to `uid`:`uid`.
+fn chown(path: &Path, uid: u32) -> Result<(), SandboxError> {
+    std::os::unix::fs::lchown(path, Some(uid), Some(uid))
+        .map_err(SandboxError::io("change the owner of", path))
+}
+
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, SandboxError> + Send + 'static,
 ) -> Result<T, SandboxError> {
@@ -365,7 +831,8 @@ impl Sandbox for LocalSandbox {
         let path = self.resolve_write(rel)?;
         tokio::fs::write(&path, contents)
             .await
-            .map_err(SandboxError::io("write", &path))
+            .map_err(SandboxError::io("write", &path))?;
+        self.give(&path, false)
     }
 
     async fn read_file(&self, rel: &str) -> Result<Vec<u8>, SandboxError> {
@@ -404,7 +871,18 @@ impl Sandbox for LocalSandbox {
             self.resolve_write(rel)?
         };
         let src = host_src.to_path_buf();
-        blocking(move || copy_tree(&src, &dest)).await
+        let owner = match self.config.isolation {
+            Isolation::Bwrap(_) => Some((self.work.clone(), self.uid)),
+            Isolation::None => None,
+        };
+        blocking(move || {
+            copy_tree(&src, &dest)?;
+            match owner {
+                Some((work, uid)) => give(&work, uid, &dest, true),
+                None => Ok(()),
+            }
+        })
+        .await
     }
 
     async fn copy_out(&self, rel: &str, host_dest: &Path) -> Result<(), SandboxError> {

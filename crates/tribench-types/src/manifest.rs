@@ -70,6 +70,10 @@ pub struct EnvironmentInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_mb: Option<u64>,
     pub jobs: usize,
+    /// Interpreters commands got in the local sandbox, the agent's and the grader's alike
+    /// (`python3` = `/usr/bin/python3 (Python 3.11.2, pytest 7.2.1)`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tools: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

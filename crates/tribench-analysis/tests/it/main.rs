@@ -39,6 +39,7 @@ fn manifest(dataset: &str, tasks: usize, attempts: u32, agent: &str) -> RunManif
             cpus: None,
             memory_mb: None,
             jobs: 2,
+            tools: Default::default(),
         },
         attempts,
         max_tries: None,

@@ -1,7 +1,13 @@
 //! Engine tests: real sandboxes, real pytest, real SQLite; only the agent is scripted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod escapes;
+mod forge;
+mod fuzz;
 mod llm;
+mod polyglot_grading;
+mod polyglot_references;
+mod sandbox_tools;
 mod swebench;
 mod terminal;
 

@@ -11,10 +11,13 @@
 
 mod task;
 
-pub use task::{find_task_dirs, load_task, TerminalFormat, TerminalTask};
+pub use task::{
+    find_task_dirs, load_task, parse_task_toml, parse_task_yaml, TaskSettings, TerminalFormat,
+    TerminalTask,
+};
 
 use crate::{FamilyContext, FamilyError, GradeResult};
-use tribench_sandbox::{ExecRequest, Sandbox};
+use tribench_sandbox::{ExecRequest, Sandbox, SandboxError};
 use tribench_types::{Outcome, Reference, TestStatus};
 
 pub(crate) fn instruction(t: &TerminalTask) -> String {
@@ -49,11 +52,49 @@ fn parse_reward(txt: Option<&str>, json: Option<&str>) -> Result<Option<f64>, St
     }
 }
 
+/// Where grading writes: the tests and the verifier's reward folder. Recreated empty and
+/// root-owned before every grading, so whatever the agent put there (a reward file, a directory
+/// named like one, a symlink) is gone.
+const GRADING_DIRS: [&str; 2] = ["/tests", "/logs/verifier"];
+
+/// Kills every process the agent left in its container and recreates [`GRADING_DIRS`]. A
+/// container the agent broke is the agent's failure: `Some` unresolved result naming the
+/// cause. Engine trouble stays an error (infrastructure).
+async fn ready_for_grading(sb: &dyn Sandbox) -> Result<Option<GradeResult>, FamilyError> {
+    match sb.quiesce(&GRADING_DIRS).await {
+        Ok(q) => {
+            if q.killed > 0 {
+                tracing::debug!(
+                    killed = q.killed,
+                    "ended the agent's leftover processes before grading"
+                );
+            }
+            Ok(None)
+        }
+        Err(e @ SandboxError::LeftBroken(_)) => Ok(Some(GradeResult {
+            outcome: Outcome::Unresolved,
+            exit_code: None,
+            tests: Vec::new(),
+            log: e.to_string(),
+            test_ms: 0,
+            reward: None,
+            error: Some(e.to_string()),
+            artifacts: Vec::new(),
+        })),
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub(crate) async fn grade(
     t: &TerminalTask,
     sb: &dyn Sandbox,
     ctx: &FamilyContext,
 ) -> Result<GradeResult, FamilyError> {
+    // Nothing the agent left running may touch grading, and nothing it planted where grading
+    // writes counts: see `ready_for_grading`.
+    if let Some(broken) = ready_for_grading(sb).await? {
+        return Ok(broken);
+    }
     let staged = t.staged_tests()?;
     sb.put_dir(staged.path(), "/tests").await?;
     let timeout = t.verifier_timeout.unwrap_or(ctx.test_timeout);

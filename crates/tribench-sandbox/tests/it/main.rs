@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod docker;
+mod docker_grading;
+mod escapes;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
