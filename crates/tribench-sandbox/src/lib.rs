@@ -147,7 +147,8 @@ pub trait Sandbox: Send + Sync {
 
     /// Harness only, before grading in the sandbox the agent worked in: kills every process
     /// still running but the sandbox's own init and main process (whatever the agent started
-    /// and left behind), then recreates each of `fresh_dirs` (absolute) empty and root-owned.
+    /// and left behind; services listening on a socket are spared, as tasks may check them),
+    /// then recreates each of `fresh_dirs` (absolute) empty and root-owned.
     /// Container backends only.
     async fn quiesce(&self, _fresh_dirs: &[&str]) -> Result<Quiesced, SandboxError> {
         Err(SandboxError::Unsupported(
