@@ -294,7 +294,7 @@ pub async fn run(
     if let Some(d) = &docker {
         d.sweep(false).await;
     }
-    let _ = std::fs::remove_dir(&sandbox_base);
+    remove_sandbox_base(&sandbox_base);
     let ran = result?;
 
     let mut manifest = manifest;
@@ -477,6 +477,20 @@ fn reconcile_manifest(
     };
     store.write_manifest(&manifest)?;
     Ok(manifest)
+}
+
+/// Removes this process's sandbox folder once no trial sandbox is left in it. The local
+/// sandbox keeps its interpreter shims in `.bin` there, shared by every run of the process
+/// (runs in one process share the folder), so only a folder holding nothing else goes.
+fn remove_sandbox_base(base: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    let names: Vec<std::ffi::OsString> = entries.flatten().map(|e| e.file_name()).collect();
+    if names.iter().all(|n| n == ".bin") {
+        let _ = std::fs::remove_dir_all(base.join(".bin"));
+        let _ = std::fs::remove_dir(base);
+    }
 }
 
 /// Removes `tribench-<pid>` sandbox folders left by processes that no longer exist (a run
