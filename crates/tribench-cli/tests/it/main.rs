@@ -4,6 +4,7 @@
 mod all_infrastructure;
 mod model_endpoint;
 mod real_inputs;
+mod settings_and_reasons;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,6 +1,7 @@
 //! Making an agent's container fit to grade in. Terminal-Bench verifiers must run in the
 //! container the agent worked in, so before they do, everything the agent left running is killed
-//! (the container's whole process tree but its init and main process) and the folders grading
+//! (the container's whole process tree but its init, its main process, and services: processes
+//! listening on a socket, which a task's checks may query) and the folders grading
 //! writes to are recreated empty and root-owned. A container the agent broke beyond that (its
 //! main process killed, no shell left to run) is reported as [`SandboxError::LeftBroken`]: the
 //! agent's failure, never the harness's.
@@ -55,6 +56,55 @@ fn targets(procs: &[Proc], init: i32) -> Vec<i32> {
         .collect()
 }
 
+/// Socket inodes listening in the container's network namespace (TCP and TCP6 in state
+/// LISTEN, Unix sockets accepting connections), as `/proc/<init>/net` shows them.
+fn listening_inodes(init: i32) -> HashSet<u64> {
+    let mut out = HashSet::new();
+    for (file, state_col, listening) in [
+        ("tcp", 3, "0A"),
+        ("tcp6", 3, "0A"),
+        // Unix: Num RefCount Protocol Flags Type St Inode; flag 0x10000 accepts connections.
+        ("unix", 3, ""),
+    ] {
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{init}/net/{file}")) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let inode = if file == "unix" {
+                let accepting = f
+                    .get(state_col)
+                    .and_then(|x| u64::from_str_radix(x, 16).ok())
+                    .is_some_and(|flags| flags & 0x10000 != 0);
+                f.get(6).filter(|_| accepting)
+            } else {
+                f.get(9).filter(|_| f.get(state_col) == Some(&listening))
+            };
+            if let Some(i) = inode.and_then(|i| i.parse().ok()) {
+                out.insert(i);
+            }
+        }
+    }
+    out.remove(&0);
+    out
+}
+
+/// Whether `pid` holds one of `inodes` open: it serves something.
+fn holds_listener(pid: i32, inodes: &HashSet<u64>) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|l| {
+            l.to_str()
+                .and_then(|l| l.strip_prefix("socket:["))
+                .and_then(|l| l.strip_suffix(']'))
+                .and_then(|n| n.parse::<u64>().ok())
+                .is_some_and(|n| inodes.contains(&n))
+        })
+    })
+}
+
 /// The in-container fallback (a remote engine, whose processes this host cannot see): the same
 /// rule in POSIX sh over the container's `/proc`, printing how many it killed.
 const KILL_INSIDE: &str = r#"me=$$; main=; best=
@@ -80,6 +130,21 @@ impl DockerSandbox {
         &self,
         fresh_dirs: &[&str],
     ) -> Result<Quiesced, SandboxError> {
+        self.quiesce_with(fresh_dirs, false).await
+    }
+
+    /// [`crate::Sandbox::quiesce`] the way a remote engine gets it: killing and recreating from
+    /// inside the container, as root. For tests of that path on a local engine.
+    #[doc(hidden)]
+    pub async fn quiesce_from_inside(&self, fresh_dirs: &[&str]) -> Result<Quiesced, SandboxError> {
+        self.quiesce_with(fresh_dirs, true).await
+    }
+
+    async fn quiesce_with(
+        &self,
+        fresh_dirs: &[&str],
+        inside: bool,
+    ) -> Result<Quiesced, SandboxError> {
         for d in fresh_dirs {
             if !d.starts_with('/')
                 || d.split('/').any(|c| c == "..")
@@ -88,7 +153,7 @@ impl DockerSandbox {
                 return Err(SandboxError::PathOutsideWorkspace(d.to_string()));
             }
         }
-        let result = self.quiesce_running(fresh_dirs).await;
+        let result = self.quiesce_running(fresh_dirs, inside).await;
         match result {
             // The container may have stopped under our feet (the agent killed its main process
             // a moment ago): that, not the engine's complaint about it, is the cause.
@@ -100,9 +165,13 @@ impl DockerSandbox {
         }
     }
 
-    async fn quiesce_running(&self, fresh_dirs: &[&str]) -> Result<Quiesced, SandboxError> {
+    async fn quiesce_running(
+        &self,
+        fresh_dirs: &[&str],
+        inside: bool,
+    ) -> Result<Quiesced, SandboxError> {
         let init = self.running_init().await?;
-        let (killed, dirs_done) = match init.filter(|pid| self.visible_here(*pid)) {
+        let (killed, dirs_done) = match init.filter(|pid| !inside && self.visible_here(*pid)) {
             Some(init) => self.kill_from_host(init, fresh_dirs).await?,
             None => (self.kill_from_inside().await?, false),
         };
@@ -171,7 +240,13 @@ impl DockerSandbox {
             let mut denied = false;
             if let Ok(pids) = &round {
                 let procs: Vec<Proc> = pids.iter().filter_map(|p| host_proc(*p)).collect();
-                let targets = targets(&procs, init);
+                // Services the task asked for (a server the tests will query) keep running:
+                // a process listening on a socket is spared; all else goes.
+                let inodes = listening_inodes(init);
+                let targets: Vec<i32> = targets(&procs, init)
+                    .into_iter()
+                    .filter(|pid| inodes.is_empty() || !holds_listener(*pid, &inodes))
+                    .collect();
                 if first && !targets.is_empty() {
                     // Kill them frozen, so none forks while the others die.
                     first = false;

@@ -128,6 +128,7 @@ async fn every_container_has_memory_and_cpu_limits_by_default_or_from_the_task()
         pids_limit: 64,
         network: false,
         env: vec![],
+        services: None,
     };
     let sb = b.create(&unset).await.unwrap();
     let host = docker
@@ -161,4 +162,60 @@ async fn every_container_has_memory_and_cpu_limits_by_default_or_from_the_task()
     bad.cpus = Some(f64::INFINITY);
     let err = b.create(&bad).await.err().unwrap().to_string();
     assert!(err.contains("CPU limit"), "{err}");
+}
+
+#[tokio::test]
+async fn a_service_the_agent_left_listening_survives_quiesce_and_the_rest_does_not() {
+    let Some(b) = backend().await else { return };
+    let sb = b.create(&spec(false)).await.unwrap();
+    // perl-base is in the minimal image: a TCP listener on 8080, and a plain background loop.
+    sh(
+        &sb,
+        "nohup perl -e 'use Socket; socket(S, PF_INET, SOCK_STREAM, 0) or die; setsockopt(S, SOL_SOCKET, SO_REUSEADDR, 1); bind(S, sockaddr_in(8080, INADDR_ANY)) or die; listen(S, 5) or die; sleep 1000' >/dev/null 2>&1 &
+         nohup sh -c 'while :; do sleep 1; done' >/dev/null 2>&1 &
+         for _ in $(seq 100); do grep -q ':1F90 00000000:0000 0A' /proc/net/tcp && break; sleep 0.1; done",
+    )
+    .await;
+    let q = sb.quiesce(&["/logs/verifier"]).await.unwrap();
+    assert!(q.killed >= 1, "{q:?}");
+    let out = sh(
+        &sb,
+        "grep -c ':1F90 00000000:0000 0A' /proc/net/tcp; for d in /proc/[0-9]*; do tr '\\0' ' ' < $d/cmdline; echo; done",
+    )
+    .await;
+    assert!(out.starts_with("1\n"), "the listener is gone: {out}");
+    assert!(out.contains("perl -e"), "{out}");
+    assert!(!out.contains("while :"), "the loop survived: {out}");
+    sb.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn quiesce_from_inside_the_container_does_the_same_for_a_remote_engine() {
+    let Some(b) = backend().await else { return };
+    let sb = b.create(&spec(false)).await.unwrap();
+    sh(
+        &sb,
+        "mkdir -p /agent/verifier/reward.txt && ln -s /agent /logs
+         nohup sh -c 'while :; do echo 1 > /agent/verifier/r; sleep 0.01; done' >/dev/null 2>&1 &
+         setsid sleep 1000 >/dev/null 2>&1 &
+         ln -s /nowhere /tests",
+    )
+    .await;
+    let q = sb
+        .quiesce_from_inside(&["/tests", "/logs/verifier"])
+        .await
+        .unwrap();
+    assert!(q.killed >= 2, "{q:?}");
+    assert_eq!(sh(&sb, COUNT_OTHERS).await.trim(), "0");
+    let out = sh(
+        &sb,
+        "test -L /logs && echo still-a-link; stat -c '%U %a %F' /logs/verifier /tests; ls -A /logs/verifier /tests",
+    )
+    .await;
+    assert_eq!(
+        out, "root 755 directory\nroot 755 directory\n/logs/verifier:\n\n/tests:\n",
+        "{out}"
+    );
+    assert!(sb.quiesce_from_inside(&["relative"]).await.is_err());
+    sb.stop().await.unwrap();
 }
