@@ -384,6 +384,31 @@ struct MountPlan {
     exposed: Vec<PathBuf>,
 }
 
+impl MountPlan {
+    /// The folders strictly between the tmpfs covering `exposed` (a hidden folder, or `/tmp`)
+    /// and `exposed`, outermost first.
+    fn folders_above<'a>(&self, exposed: &'a Path) -> Vec<&'a Path> {
+        let tmp = Path::new("/tmp");
+        let cover = self
+            .hidden_dirs
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(std::iter::once(tmp))
+            .filter(|h| exposed.starts_with(h) && exposed != *h)
+            .max_by_key(|h| h.components().count());
+        let Some(cover) = cover else {
+            return Vec::new();
+        };
+        let mut out: Vec<&Path> = exposed
+            .ancestors()
+            .skip(1)
+            .take_while(|a| *a != cover)
+            .collect();
+        out.reverse();
+        out
+    }
+}
+
 /// The git repository that holds `path`, if any: its work tree, its git folder, and every other
 /// work tree of the same repository (`git show HEAD:<path>` in any of them prints the tests).
 fn git_repository_of(path: &Path) -> Vec<PathBuf> {
@@ -668,6 +693,11 @@ impl LocalSandbox {
                     cmd.arg("--ro-bind").arg("/dev/null").arg(h);
                 }
                 for e in &self.mounts.exposed {
+                    // bwrap would create the folders between the covering tmpfs and the
+                    // exposed path as root-only (0700): the sandbox's user could not reach it.
+                    for a in self.mounts.folders_above(e) {
+                        cmd.args(["--perms", "0755", "--dir"]).arg(a);
+                    }
                     cmd.arg("--ro-bind-try").arg(e).arg(e);
                 }
                 cmd.arg("--ro-bind")
