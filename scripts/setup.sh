@@ -25,6 +25,8 @@ have dockerd || need+=(docker.io)
 have debootstrap || need+=(debootstrap)
 [ -f /usr/share/java/junit-platform-console-standalone.jar ] || need+=(junit5)
 [ -f /usr/share/java/assertj-core.jar ] || need+=(libassertj-core-java)
+# C++ exercises that use Boost.Date_Time (find_package(Boost COMPONENTS date_time)).
+dpkg -s libboost-date-time-dev >/dev/null 2>&1 || need+=(libboost-date-time-dev)
 /usr/bin/python3 -c 'import pytest' >/dev/null 2>&1 || need+=(python3-pytest)
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -520,7 +520,7 @@ fn rule_text(r: Option<&PracticeRule>) -> String {
 
 /// The comparison as text.
 pub fn render_comparison(c: &Comparison) -> String {
-    let pts = |x: f64| format!("{:+.1}", x * 100.0);
+    let pts = crate::units::signed_points;
     let mut out = format!("A  {}\nB  {}\n\n", c.a, c.b);
     if c.differences.is_empty() {
         out.push_str("manifests: no difference that can change a score\n");

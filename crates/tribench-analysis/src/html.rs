@@ -37,13 +37,16 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
             })
             .collect();
         s.push_str(&bars("Resolved, with 95% intervals over tasks", &all));
+        // Runs whose cost is unknown are left out, not plotted at zero.
         let costed: Vec<Point> = runs
             .iter()
-            .filter(|(r, _)| r.total.efficiency.cost_usd_per_trial > 0.0)
-            .map(|(r, _)| Point {
-                label: run_label(r),
-                x: r.total.efficiency.cost_usd_per_trial,
-                y: r.total.score.rate,
+            .filter_map(|(r, _)| {
+                let c = r.total.efficiency.cost_usd_per_trial.filter(|c| *c > 0.0)?;
+                Some(Point {
+                    label: run_label(r),
+                    x: c,
+                    y: r.total.score.rate,
+                })
             })
             .collect();
         if costed.len() > 1 {
@@ -103,7 +106,7 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
             high: r.total.score.high,
         });
         s.push_str(&bars("Resolved by group, with 95% intervals", &slices));
-        let (header, rows) = score_rows(r);
+        let (header, rows) = score_rows(r, true, "\u{a0}\u{a0}");
         s.push_str("<table><tr>");
         for h in header {
             let _ = write!(s, "<th>{}</th>", esc(&h));

@@ -10,6 +10,8 @@ mod models;
 mod render;
 mod report;
 mod svg;
+mod trials;
+mod units;
 
 pub use compare::{
     compare, manifest_differences, render_comparison, CompareError, CompareOptions, Comparison,
@@ -21,11 +23,15 @@ pub use matrix::{
     matrix, render_matrix, Cell, Effect, Matrix, PairVerdict, ScaffoldSwap, Standing,
 };
 pub use models::{price_trials, ModelEntry, ModelsError, ModelsFile};
-pub use render::{render_markdown, render_table};
+pub use render::{render_markdown, render_table, render_table_with, RenderOptions, REPORT_WIDTH};
 pub use report::{
     build_report, Efficiency, KValue, OutcomeCount, Report, Score, Slice, TimingStats,
 };
 pub use svg::pareto_frontier;
+pub use trials::{
+    list_trials, nearest_trial_ids, render_trajectory, render_trials, TrialRow, TrialsError,
+};
+pub use units::{duration_ms, signed_points, UNKNOWN};
 
 use std::path::{Path, PathBuf};
 use tribench_store::{RunStore, StoreError};

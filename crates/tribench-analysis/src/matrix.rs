@@ -324,7 +324,7 @@ pub fn render_matrix(m: &Matrix) -> String {
     if !m.model_effects.is_empty() {
         let fmt = |es: &[Effect]| {
             es.iter()
-                .map(|e| format!("{} {:+.1}", e.name, e.effect * 100.0))
+                .map(|e| format!("{} {}", e.name, crate::units::signed_points(e.effect)))
                 .collect::<Vec<_>>()
                 .join(", ")
         };

@@ -102,9 +102,10 @@ impl ModelEntry {
 pub fn price_trials(run: &mut RunData, model: &ModelEntry) -> usize {
     let mut n = 0;
     for t in &mut run.trials {
-        if t.usage.cost_usd == 0.0 && (t.usage.prompt_tokens > 0 || t.usage.completion_tokens > 0) {
+        if !t.usage.cost_known() && !t.usage.tokens_unknown {
             if let Some(c) = model.cost(&t.usage) {
                 t.usage.cost_usd = c;
+                t.usage.cost_unknown = false;
                 n += 1;
             }
         }
@@ -130,6 +131,7 @@ mod tests {
             cached_tokens: 400_000,
             cost_usd: 0.0,
             steps: 1,
+            ..Usage::default()
         };
         // 600k fresh at $1 + 400k cached at $0.1 + 500k out at $4 = 0.6 + 0.04 + 2.0
         assert!((m.cost(&u).unwrap() - 2.64).abs() < 1e-12);

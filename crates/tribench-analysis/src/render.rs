@@ -1,6 +1,7 @@
 //! Reports as text: a terminal table and Markdown, built from the same rows.
 
 use crate::report::{Report, Score, Slice};
+use crate::units::{count_opt, duration_ms, duration_opt, usd, usd_opt, UNKNOWN};
 
 fn pct(x: f64) -> String {
     format!("{:.1}", x * 100.0)
@@ -14,32 +15,78 @@ fn se_cell(se: Option<f64>) -> String {
     se.map_or_else(|| "–".to_string(), |s| format!("±{} pts", pct(s)))
 }
 
-/// Header and rows of the score table.
-pub(crate) fn score_rows(r: &Report) -> (Vec<String>, Vec<Vec<String>>) {
-    let first_try = r.total.first_try.is_some();
-    let mut header = vec![
-        "slice",
-        "tasks",
-        "K",
-        "resolved [95% CI]",
-        "SE over tasks",
-        "SE over reruns",
-    ];
+/// How wide the terminal table may be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Every column (first try, cost and time per trial), whatever the width.
+    pub wide: bool,
+}
+
+/// The width the default report fits in.
+pub const REPORT_WIDTH: usize = 100;
+
+/// Longest slice name in the default table, indent included; longer ones are cut with `…`.
+const NAME_WIDTH: usize = 28;
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    } else {
+        s.to_string()
+    }
+}
+
+/// The slices in reading order, each with its indent: every family with its groups under it,
+/// then the total. With one family the family row would repeat the total, so it is left out.
+fn ordered_slices(r: &Report) -> Vec<(usize, &Slice)> {
+    let mut out = Vec::new();
+    let several = r.families.len() > 1;
+    for f in &r.families {
+        let indent = if several {
+            out.push((0, f));
+            1
+        } else {
+            0
+        };
+        out.extend(
+            r.groups
+                .iter()
+                .filter(|g| g.family == f.family)
+                .map(|g| (indent, g)),
+        );
+    }
+    out.push((0, &r.total));
+    out
+}
+
+/// Header and rows of the score table; `indent` is what one level of nesting is written as.
+pub(crate) fn score_rows(r: &Report, wide: bool, indent: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let first_try = wide && r.total.first_try.is_some();
+    let mut header = vec!["slice", "tasks", "K", "resolved [95% CI]"];
+    if wide {
+        header.extend(["SE over tasks", "SE over reruns"]);
+    } else {
+        header.extend(["SE tasks", "SE reruns"]);
+    }
     if first_try {
         header.push("first try [95% CI]");
     }
-    header.push("infra errors");
-    let mut slices: Vec<&Slice> = Vec::new();
-    if r.families.len() > 1 {
-        slices.extend(&r.families);
+    header.push(if wide { "infra errors" } else { "infra" });
+    if wide {
+        header.extend(["cost/trial", "time/trial"]);
     }
-    slices.extend(&r.groups);
-    slices.push(&r.total);
-    let rows = slices
+    let rows = ordered_slices(r)
         .into_iter()
-        .map(|s| {
+        .map(|(level, s)| {
+            let name = if wide {
+                s.name.clone()
+            } else {
+                clip(&s.name, NAME_WIDTH - 2 * level)
+            };
             let mut row = vec![
-                s.name.clone(),
+                format!("{}{name}", indent.repeat(level)),
                 s.tasks.to_string(),
                 s.attempts.to_string(),
                 score_cell(&s.score),
@@ -50,10 +97,41 @@ pub(crate) fn score_rows(r: &Report) -> (Vec<String>, Vec<Vec<String>>) {
                 row.push(s.first_try.as_ref().map_or_else(String::new, score_cell));
             }
             row.push(s.infra_errors.to_string());
+            if wide {
+                row.push(usd_opt(s.efficiency.cost_usd_per_trial));
+                row.push(duration_opt(
+                    s.efficiency.seconds_per_trial.map(|x| x * 1000.0),
+                ));
+            }
             row
         })
         .collect();
     (header.into_iter().map(String::from).collect(), rows)
+}
+
+/// Breaks a note line longer than `width` at spaces, continuing under its text (after the
+/// 11-column label).
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    if line.chars().count() <= width {
+        return vec![line.to_string()];
+    }
+    let pad = " ".repeat(11);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for word in line.split(' ') {
+        let extra = usize::from(!cur.is_empty());
+        if !cur.trim().is_empty() && cur.chars().count() + extra + word.chars().count() > width {
+            out.push(cur.trim_end().to_string());
+            cur = pad.clone();
+        } else if extra == 1 {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim_end().to_string());
+    }
+    out
 }
 
 /// Lines of context before the table, and notes after it.
@@ -67,7 +145,9 @@ pub(crate) fn context_lines(r: &Report) -> Vec<String> {
         .join(", ");
     let mut v = vec![
         format!("run        {}", r.run_dir),
-        format!("agent      {} {}", m.scaffold.agent, m.scaffold.version),
+        format!("agent      {} {}", m.scaffold.agent, m.scaffold.version)
+            .trim_end()
+            .to_string(),
     ];
     if let Some(model) = &m.model {
         v.push(format!("model      {} ({})", model.id, model.provider));
@@ -94,11 +174,11 @@ pub(crate) fn note_lines(r: &Report) -> Vec<String> {
     let t = &r.total;
     let mut v = Vec::new();
     v.push(if t.score.method == "wilson" {
-        "intervals: Wilson over tasks. SE over tasks: another sample of tasks; SE over reruns needs K ≥ 2.".into()
+        "intervals  Wilson over tasks. SE tasks: another sample of tasks; SE reruns needs K ≥ 2.".into()
     } else {
-        "intervals: t, clustered by task. SE over tasks: another sample of tasks; SE over reruns: the same tasks again.".into()
+        "intervals  t, clustered by task. SE tasks: another sample of tasks; SE reruns: the same again.".into()
     });
-    v.push("infrastructure errors count as failures in every rate.".into());
+    v.push("           Infrastructure errors count as failures in every rate.".into());
     if !t.pass_at_k.is_empty() {
         let fmt = |xs: &[crate::KValue]| {
             xs.iter()
@@ -123,14 +203,45 @@ pub(crate) fn note_lines(r: &Report) -> Vec<String> {
             .join(", ")
     ));
     let e = &t.efficiency;
-    let opt = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or_else(|| "–".into(), f);
-    v.push(format!(
-        "cost       ${:.4} per trial, {} per solved task; tokens per trial {:.0} in / {:.0} out",
-        e.cost_usd_per_trial,
-        opt(e.cost_usd_per_solved, &|c| format!("${c:.4}")),
-        e.prompt_tokens_per_trial,
-        e.completion_tokens_per_trial
-    ));
+    if let Some(ft) = t.first_try.as_ref() {
+        v.push(format!(
+            "first try  {} (resolved before seeing any test output)",
+            score_cell(ft)
+        ));
+    }
+    let unknown_of = |n: usize| {
+        if n == t.trials {
+            String::new()
+        } else {
+            format!(" for {n} of {} trials", t.trials)
+        }
+    };
+    v.push(match e.cost_usd_per_trial {
+        Some(c) => format!(
+            "cost       {} per trial, {} per solved task, {} in all",
+            usd(c),
+            e.cost_usd_per_solved
+                .map_or_else(|| "no solved task".to_string(), usd),
+            usd_opt(e.cost_usd_total)
+        ),
+        None => format!(
+            "cost       {UNKNOWN}: not recorded{} (prices come from a models file, --models)",
+            unknown_of(e.cost_unknown_trials)
+        ),
+    });
+    v.push(
+        match (e.prompt_tokens_per_trial, e.completion_tokens_per_trial) {
+            (Some(p), Some(c)) => format!(
+                "tokens     {} in / {} out per trial",
+                count_opt(Some(p)),
+                count_opt(Some(c))
+            ),
+            _ => format!(
+                "tokens     {UNKNOWN}: not recorded{}",
+                unknown_of(e.tokens_unknown_trials)
+            ),
+        },
+    );
     if let Some(f) = &r.freshness {
         let side = |s: &Option<Score>| {
             s.as_ref().map_or_else(
@@ -162,40 +273,78 @@ pub(crate) fn note_lines(r: &Report) -> Vec<String> {
         }
     }
     let tm = &r.timings;
-    v.push(format!(
-        "time       {:.1} s per trial, {} per solved task; median {} ms (tests {} ms, agent {} ms, harness {} ms; p90 harness {} ms)",
-        e.seconds_per_trial,
-        opt(e.seconds_per_solved, &|s| format!("{s:.1} s")),
-        tm.median_total_ms,
-        tm.median_test_ms,
-        tm.median_agent_ms,
-        tm.median_overhead_ms,
-        tm.p90_overhead_ms
-    ));
+    let ms = |x: Option<u64>| duration_opt(x.map(|x| x as f64));
+    match e.seconds_per_trial {
+        Some(secs) => {
+            v.push(format!(
+                "time       {} per trial, {} per solved task",
+                duration_ms(secs * 1000.0),
+                e.seconds_per_solved
+                    .map_or_else(|| "no solved task".to_string(), |s| duration_ms(s * 1000.0)),
+            ));
+        }
+        None => v.push(format!(
+            "time       {UNKNOWN}: not recorded{}",
+            unknown_of(e.time_unknown_trials)
+        )),
+    }
+    if tm.median_total_ms.is_some() {
+        // Medians are over the trials whose time was recorded; say so when that is not all.
+        let of = if e.time_unknown_trials > 0 {
+            format!(" of {} timed trials", t.trials - e.time_unknown_trials)
+        } else {
+            String::new()
+        };
+        v.push(format!(
+            "           median{of} {} (tests {}, agent {}, harness {}; p90 harness {})",
+            ms(tm.median_total_ms),
+            ms(tm.median_test_ms),
+            ms(tm.median_agent_ms),
+            ms(tm.median_overhead_ms),
+            ms(tm.p90_overhead_ms)
+        ));
+    }
     v
 }
 
-/// The report as a terminal table with context and notes.
+/// The report as a terminal table with context and notes, fitting in 100 columns.
 pub fn render_table(r: &Report) -> String {
-    let (header, rows) = score_rows(r);
+    render_table_with(r, RenderOptions::default())
+}
+
+/// The report as a terminal table; `wide` adds the columns that do not fit in 100.
+pub fn render_table_with(r: &Report, opts: RenderOptions) -> String {
+    let (header, rows) = score_rows(r, opts.wide, "  ");
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
+    if !opts.wide {
+        // A last guard: cells wrap rather than the table passing the width.
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        t.set_width(REPORT_WIDTH as u16);
+    }
     t.set_header(header);
     for row in rows {
         t.add_row(row);
     }
-    let mut out = context_lines(r).join("\n");
+    let fit = |lines: Vec<String>| {
+        lines
+            .iter()
+            .flat_map(|l| wrap(l, REPORT_WIDTH))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut out = fit(context_lines(r));
     out.push_str("\n\n");
     out.push_str(&t.to_string());
     out.push('\n');
-    out.push_str(&note_lines(r).join("\n"));
+    out.push_str(&fit(note_lines(r)));
     out.push('\n');
     out
 }
 
 /// The report as Markdown: the same figures, for pasting into a review or a paper draft.
 pub fn render_markdown(r: &Report) -> String {
-    let (header, rows) = score_rows(r);
+    let (header, rows) = score_rows(r, true, "&nbsp;&nbsp;");
     let mut out = format!("## tribench report: {}\n\n", r.manifest.run_id);
     for l in context_lines(r) {
         out.push_str(&format!(

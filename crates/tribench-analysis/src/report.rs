@@ -33,22 +33,29 @@ pub struct KValue {
     pub value: f64,
 }
 
-/// Tokens, cost and time, per trial and per solved task.
+/// Tokens, cost and time, per trial and per solved task. A figure is `None` (JSON `null`,
+/// printed `unknown`) when any trial behind it did not record it: unknown is never zero.
 #[derive(Debug, Clone, Serialize)]
 pub struct Efficiency {
-    pub prompt_tokens_per_trial: f64,
-    pub completion_tokens_per_trial: f64,
-    pub cost_usd_per_trial: f64,
+    pub prompt_tokens_per_trial: Option<f64>,
+    pub completion_tokens_per_trial: Option<f64>,
+    pub cost_usd_per_trial: Option<f64>,
     pub cost_usd_per_solved: Option<f64>,
-    pub seconds_per_trial: f64,
+    pub seconds_per_trial: Option<f64>,
     pub seconds_per_solved: Option<f64>,
-    pub cost_usd_total: f64,
+    pub cost_usd_total: Option<f64>,
+    /// Trials whose cost, tokens or time were not recorded.
+    pub cost_unknown_trials: usize,
+    pub tokens_unknown_trials: usize,
+    pub time_unknown_trials: usize,
 }
 
 /// Figures for one slice of a run (a family, a group, or everything).
 #[derive(Debug, Clone, Serialize)]
 pub struct Slice {
     pub name: String,
+    /// The family a group belongs to (for a family or the total: its own name).
+    pub family: String,
     pub tasks: usize,
     pub trials: usize,
     /// Attempts per task (the largest, when tasks differ).
@@ -76,15 +83,16 @@ pub struct OutcomeCount {
     pub trial_ids: Vec<String>,
 }
 
+/// Medians over trials whose time was recorded; `None` when no trial's was.
 #[derive(Debug, Clone, Serialize)]
 pub struct TimingStats {
-    pub median_total_ms: u64,
-    pub median_test_ms: u64,
-    pub median_agent_ms: u64,
+    pub median_total_ms: Option<u64>,
+    pub median_test_ms: Option<u64>,
+    pub median_agent_ms: Option<u64>,
     /// Harness time per trial: total minus agent and test commands.
-    pub median_overhead_ms: u64,
-    pub p90_overhead_ms: u64,
-    pub sum_total_ms: u64,
+    pub median_overhead_ms: Option<u64>,
+    pub p90_overhead_ms: Option<u64>,
+    pub sum_total_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -204,34 +212,36 @@ fn pass_k_lists(trials: &[&TrialRecord]) -> (Vec<KValue>, Vec<KValue>) {
 }
 
 fn efficiency(trials: &[&TrialRecord]) -> Efficiency {
-    let n = trials.len().max(1) as f64;
+    let n = trials.len() as f64;
     let solved = trials.iter().filter(|t| t.resolved()).count();
-    let cost: f64 = trials.iter().map(|t| t.usage.cost_usd).sum();
-    let secs: f64 = trials
-        .iter()
-        .map(|t| t.timings.total_ms as f64 / 1000.0)
-        .sum();
-    let per_solved = |x: f64| (solved > 0).then(|| x / solved as f64);
+    let cost_unknown = trials.iter().filter(|t| !t.usage.cost_known()).count();
+    let tokens_unknown = trials.iter().filter(|t| t.usage.tokens_unknown).count();
+    let time_unknown = trials.iter().filter(|t| !t.timings.known()).count();
+    // A total over trials, only when every trial recorded it (and there is at least one).
+    let total = |unknown: usize, f: &dyn Fn(&TrialRecord) -> f64| {
+        (unknown == 0 && !trials.is_empty()).then(|| trials.iter().map(|t| f(t)).sum::<f64>())
+    };
+    let cost = total(cost_unknown, &|t| t.usage.cost_usd);
+    let secs = total(time_unknown, &|t| t.timings.total_ms as f64 / 1000.0);
+    let prompt = total(tokens_unknown, &|t| t.usage.prompt_tokens as f64);
+    let completion = total(tokens_unknown, &|t| t.usage.completion_tokens as f64);
+    let per_trial = |x: Option<f64>| x.map(|x| x / n);
+    let per_solved = |x: Option<f64>| x.filter(|_| solved > 0).map(|x| x / solved as f64);
     Efficiency {
-        prompt_tokens_per_trial: trials
-            .iter()
-            .map(|t| t.usage.prompt_tokens as f64)
-            .sum::<f64>()
-            / n,
-        completion_tokens_per_trial: trials
-            .iter()
-            .map(|t| t.usage.completion_tokens as f64)
-            .sum::<f64>()
-            / n,
-        cost_usd_per_trial: cost / n,
+        prompt_tokens_per_trial: per_trial(prompt),
+        completion_tokens_per_trial: per_trial(completion),
+        cost_usd_per_trial: per_trial(cost),
         cost_usd_per_solved: per_solved(cost),
-        seconds_per_trial: secs / n,
+        seconds_per_trial: per_trial(secs),
         seconds_per_solved: per_solved(secs),
         cost_usd_total: cost,
+        cost_unknown_trials: cost_unknown,
+        tokens_unknown_trials: tokens_unknown,
+        time_unknown_trials: time_unknown,
     }
 }
 
-fn slice(name: String, trials: &[&TrialRecord], multi_try: bool) -> Slice {
+fn slice(name: String, family: String, trials: &[&TrialRecord], multi_try: bool) -> Slice {
     let attempts = per_task(trials, |_| true)
         .values()
         .map(Vec::len)
@@ -240,6 +250,7 @@ fn slice(name: String, trials: &[&TrialRecord], multi_try: bool) -> Slice {
     let (pass_at_k, pass_hat_k) = pass_k_lists(trials);
     Slice {
         name,
+        family,
         tasks: trials
             .iter()
             .map(|t| t.task_id.as_str())
@@ -259,15 +270,20 @@ fn slice(name: String, trials: &[&TrialRecord], multi_try: bool) -> Slice {
     }
 }
 
-fn percentile(sorted: &[u64], p: f64) -> u64 {
+fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
     if sorted.is_empty() {
-        return 0;
+        return None;
     }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+    Some(sorted[((sorted.len() - 1) as f64 * p).round() as usize])
 }
 
-fn median_of(trials: &[TrialRecord], f: impl Fn(&TrialRecord) -> u64) -> u64 {
-    let mut v: Vec<u64> = trials.iter().map(f).collect();
+/// Trials whose time was recorded.
+fn timed(trials: &[TrialRecord]) -> impl Iterator<Item = &TrialRecord> {
+    trials.iter().filter(|t| t.timings.known())
+}
+
+fn median_of(trials: &[TrialRecord], f: impl Fn(&TrialRecord) -> u64) -> Option<u64> {
+    let mut v: Vec<u64> = timed(trials).map(f).collect();
     v.sort_unstable();
     percentile(&v, 0.5)
 }
@@ -285,18 +301,22 @@ pub fn build_report(run: &RunData) -> Report {
             .iter()
             .any(|t| t.family == FamilyKind::Polyglot || t.tries.len() >= 2);
     let mut families: BTreeMap<FamilyKind, Vec<&TrialRecord>> = BTreeMap::new();
-    let mut groups: BTreeMap<&str, Vec<&TrialRecord>> = BTreeMap::new();
+    // Groups sit under their family: (family, group).
+    let mut groups: BTreeMap<(FamilyKind, &str), Vec<&TrialRecord>> = BTreeMap::new();
     let mut outcomes: BTreeMap<Outcome, Vec<String>> = BTreeMap::new();
     for t in trials {
         families.entry(t.family).or_default().push(t);
-        groups.entry(t.group.as_str()).or_default().push(t);
+        groups
+            .entry((t.family, t.group.as_str()))
+            .or_default()
+            .push(t);
         outcomes
             .entry(t.outcome)
             .or_default()
             .push(t.trial_id.clone());
     }
     let all: Vec<&TrialRecord> = trials.iter().collect();
-    let mut overhead: Vec<u64> = trials.iter().map(|t| t.timings.overhead_ms()).collect();
+    let mut overhead: Vec<u64> = timed(trials).map(|t| t.timings.overhead_ms()).collect();
     overhead.sort_unstable();
     let expected =
         manifest.datasets.iter().map(|d| d.tasks).sum::<usize>() * manifest.attempts as usize;
@@ -308,13 +328,13 @@ pub fn build_report(run: &RunData) -> Report {
         score_over_expected: (expected > trials.len()).then(|| resolved as f64 / expected as f64),
         families: families
             .into_iter()
-            .map(|(f, ts)| slice(f.to_string(), &ts, multi_try))
+            .map(|(f, ts)| slice(f.to_string(), f.to_string(), &ts, multi_try))
             .collect(),
         groups: groups
             .into_iter()
-            .map(|(g, ts)| slice(g.to_string(), &ts, multi_try))
+            .map(|((f, g), ts)| slice(g.to_string(), f.to_string(), &ts, multi_try))
             .collect(),
-        total: slice("total".into(), &all, multi_try),
+        total: slice("total".into(), "total".into(), &all, multi_try),
         outcomes: outcomes
             .into_iter()
             .map(|(outcome, trial_ids)| OutcomeCount {
@@ -330,7 +350,8 @@ pub fn build_report(run: &RunData) -> Report {
             median_agent_ms: median_of(trials, |t| t.timings.agent_ms),
             median_overhead_ms: percentile(&overhead, 0.5),
             p90_overhead_ms: percentile(&overhead, 0.9),
-            sum_total_ms: trials.iter().map(|t| t.timings.total_ms).sum(),
+            sum_total_ms: (!trials.is_empty() && trials.iter().all(|t| t.timings.known()))
+                .then(|| trials.iter().map(|t| t.timings.total_ms).sum()),
         },
         manifest: manifest.clone(),
         freshness: None,

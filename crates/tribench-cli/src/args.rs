@@ -26,12 +26,20 @@ pub enum Command {
     Matrix(MatrixArgs),
     /// Print what an agent did in one trial, step by step.
     Trajectory(TrajectoryArgs),
+    /// List a run's trials: id, outcome, tries, time and cost (ids for `trajectory`).
+    Trials(TrialsArgs),
     /// Re-run the actions an llm run recorded, without the model, and check the outcomes repeat.
     Replay(ReplayArgs),
     /// Turn another harness's results into a tribench run (then report and compare work on it).
     Import(ImportArgs),
     /// Grade SWE-bench predictions made elsewhere (or `gold`, `nop`); `--audit RUN` lists where
     /// the official and strict verdicts disagree, and why.
+    // Grading has no agent: the agent's limits and the workspace-task options do not apply.
+    #[command(
+        mut_arg("agent_timeout", |a| a.hide(true)),
+        mut_arg("js_tools", |a| a.hide(true)),
+        mut_arg("sandbox", |a| a.hide(true))
+    )]
     Grade(Box<GradeArgs>),
 }
 
@@ -62,6 +70,7 @@ pub struct GradeArgs {
     /// report.json entries, in the chosen --grading-mode.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["predictions", "audit"])]
     pub logs: Option<PathBuf>,
+    /// Machine-readable results on stdout.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -84,6 +93,7 @@ pub enum ImportKind {
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
+    /// The format of what is imported.
     pub kind: ImportKind,
     /// What to import.
     pub source: PathBuf,
@@ -93,6 +103,10 @@ pub struct ImportArgs {
     /// Dataset name for sources that do not record it (SWE-bench).
     #[arg(long, default_value = "swe-bench")]
     pub dataset: String,
+    /// Print the imported run's full report (default: one summary line).
+    #[arg(long)]
+    pub report: bool,
+    /// Machine-readable report of the imported run on stdout.
     #[arg(long)]
     pub json: bool,
 }
@@ -106,6 +120,7 @@ pub struct CompareArgs {
     /// Compare even when the runs are on different datasets (shared tasks only).
     #[arg(long)]
     pub force: bool,
+    /// Machine-readable comparison on stdout, with the task ids behind each figure.
     #[arg(long)]
     pub json: bool,
     /// The smallest difference that matters, in points; below it "no detectable difference"
@@ -122,6 +137,7 @@ pub struct CompareArgs {
     /// No practice rule.
     #[arg(long)]
     pub no_rule: bool,
+    /// Significance level of the paired test (two-sided).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
     /// Seed for the permutation test.
@@ -146,13 +162,16 @@ pub struct PowerArgs {
     /// Share of outcome variance between tasks (1: attempts never disagree).
     #[arg(long, default_value_t = 0.7)]
     pub icc: f64,
+    /// Significance level of the planned test (two-sided).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
+    /// Chance the planned comparison detects a real difference of the MDE (0..1).
     #[arg(long, default_value_t = 0.8)]
     pub power: f64,
     /// A difference to detect, in points: prints the tasks and attempts it needs.
     #[arg(long)]
     pub effect: Option<f64>,
+    /// Machine-readable plan on stdout.
     #[arg(long)]
     pub json: bool,
     /// Also write the power curves (MDE against tasks, for K = 1, 3, 5, 10) as HTML.
@@ -165,6 +184,9 @@ pub struct ExecArgs {
     /// Trials run at once.
     #[arg(short = 'j', long, env = "TRIBENCH_JOBS")]
     pub jobs: Option<usize>,
+    /// No progress output: neither the terminal bar nor the per-trial lines.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Seconds the agent may work on a trial, all tries together.
     #[arg(long, default_value_t = 1800)]
     pub agent_timeout: u64,
@@ -267,12 +289,16 @@ pub struct LlmArgs {
     /// terminal the model types into and reads; container tasks).
     #[arg(long, default_value = "tools")]
     pub mode: String,
+    /// Sampling temperature sent with every request (default: the endpoint's own).
     #[arg(long)]
     pub temperature: Option<f64>,
+    /// Nucleus sampling: the probability mass sampled from (default: the endpoint's own).
     #[arg(long)]
     pub top_p: Option<f64>,
+    /// Cap on tokens the model may write per reply (default: the endpoint's own).
     #[arg(long)]
     pub max_tokens: Option<u64>,
+    /// Sampling seed sent with every request, for endpoints that honour it.
     #[arg(long)]
     pub seed: Option<u64>,
     /// Model calls per trial before `limit_reached`.
@@ -308,6 +334,21 @@ pub struct TrajectoryArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct TrialsArgs {
+    /// Run directory.
+    pub run: PathBuf,
+    /// Only trials with this outcome (resolved, unresolved, agent_error, ...).
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// Only trials of this group (a language, a repository, a category).
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Machine-readable list on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct ValidateArgs {
     /// The suite(s) to check.
     #[arg(required = true)]
@@ -336,6 +377,9 @@ pub struct ReportArgs {
     /// Markdown, for pasting into a review.
     #[arg(long)]
     pub markdown: bool,
+    /// Every column of the score table (default: what fits in 100 columns).
+    #[arg(long)]
+    pub wide: bool,
     /// Also write one self-contained HTML file with charts (all the runs together).
     #[arg(long)]
     pub html: Option<PathBuf>,
@@ -357,13 +401,16 @@ pub struct MatrixArgs {
     /// Run directories.
     #[arg(required = true, num_args = 2..)]
     pub runs: Vec<PathBuf>,
+    /// Machine-readable matrix on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Significance level of the pairwise verdicts (Holm-adjusted).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
     /// Bootstrap draws for rank intervals.
     #[arg(long, default_value_t = 2000)]
     pub draws: usize,
+    /// Seed for the bootstrap draws.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }
@@ -378,6 +425,7 @@ pub struct ReplayArgs {
     /// Grade each trial's recorded final change (diff.patch) instead of replaying its actions.
     #[arg(long)]
     pub patches: bool,
+    /// Machine-readable comparison of recorded and replayed outcomes on stdout.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

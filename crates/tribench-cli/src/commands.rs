@@ -2,7 +2,7 @@
 
 use crate::args::{
     Cli, Command, CompareArgs, ImportArgs, ImportKind, LlmArgs, MatrixArgs, PowerArgs, ReplayArgs,
-    ReportArgs, RunArgs, TrajectoryArgs, ValidateArgs,
+    ReportArgs, RunArgs, TrajectoryArgs, TrialsArgs, ValidateArgs,
 };
 use crate::settings;
 use anyhow::{bail, Context, Result};
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use tribench_analysis::RunData;
-use tribench_engine::{EngineConfig, EngineError};
+use tribench_engine::{EngineConfig, EngineError, ProgressMode};
 use tribench_families::{load_suite, FamilyError, Suite};
 use tribench_store::RunStore;
 use tribench_types::Outcome;
@@ -31,6 +31,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Import(a)) => import(a),
         Some(Command::Matrix(a)) => matrix(a),
         Some(Command::Trajectory(a)) => trajectory(a),
+        Some(Command::Trials(a)) => trials(a),
         Some(Command::Replay(a)) => replay(a).await,
         Some(Command::Grade(a)) => crate::grade::grade(*a).await,
         None => {
@@ -105,8 +106,52 @@ async fn without_unreachable_container_suites(suites: Vec<Suite>) -> Vec<Suite> 
     }
 }
 
-fn progress_wanted(json: bool) -> bool {
-    !json && std::io::stderr().is_terminal()
+/// Progress on stderr: a bar on a terminal, plain lines elsewhere, nothing with --quiet.
+pub(crate) fn progress_mode(exec: &crate::args::ExecArgs) -> ProgressMode {
+    if exec.quiet {
+        ProgressMode::Off
+    } else if std::io::stderr().is_terminal() {
+        ProgressMode::Bar
+    } else {
+        ProgressMode::Lines
+    }
+}
+
+/// Quotes an argument for a POSIX shell when it needs it.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:+@%,".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The command that resumes this run: the same arguments, `run` spelled out when it was implied,
+/// and the run directory named when it was a default (a new default would start a new run).
+pub(crate) fn resume_command(run_dir: &Path) -> String {
+    let mut args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if args.is_empty() {
+        args.push("tribench".into());
+    }
+    if args.len() == 1 {
+        args.push("run".into());
+    }
+    if !args
+        .iter()
+        .any(|a| a == "--run-dir" || a.starts_with("--run-dir="))
+    {
+        args.push("--run-dir".into());
+        args.push(run_dir.display().to_string());
+    }
+    args.iter()
+        .map(|a| shell_word(a))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 async fn run(a: RunArgs) -> Result<ExitCode> {
@@ -129,7 +174,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
     cfg.attempts = a.attempts.max(1);
     cfg.max_tries = a.tries;
     cfg.retry_errors = a.retry_errors;
-    cfg.progress = progress_wanted(a.json);
+    cfg.progress = progress_mode(&a.exec);
     eprintln!(
         "run directory {} ({} tasks x {} attempts; rerun with --run-dir {} to resume)",
         run_dir.display(),
@@ -148,7 +193,10 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
             }
         }
         Err(EngineError::Interrupted { done }) => {
-            eprintln!("interrupted after recording {done} trials in this invocation; rerun the same command to finish");
+            eprintln!(
+                "interrupted after recording {done} trials in this invocation; to resume:\n  {}",
+                resume_command(&run_dir)
+            );
             return Ok(ExitCode::from(INTERRUPTED));
         }
         Err(e) => return Err(e.into()),
@@ -176,6 +224,7 @@ pub(crate) fn print_report_of(run_dir: &Path, json: bool) -> Result<()> {
 #[derive(Clone, Copy)]
 enum Format {
     Table,
+    WideTable,
     Json,
     Markdown,
 }
@@ -185,6 +234,13 @@ fn print(r: &tribench_analysis::Report, format: Format) -> Result<()> {
         Format::Json => println!("{}", serde_json::to_string_pretty(r)?),
         Format::Markdown => print!("{}", tribench_analysis::render_markdown(r)),
         Format::Table => print!("{}", tribench_analysis::render_table(r)),
+        Format::WideTable => print!(
+            "{}",
+            tribench_analysis::render_table_with(
+                r,
+                tribench_analysis::RenderOptions { wide: true }
+            )
+        ),
     }
     Ok(())
 }
@@ -200,6 +256,8 @@ fn report(a: ReportArgs) -> Result<ExitCode> {
         Format::Json
     } else if a.markdown {
         Format::Markdown
+    } else if a.wide {
+        Format::WideTable
     } else {
         Format::Table
     };
@@ -297,7 +355,7 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
         if agent_name == "oracle" {
             cfg.attempts = a.repeat.max(1);
         }
-        cfg.progress = progress_wanted(a.json);
+        cfg.progress = progress_mode(&a.exec);
         if !a.json {
             eprintln!("validating with the {agent_name} agent ...");
         }
@@ -375,6 +433,9 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
         }
     }
     let broken = checks.iter().filter(|c| !c.ok).count();
+    let flaky = checks.iter().filter(|c| c.flaky).count();
+    // What ran, not what was asked: an interrupted or resumed validation may differ.
+    let repetitions = checks.iter().map(|c| c.oracle_runs).max().unwrap_or(0);
     if a.json {
         println!(
             "{}",
@@ -382,10 +443,18 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
                 "tasks": checks,
                 "broken": broken,
                 "total": checks.len(),
+                "repetitions": repetitions,
+                "flaky": flaky,
             }))?
         );
     } else {
         print_validation(&checks);
+        if a.repeat > 1 || repetitions > 1 {
+            println!(
+                "the oracle ran {repetitions} times on each task: {flaky} of {} tasks were flaky (resolved in some runs, not in others)",
+                checks.len()
+            );
+        }
     }
     Ok(if broken == 0 {
         ExitCode::SUCCESS
@@ -559,7 +628,32 @@ fn import(a: ImportArgs) -> Result<ExitCode> {
         imported.trials.len(),
         run_dir.display()
     );
-    print_report(run_dir, if a.json { Format::Json } else { Format::Table })?;
+    if a.json || a.report {
+        print_report(run_dir, if a.json { Format::Json } else { Format::Table })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let run =
+        RunData::load(run_dir).with_context(|| format!("cannot read run {}", run_dir.display()))?;
+    let r = tribench_analysis::build_report(&run);
+    let model = r
+        .manifest
+        .model
+        .as_ref()
+        .map(|m| format!("model {}, ", m.id))
+        .unwrap_or_default();
+    println!(
+        "{model}run {}: resolved {} of {} tasks, {:.1}% [95% CI {:.1}, {:.1}]",
+        r.manifest.run_id,
+        r.total.score.successes,
+        r.total.tasks,
+        r.total.score.rate * 100.0,
+        r.total.score.low * 100.0,
+        r.total.score.high * 100.0
+    );
+    println!(
+        "the full report: tribench report {}",
+        shell_word(&run_dir.display().to_string())
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -568,22 +662,30 @@ fn aider_leaderboard(a: &ImportArgs) -> Result<ExitCode> {
     let rows = tribench_store::import::read_aider_leaderboard(&a.source)?;
     let note = "aggregate rows only: without per-task results no paired comparison between rows is possible, \
                 so differences between rows are only as certain as the unpaired intervals say";
+    let denominators = "Aider's pass rates are over the completed cases (test_cases); \
+                        'over all' counts the unfinished cases (total_tests - test_cases) as failures";
     if a.json {
         let out: Vec<serde_json::Value> = rows
             .iter()
             .map(|r| {
-                let w1 = wilson(r.passed_1, r.total, 0.95);
-                let w2 = wilson(r.passed_2, r.total, 0.95);
+                let ci = |k: u64, n: u64| {
+                    let w = wilson(k, n, 0.95);
+                    [w.estimate, w.low, w.high]
+                };
                 serde_json::json!({
                     "entry": r,
-                    "pass_1": [w1.estimate, w1.low, w1.high],
-                    "pass_2": [w2.estimate, w2.low, w2.high],
+                    "pass_1_over_completed": ci(r.passed_1, r.completed),
+                    "pass_2_over_completed": ci(r.passed_2, r.completed),
+                    "pass_1_over_all": ci(r.passed_1, r.total),
+                    "pass_2_over_all": ci(r.passed_2, r.total),
                 })
             })
             .collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"rows": out, "note": note}))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({"rows": out, "note": note, "denominators": denominators})
+            )?
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -593,9 +695,10 @@ fn aider_leaderboard(a: &ImportArgs) -> Result<ExitCode> {
         "model",
         "format",
         "date",
-        "completed",
-        "pass@try1 [95% CI]",
-        "within 2 [95% CI]",
+        "completed/total",
+        "try 1, over completed [95% CI]",
+        "within 2, over completed (Aider's) [95% CI]",
+        "within 2, over all [95% CI]",
         "published",
         "cost $",
     ]);
@@ -614,15 +717,19 @@ fn aider_leaderboard(a: &ImportArgs) -> Result<ExitCode> {
             r.edit_format.clone(),
             r.date.clone(),
             format!("{}/{}", r.completed, r.total),
-            cell(r.passed_1, r.total),
+            cell(r.passed_1, r.completed),
+            cell(r.passed_2, r.completed),
             cell(r.passed_2, r.total),
             r.published_rate_2
                 .map_or_else(String::new, |p| format!("{p:.1}%")),
-            r.total_cost.map_or_else(String::new, |c| format!("{c:.2}")),
+            r.total_cost.map_or_else(
+                || tribench_analysis::UNKNOWN.to_string(),
+                |c| format!("{c:.2}"),
+            ),
         ]);
     }
     println!("{t}");
-    println!("note: rates are over every case, unfinished ones counted as failures, as Aider publishes them");
+    println!("note: {denominators}");
     println!("note: {note}");
     Ok(ExitCode::SUCCESS)
 }
@@ -720,68 +827,56 @@ fn make_agent(name: &str, llm: &LlmArgs) -> Result<Arc<dyn tribench_agents::Agen
 }
 
 fn trajectory(a: TrajectoryArgs) -> Result<ExitCode> {
-    let path = a.run.join("trials").join(&a.trial).join("trajectory.json");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("no trajectory at {}", path.display()))?;
+    let run =
+        RunData::load(&a.run).with_context(|| format!("cannot read run {}", a.run.display()))?;
     if a.json {
-        print!("{text}");
+        let path = a.run.join("trials").join(&a.trial).join("trajectory.json");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            print!("{text}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        // No model trajectory (oracle, nop): the trial's record is what there is.
+        let Some(t) = run.trials.iter().find(|t| t.trial_id == a.trial) else {
+            return Err(tribench_analysis::render_trajectory(&run, &a.trial)
+                .err()
+                .map_or_else(
+                    || anyhow::anyhow!("no trial {}", a.trial),
+                    anyhow::Error::from,
+                ));
+        };
+        println!("{}", serde_json::to_string_pretty(t)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let t: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
-    let clip = |s: &str, n: usize| {
-        if s.chars().count() > n {
-            format!("{}…", s.chars().take(n).collect::<String>())
-        } else {
-            s.to_string()
-        }
+    print!("{}", tribench_analysis::render_trajectory(&run, &a.trial)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn trials(a: TrialsArgs) -> Result<ExitCode> {
+    let run =
+        RunData::load(&a.run).with_context(|| format!("cannot read run {}", a.run.display()))?;
+    let outcome = match &a.outcome {
+        Some(o) => Some(Outcome::parse(o).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--outcome {o:?}: expected one of {}",
+                Outcome::ALL.map(Outcome::as_str).join(", ")
+            )
+        })?),
+        None => None,
     };
-    for m in t["messages"].as_array().into_iter().flatten().take(2) {
-        println!(
-            "[{}]\n{}\n",
-            m["role"].as_str().unwrap_or("?"),
-            clip(m["content"].as_str().unwrap_or(""), 1500)
-        );
+    if let Some(g) = &a.group {
+        if !run.trials.iter().any(|t| &t.group == g) {
+            let mut groups: Vec<&str> = run.trials.iter().map(|t| t.group.as_str()).collect();
+            groups.sort_unstable();
+            groups.dedup();
+            bail!("--group {g:?}: the run's groups are {}", groups.join(", "));
+        }
     }
-    for step in t["steps"].as_array().into_iter().flatten() {
-        println!(
-            "── step {}  (model {} ms, tools {} ms, tokens {} in / {} out)",
-            step["step"],
-            step["timing"]["model_ms"],
-            step["timing"]["tool_ms"],
-            step["usage"]["prompt_tokens"],
-            step["usage"]["completion_tokens"]
-        );
-        if let Some(e) = step["error"].as_str() {
-            println!("error: {e}");
-        }
-        if let Some(c) = step["assistant"]["content"]
-            .as_str()
-            .filter(|c| !c.trim().is_empty())
-        {
-            println!("{}", clip(c.trim(), 1500));
-        }
-        for r in step["results"].as_array().into_iter().flatten() {
-            if let Some(why) = r["malformed"].as_str() {
-                println!("! malformed reply: {why}");
-                continue;
-            }
-            println!(
-                "> {} {}",
-                r["tool"].as_str().unwrap_or("?"),
-                clip(&r["arguments"].to_string(), 400)
-            );
-            println!("{}", clip(r["output"].as_str().unwrap_or(""), 2000));
-        }
-        println!();
+    let rows = tribench_analysis::list_trials(&run, outcome, a.group.as_deref());
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        print!("{}", tribench_analysis::render_trials(&rows));
     }
-    println!(
-        "total: {} steps, {} prompt and {} completion tokens, ${:.4}",
-        t["usage"]["steps"],
-        t["usage"]["prompt_tokens"],
-        t["usage"]["completion_tokens"],
-        t["usage"]["cost_usd"].as_f64().unwrap_or(0.0)
-    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -802,7 +897,7 @@ async fn replay(a: ReplayArgs) -> Result<ExitCode> {
     });
     let (mut cfg, _image_context) = settings::engine_config(&a.exec, &a.run_dir)?;
     cfg.max_tries = source.manifest.max_tries;
-    cfg.progress = progress_wanted(a.json);
+    cfg.progress = progress_mode(&a.exec);
     match tribench_engine::run(suites, agent, cfg, shutdown_signal()).await {
         Ok(_) => {}
         Err(EngineError::Interrupted { .. }) => return Ok(ExitCode::from(INTERRUPTED)),

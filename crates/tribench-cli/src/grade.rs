@@ -77,9 +77,34 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
         );
     }
     submitted.retain(|i| dataset_ids.contains(i));
-    if !a.instance_ids.is_empty() {
+    // With --instance-id the run report covers the selected instances only, as the official
+    // harness's does (its dataset is loaded with the same filter): total, incomplete and the
+    // rest count over them.
+    let report_ids: Vec<String> = if a.instance_ids.is_empty() {
+        dataset_ids.clone()
+    } else {
+        let unknown: Vec<&String> = a
+            .instance_ids
+            .iter()
+            .filter(|i| !dataset_ids.contains(i))
+            .collect();
+        if !unknown.is_empty() {
+            bail!(
+                "--instance-id names instances not in the suite: {}",
+                unknown
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         submitted.retain(|i| a.instance_ids.contains(i));
-    }
+        dataset_ids
+            .iter()
+            .filter(|i| a.instance_ids.contains(i))
+            .cloned()
+            .collect()
+    };
     suite.tasks.retain(|t| submitted.contains(&t.info.id));
     if suite.tasks.is_empty() {
         bail!("no prediction matches an instance of the suite");
@@ -89,7 +114,7 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
         settings::default_run_dir(&format!("grade-{}", model.replace('/', "__")))
     });
     let (mut cfg, _stage) = settings::engine_config(&a.exec, &run_dir)?;
-    cfg.progress = !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    cfg.progress = crate::commands::progress_mode(&a.exec);
     eprintln!(
         "grading {} predictions of {} in {} ({} at once, {} mode)",
         suite.tasks.len(),
@@ -132,7 +157,7 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
     let report_path = write_swebench_outputs(
         &store,
         &RunReportInput {
-            dataset_ids: &dataset_ids,
+            dataset_ids: &report_ids,
             submitted_ids: &submitted,
             model: &model,
             run_id: &run_id,
@@ -197,6 +222,7 @@ fn audit(run: &Path, json: bool) -> Result<ExitCode> {
     let store = RunStore::open_for_reading(run)?;
     let mut out = Vec::new();
     let mut suspicious: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut official_rule: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut graded = 0usize;
     for t in store.trials()? {
         let path = run
@@ -217,6 +243,20 @@ fn audit(run: &Path, json: bool) -> Result<ExitCode> {
                         .collect(),
                 );
             }
+        }
+        // Dataset ids that are artifacts of the official parser, graded by its rule in strict.
+        if let Some(ids) = g
+            .get("strict")
+            .and_then(|s| s.get("official_rule_ids"))
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+        {
+            official_rule.insert(
+                t.task_id.clone(),
+                ids.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+            );
         }
         // A patch that did not apply has no strict verdict: both modes stop there alike.
         let present = |k: &str| g.get(k).filter(|v| !v.is_null());
@@ -254,6 +294,7 @@ fn audit(run: &Path, json: bool) -> Result<ExitCode> {
                 "graded": graded,
                 "disagreements": out,
                 "suspicious_patches": suspicious,
+                "official_rule_ids": official_rule,
             }))?
         );
         return Ok(ExitCode::SUCCESS);
@@ -293,6 +334,12 @@ fn audit(run: &Path, json: bool) -> Result<ExitCode> {
         }
         for f in &d.fixes {
             println!("  strict: {f}");
+        }
+    }
+    if !official_rule.is_empty() {
+        println!("\ndataset ids that are not tests but artifacts of the official parser (strict grades them by the official rule):");
+        for (id, tests) in &official_rule {
+            println!("  {id}: {}", tests.join(", "));
         }
     }
     if !suspicious.is_empty() {

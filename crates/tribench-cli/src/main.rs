@@ -1,6 +1,8 @@
 //! The `tribench` binary: parses arguments, calls the library crates, prints.
 
 mod args;
+#[cfg(test)]
+mod args_tests;
 mod commands;
 mod grade;
 mod settings;

@@ -2,9 +2,9 @@
 //! and retries of infrastructure errors; records each trial atomically as it ends; resumes a
 //! run directory by skipping what is recorded; stops cleanly when asked.
 
+mod progress;
 mod trial;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
@@ -18,6 +18,7 @@ use tribench_sandbox::{DockerBackend, ImageSpec, Isolation, LocalSandboxConfig};
 use tribench_store::{RunStore, StoreError};
 use tribench_types::{EnvironmentInfo, RunManifest, ScaffoldInfo, Timeouts, TrialKey, TrialRecord};
 
+pub use progress::ProgressMode;
 pub use trial::harness_error_record;
 
 /// The version string recorded in manifests: crate version plus `git describe`.
@@ -61,7 +62,8 @@ pub struct EngineConfig {
     pub retry_errors: bool,
     /// Extra starts a trial gets when it ends in an infrastructure error.
     pub infra_retries: u32,
-    pub progress: bool,
+    /// What the run shows on stderr while it goes.
+    pub progress: ProgressMode,
     pub output_cap: usize,
     pub network: bool,
     /// Forces unconfined execution even when bubblewrap is present.
@@ -95,7 +97,7 @@ impl EngineConfig {
             js_tools: None,
             retry_errors: false,
             infra_retries: 1,
-            progress: false,
+            progress: ProgressMode::Off,
             output_cap: tribench_sandbox::DEFAULT_OUTPUT_CAP,
             network: false,
             no_isolation: false,
@@ -276,21 +278,10 @@ pub async fn run(
         infra_retries: cfg.infra_retries,
     });
 
-    let bar = if cfg.progress {
-        let bar = ProgressBar::new(todo.len() as u64);
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-        {
-            bar.set_style(style);
-        }
-        bar.enable_steady_tick(Duration::from_millis(250));
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let mut progress = progress::Progress::new(cfg.progress, todo.len());
 
-    let result = schedule(ctx.clone(), todo, cfg.jobs.max(1), &bar, shutdown).await;
-    bar.finish_and_clear();
+    let result = schedule(ctx.clone(), todo, cfg.jobs.max(1), &mut progress, shutdown).await;
+    progress.finish();
     // Containers of trials that were cancelled (Ctrl-C) or whose removal did not finish.
     if let Some(d) = &docker {
         d.sweep(false).await;
@@ -313,7 +304,7 @@ async fn schedule(
     ctx: Arc<RunContext>,
     todo: Vec<(SuiteTask, TrialKey)>,
     jobs: usize,
-    bar: &ProgressBar,
+    progress: &mut progress::Progress,
     shutdown: impl Future<Output = ()>,
 ) -> Result<usize, EngineError> {
     let mut pending = todo.into_iter();
@@ -350,20 +341,21 @@ async fn schedule(
                     Ok((id, result)) => {
                         keys.remove(&id);
                         let rec = result?;
-                        bar.set_message(format!("{} {}", rec.task_id, rec.outcome));
+                        progress.finished(&rec);
                     }
                     Err(e) => {
                         // A panic in a trial is a harness bug: record it and go on.
                         let Some((task, key)) = keys.remove(&e.id()) else { continue };
                         let rec = harness_error_record(&task, &key, ctx.agent.name(), format!("trial panicked: {e}"));
                         let store_ctx = ctx.clone();
+                        let shown = rec.clone();
                         tokio::task::spawn_blocking(move || store_ctx.store.record(&rec))
                             .await
                             .map_err(|e| EngineError::Record(e.to_string()))??;
+                        progress.finished(&shown);
                     }
                 }
                 ran += 1;
-                bar.inc(1);
                 spawn_next(&mut running, &mut keys);
             }
         }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tribench_agents::AgentTask;
 use tribench_families::Environment;
-use tribench_families::{GradeResult, SuiteTask};
+use tribench_families::{GradeResult, Submission, SuiteTask};
 use tribench_sandbox::{ContainerSpec, LocalSandbox, Sandbox, SandboxError};
 use tribench_store::RunStore;
 use tribench_types::{Outcome, Timings, TrialKey, TrialRecord, TryRecord, Usage};
@@ -91,6 +91,12 @@ async fn open_sandbox(
     };
     match task.environment() {
         Environment::Workspace { name } => match &ctx.workspace_image {
+            // A grading sandbox never gets the network the agent may have had.
+            None if grading && ctx.sandbox.network => {
+                let mut offline = (*ctx.sandbox).clone();
+                offline.network = false;
+                Ok(Box::new(LocalSandbox::create(Arc::new(offline), &name)?))
+            }
             None => Ok(Box::new(LocalSandbox::create(ctx.sandbox.clone(), &name)?)),
             Some(image) => {
                 let docker = need_docker()?;
@@ -103,7 +109,8 @@ async fn open_sandbox(
                     cpus: None,
                     memory_mb: None,
                     pids_limit: 4096,
-                    network: ctx.agent_network,
+                    // A grading sandbox never gets the network the agent may have had.
+                    network: !grading && ctx.agent_network,
                     env: Vec::new(),
                 };
                 Ok(Box::new(docker.create(&spec).await?))
@@ -243,10 +250,14 @@ async fn run_once(
     Ok(finish(rec, art, t0))
 }
 
-/// Grades a patch in a sandbox of its own, prepared from scratch: nothing the agent installed,
-/// started or planted outside the patch reaches the tests. Failures to get that sandbox are the
-/// environment's, recorded as such.
-async fn grade_fresh(ctx: &Arc<RunContext>, task: &SuiteTask, patch: &[u8]) -> GradeResult {
+/// Grades a patch or solution files in a sandbox of their own, prepared from scratch: nothing
+/// the agent installed, started or planted outside them reaches the tests. Failures to get that
+/// sandbox are the environment's, recorded as such.
+async fn grade_fresh(
+    ctx: &Arc<RunContext>,
+    task: &SuiteTask,
+    submission: &Submission,
+) -> GradeResult {
     let failed = |error: String, artifacts: Vec<(String, Vec<u8>)>| GradeResult {
         outcome: Outcome::EnvironmentError,
         exit_code: None,
@@ -274,7 +285,10 @@ async fn grade_fresh(ctx: &Arc<RunContext>, task: &SuiteTask, patch: &[u8]) -> G
     };
     let setup = Duration::from_secs(ctx.timeouts.setup_sec);
     let grade = match tokio::time::timeout(setup, task.prepare(sb.as_ref())).await {
-        Ok(Ok(())) => match task.grade_patch(sb.as_ref(), patch, &ctx.family).await {
+        Ok(Ok(())) => match task
+            .grade_submission(sb.as_ref(), submission, &ctx.family)
+            .await
+        {
             Ok(g) => g,
             Err(e) => failed(format!("grading failed: {e}"), Vec::new()),
         },
@@ -321,7 +335,7 @@ async fn grade_prediction(
     }
     art.write("diff.patch", patch.as_bytes())?;
     let g0 = Instant::now();
-    let grade = grade_fresh(ctx, task, patch.as_bytes()).await;
+    let grade = grade_fresh(ctx, task, &Submission::Patch(patch.into_bytes())).await;
     rec.timings.grade_ms += ms(g0.elapsed());
     record_try(rec, art, 1, &grade)?;
     rec.outcome = grade.outcome;
@@ -450,7 +464,7 @@ async fn run_tries(
                     if !patch.is_empty() {
                         art.write("diff.patch", &patch)?;
                     }
-                    Ok(grade_fresh(ctx, task, &patch).await)
+                    Ok(grade_fresh(ctx, task, &Submission::Patch(patch)).await)
                 }
                 // The agent broke the repository (deleted .git, say): its failure, not ours.
                 Err(e @ tribench_families::FamilyError::InvalidTask { .. }) => Ok(GradeResult {
@@ -463,6 +477,11 @@ async fn run_tries(
                     error: Some(e.to_string()),
                     artifacts: Vec::new(),
                 }),
+                Err(e) => Err(e),
+            }
+        } else if task.grades_solution() {
+            match task.submission(sb).await {
+                Ok(submission) => Ok(grade_fresh(ctx, task, &submission).await),
                 Err(e) => Err(e),
             }
         } else {

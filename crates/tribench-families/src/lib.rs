@@ -79,6 +79,16 @@ pub enum Environment {
     },
 }
 
+/// What an agent hands in, to be graded in a sandbox of its own, freshly prepared: nothing the
+/// agent installed, started or planted outside it reaches the tests.
+#[derive(Debug, Clone)]
+pub enum Submission {
+    /// A patch against the task's repository (SWE-bench).
+    Patch(Vec<u8>),
+    /// The solution files as the agent left them (polyglot).
+    Solution(polyglot::Solution),
+}
+
 /// A task ready to run, whatever its family.
 #[derive(Debug, Clone)]
 pub struct SuiteTask {
@@ -176,6 +186,41 @@ impl SuiteTask {
     /// agent's sandbox, with whatever it installed or left running, never sees the tests.
     pub fn grades_patch(&self) -> bool {
         matches!(self.kind, TaskKind::Swebench(_))
+    }
+
+    /// Whether the task is graded from its solution files in a fresh copy of the task
+    /// (polyglot): build files, test runners and processes in the agent's sandbox never reach
+    /// the tests.
+    pub fn grades_solution(&self) -> bool {
+        matches!(self.kind, TaskKind::Polyglot(_))
+    }
+
+    /// What the agent hands in for grading in a fresh sandbox: its patch (SWE-bench) or its
+    /// solution files (polyglot).
+    pub async fn submission(&self, sb: &dyn Sandbox) -> Result<Submission, FamilyError> {
+        match &self.kind {
+            TaskKind::Polyglot(ex) => Ok(Submission::Solution(polyglot::collect(ex, sb).await?)),
+            _ => Ok(Submission::Patch(self.model_patch(sb).await?)),
+        }
+    }
+
+    /// Grades a submission in a sandbox freshly prepared by [`SuiteTask::prepare`].
+    pub async fn grade_submission(
+        &self,
+        sb: &dyn Sandbox,
+        submission: &Submission,
+        ctx: &FamilyContext,
+    ) -> Result<GradeResult, FamilyError> {
+        match (&self.kind, submission) {
+            (TaskKind::Polyglot(ex), Submission::Solution(solution)) => {
+                polyglot::grade_solution(ex, sb, solution, ctx).await
+            }
+            (_, Submission::Patch(patch)) => self.grade_patch(sb, patch, ctx).await,
+            (_, Submission::Solution(_)) => Err(FamilyError::InvalidTask {
+                path: self.info.source.clone(),
+                message: "solution files were handed in for a task graded from a patch".into(),
+            }),
+        }
     }
 
     /// The agent's change as a patch (SWE-bench).

@@ -29,6 +29,11 @@ const PID_LABEL: &str = "tribench.pid";
 /// when several runs share a process.
 const RUN_LABEL: &str = "tribench.run";
 
+mod grading;
+mod limits;
+
+pub use limits::{DEFAULT_CPUS, DEFAULT_MEMORY_MB};
+
 fn docker_err(e: bollard::errors::Error) -> SandboxError {
     SandboxError::Docker(e.to_string())
 }
@@ -357,11 +362,12 @@ impl DockerBackend {
         self: &Arc<Self>,
         spec: &ContainerSpec,
     ) -> Result<DockerSandbox, SandboxError> {
+        let (nano_cpus, memory) = limits::resolve(spec, limits::engine_cpus(&self.docker).await)?;
         let host = HostConfig {
             init: Some(true),
-            nano_cpus: spec.cpus.map(|c| (c * 1e9) as i64),
-            memory: spec.memory_mb.map(|m| (m * 1024 * 1024) as i64),
-            memory_swap: spec.memory_mb.map(|m| (m * 1024 * 1024) as i64),
+            nano_cpus: Some(nano_cpus),
+            memory: Some(memory),
+            memory_swap: Some(memory),
             pids_limit: Some(spec.pids_limit),
             network_mode: Some(if spec.network {
                 "bridge".into()
@@ -602,22 +608,32 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-/// The first regular file in a tar archive the engine sent for `path`.
+/// The contents of the tar archive the engine sent for `path` when `path` itself is a regular
+/// file: the archive's first entry is the path itself, so a directory or a symlink there (and
+/// whatever a directory holds) is `None`.
 fn first_file(tar: &[u8], path: &str) -> Result<Option<Vec<u8>>, SandboxError> {
     let mut archive = tar::Archive::new(tar);
-    for entry in archive
+    let mut entries = archive
         .entries()
-        .map_err(SandboxError::io("unpack", path))?
-    {
-        let mut entry = entry.map_err(SandboxError::io("unpack", path))?;
-        if entry.header().entry_type().is_file() {
-            let mut out = Vec::new();
-            std::io::Read::read_to_end(&mut entry, &mut out)
-                .map_err(SandboxError::io("unpack", path))?;
-            return Ok(Some(out));
-        }
+        .map_err(SandboxError::io("unpack", path))?;
+    let Some(entry) = entries.next() else {
+        return Ok(None);
+    };
+    let mut entry = entry.map_err(SandboxError::io("unpack", path))?;
+    let name = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    let same_name = entry
+        .path()
+        .is_ok_and(|p| p.as_os_str() == std::ffi::OsStr::new(name));
+    if !entry.header().entry_type().is_file() || !same_name {
+        return Ok(None);
     }
-    Ok(None)
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut out).map_err(SandboxError::io("unpack", path))?;
+    Ok(Some(out))
 }
 
 /// A tar holding the contents of `src` (a file or a directory) under `prefix`.
@@ -901,6 +917,11 @@ impl Sandbox for DockerSandbox {
             }
         });
         Ok(crate::TerminalSession::new(input, screen, reader))
+    }
+
+    async fn quiesce(&self, fresh_dirs: &[&str]) -> Result<crate::Quiesced, SandboxError> {
+        self.check_live()?;
+        self.quiesce_container(fresh_dirs).await
     }
 
     async fn stop(&self) -> Result<(), SandboxError> {

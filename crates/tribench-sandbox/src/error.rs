@@ -23,6 +23,10 @@ pub enum SandboxError {
     Docker(String),
     #[error("building image {image} failed:\n{log}")]
     Build { image: String, log: String },
+    /// The sandbox, as the agent left it, cannot be used for grading (its container stopped,
+    /// its processes could not be ended): the agent's failure, not the harness's.
+    #[error("the agent left the sandbox unfit for grading: {0}")]
+    LeftBroken(String),
     #[error("{0} is not supported by the {1} sandbox")]
     Unsupported(&'static str, &'static str),
 }

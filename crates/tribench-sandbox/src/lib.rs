@@ -11,6 +11,7 @@ mod terminal;
 
 pub use capture::{Captured, HeadTail};
 pub use docker::{ContainerSpec, DockerBackend, DockerSandbox, ImageSpec};
+pub use docker::{DEFAULT_CPUS, DEFAULT_MEMORY_MB};
 pub use error::SandboxError;
 pub use local::{
     Isolation, LocalSandbox, LocalSandboxConfig, ResourceLimits, SandboxTools, SANDBOX_UID_BASE,
@@ -83,6 +84,13 @@ impl ExecOutput {
     }
 }
 
+/// What [`Sandbox::quiesce`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quiesced {
+    /// Processes killed.
+    pub killed: usize,
+}
+
 /// A place to run one trial: a workspace, commands, files in and out.
 ///
 /// Paths given to file methods are relative to the workspace; absolute paths and `..` are
@@ -128,10 +136,23 @@ pub trait Sandbox: Send + Sync {
     }
 
     /// Harness only: the bytes of a file at an absolute path inside the sandbox, or `None` when
-    /// there is none (a verifier's reward file). Container backends only.
+    /// there is no regular file at exactly that path (a directory or a symlink there does not
+    /// count, whatever it holds): a verifier's reward file. Container backends only.
     async fn read_abs(&self, _abs_path: &str) -> Result<Option<Vec<u8>>, SandboxError> {
         Err(SandboxError::Unsupported(
             "reading an absolute path",
+            "local",
+        ))
+    }
+
+    /// Harness only, before grading in the sandbox the agent worked in: kills every process
+    /// still running but the sandbox's own init and main process (whatever the agent started
+    /// and left behind; services listening on a socket are spared, as tasks may check them),
+    /// then recreates each of `fresh_dirs` (absolute) empty and root-owned.
+    /// Container backends only.
+    async fn quiesce(&self, _fresh_dirs: &[&str]) -> Result<Quiesced, SandboxError> {
+        Err(SandboxError::Unsupported(
+            "ending the agent's processes before grading",
             "local",
         ))
     }

@@ -35,7 +35,8 @@ struct RunReport<'a> {
 
 /// What the run report needs beyond the trials.
 pub struct RunReportInput<'a> {
-    /// Every instance of the dataset (the report's total).
+    /// The instances the report covers (its total): the whole dataset, or the instances
+    /// selected. Trials of other instances in the store are left out of every count.
     pub dataset_ids: &'a [String],
     /// Instances that had a prediction (for agent runs: every instance run).
     pub submitted_ids: &'a [String],
@@ -49,10 +50,13 @@ pub fn write_swebench_outputs(
     store: &RunStore,
     input: &RunReportInput<'_>,
 ) -> Result<PathBuf, StoreError> {
+    let covered: BTreeSet<&String> = input.dataset_ids.iter().collect();
     let trials: Vec<TrialRecord> = store
         .trials()?
         .into_iter()
-        .filter(|t| t.family == FamilyKind::Swebench && t.attempt == 1)
+        .filter(|t| {
+            t.family == FamilyKind::Swebench && t.attempt == 1 && covered.contains(&t.task_id)
+        })
         .collect();
     let model_dir = input.model.replace('/', "__");
     let base = store.dir().join("swebench");
@@ -131,7 +135,11 @@ pub fn write_swebench_outputs(
             }
         }
     }
-    let submitted: BTreeSet<&String> = input.submitted_ids.iter().collect();
+    let submitted: BTreeSet<&String> = input
+        .submitted_ids
+        .iter()
+        .filter(|i| covered.contains(i))
+        .collect();
     let incomplete: BTreeSet<&String> = input
         .dataset_ids
         .iter()

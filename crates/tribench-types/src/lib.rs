@@ -4,11 +4,13 @@
 mod manifest;
 mod outcome;
 mod pyjson;
+mod reward;
 mod trial;
 
 pub use manifest::{DatasetInfo, EnvironmentInfo, ModelInfo, RunManifest, ScaffoldInfo, Timeouts};
 pub use outcome::Outcome;
 pub use pyjson::python_json;
+pub use reward::{reward_from_json, RewardJsonError};
 pub use trial::{
     token_cost, Reference, TestResult, TestStatus, Timings, TrialKey, TrialRecord, TryRecord, Usage,
 };

@@ -107,6 +107,12 @@ pub struct Usage {
     pub cached_tokens: u64,
     pub cost_usd: f64,
     pub steps: u32,
+    /// The source never reported tokens (an imported run): the counts above are not zeros.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tokens_unknown: bool,
+    /// Nothing priced this usage (an import without costs).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cost_unknown: bool,
 }
 
 impl Usage {
@@ -116,6 +122,15 @@ impl Usage {
         self.cached_tokens += other.cached_tokens;
         self.cost_usd += other.cost_usd;
         self.steps += other.steps;
+        self.tokens_unknown |= other.tokens_unknown;
+        self.cost_unknown |= other.cost_unknown;
+    }
+
+    /// Whether `cost_usd` is a cost and not a missing one. Tokens spent at a cost of exactly
+    /// zero mean no prices were known (the llm agent without prices; models files fill these).
+    pub fn cost_known(&self) -> bool {
+        let unpriced = self.cost_usd == 0.0 && self.prompt_tokens + self.completion_tokens > 0;
+        !(self.cost_unknown || unpriced)
     }
 }
 
@@ -156,6 +171,12 @@ impl Timings {
     /// Time the harness itself added: everything that was neither the agent nor a test command.
     pub fn overhead_ms(&self) -> u64 {
         self.total_ms.saturating_sub(self.agent_ms + self.test_ms)
+    }
+
+    /// Whether the trial's time was recorded. Every trial tribench runs takes some time, so a
+    /// total of zero means the source (an imported run) did not say.
+    pub fn known(&self) -> bool {
+        self.total_ms > 0
     }
 }
 

@@ -117,6 +117,8 @@ pub struct Completion {
     pub message: Value,
     pub finish_reason: Option<String>,
     pub usage: CallUsage,
+    /// Whether the reply said how many tokens it used (some servers send no `usage`).
+    pub usage_reported: bool,
     pub cost_usd: f64,
     /// Attempts the call took (1 without retries).
     pub attempts: u32,
@@ -329,6 +331,7 @@ impl ChatClient {
                 .map(String::from),
             cost_usd: self.cost(&usage),
             usage,
+            usage_reported: u.is_object(),
             attempts,
         })
     }

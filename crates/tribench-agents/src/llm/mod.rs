@@ -302,6 +302,11 @@ impl AgentSession for LlmSession {
             self.usage.completion_tokens += completion.usage.completion_tokens;
             self.usage.cached_tokens += completion.usage.cached_tokens;
             self.usage.cost_usd += completion.cost_usd;
+            if !completion.usage_reported {
+                // Zero tokens here would be a guess: the trial's tokens and cost are unknown.
+                self.usage.tokens_unknown = true;
+                self.usage.cost_unknown = true;
+            }
             let mut assistant = completion.message.clone();
             if let Some(obj) = assistant.as_object_mut() {
                 obj.insert("role".into(), json!("assistant"));

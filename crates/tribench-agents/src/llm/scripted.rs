@@ -28,6 +28,8 @@ pub enum Reply {
     },
     /// Never answer within this time.
     Hang(Duration),
+    /// A completion without a `usage` object, as some servers send.
+    Unmetered { message: Value },
 }
 
 impl Reply {
@@ -153,6 +155,14 @@ async fn handle(
             }
             resp
         }
+        Some(Reply::Unmetered { message }) => Json(json!({
+            "id": "chatcmpl-scripted",
+            "object": "chat.completion",
+            "created": 0,
+            "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        }))
+        .into_response(),
         Some(Reply::Message {
             message,
             prompt_tokens,

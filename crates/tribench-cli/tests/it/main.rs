@@ -1,6 +1,8 @@
 //! The `tribench` binary as a user runs it: whole processes, killed and resumed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod real_inputs;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -734,7 +736,7 @@ fn the_llm_agent_runs_from_the_command_line_and_its_trajectory_prints() {
     assert!(
         text.contains("── step 1")
             && text.contains("> write_file")
-            && text.contains("total: 2 steps"),
+            && text.contains("agent      2 steps"),
         "{text}"
     );
     let out = tribench()
@@ -1057,3 +1059,4 @@ fn the_audit_lists_a_forged_result_official_grading_accepts() {
         .unwrap();
     assert!(why.contains("conftest.py"), "{why}");
 }
+mod output;

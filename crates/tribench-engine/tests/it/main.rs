@@ -2,8 +2,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod escapes;
+mod forge;
 mod fuzz;
 mod llm;
+mod polyglot_grading;
+mod polyglot_references;
 mod sandbox_tools;
 mod swebench;
 mod terminal;

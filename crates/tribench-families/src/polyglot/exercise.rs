@@ -165,27 +165,68 @@ pub fn load_exercise(dir: &Path) -> Result<Exercise, FamilyError> {
 }
 
 impl Exercise {
-    /// Pairs each example file with the solution file it stands for: same file name, else the
-    /// only solution file with the same extension, else position.
+    /// Pairs each reference file with the workspace path it goes to. A file named like a
+    /// solution file replaces it; else the only solution file with its extension, when no other
+    /// reference file took that one; else it keeps its path relative to the reference folder
+    /// of a file already placed (`.meta/src/reference/java/Helper.java` next to a placed
+    /// `Main.java` goes to `src/main/java/Helper.java`); else its position.
     pub fn reference_pairs(&self) -> Vec<(String, String)> {
         let ext = |p: &str| Path::new(p).extension().map(|e| e.to_os_string());
         let file_name = |p: &str| Path::new(p).file_name().map(|e| e.to_os_string());
+        let parent = |p: &str| {
+            Path::new(p)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        };
+        let mut target: Vec<Option<String>> = self
+            .examples
+            .iter()
+            .map(|ex| {
+                self.solution
+                    .iter()
+                    .find(|s| file_name(s) == file_name(ex))
+                    .cloned()
+            })
+            .collect();
+        let taken = |target: &[Option<String>], s: &str| target.iter().flatten().any(|t| t == s);
+        for (i, ex) in self.examples.iter().enumerate() {
+            if target[i].is_some() {
+                continue;
+            }
+            let same_ext: Vec<&String> =
+                self.solution.iter().filter(|s| ext(s) == ext(ex)).collect();
+            if let [only] = same_ext.as_slice() {
+                if !taken(&target, only) {
+                    target[i] = Some((*only).clone());
+                }
+            }
+        }
+        // Folders of the files placed so far: (reference folder, workspace folder).
+        let anchors: Vec<(PathBuf, PathBuf)> = self
+            .examples
+            .iter()
+            .zip(&target)
+            .filter_map(|(ex, t)| Some((parent(ex), parent(t.as_ref()?))))
+            .collect();
+        for (i, ex) in self.examples.iter().enumerate() {
+            if target[i].is_some() {
+                continue;
+            }
+            let relative = anchors
+                .iter()
+                .filter_map(|(from, to)| {
+                    Some((from, to.join(Path::new(ex).strip_prefix(from).ok()?)))
+                })
+                .max_by_key(|(from, _)| from.components().count())
+                .map(|(_, to)| to.to_string_lossy().into_owned());
+            target[i] =
+                relative.or_else(|| self.solution.get(i).filter(|s| !taken(&target, s)).cloned());
+        }
         self.examples
             .iter()
-            .enumerate()
-            .filter_map(|(i, ex)| {
-                let by_name = self.solution.iter().find(|s| file_name(s) == file_name(ex));
-                let same_ext: Vec<&String> =
-                    self.solution.iter().filter(|s| ext(s) == ext(ex)).collect();
-                let target = by_name
-                    .or(if same_ext.len() == 1 {
-                        same_ext.first().copied()
-                    } else {
-                        None
-                    })
-                    .or_else(|| self.solution.get(i))?;
-                Some((ex.clone(), target.clone()))
-            })
+            .zip(target)
+            .filter_map(|(ex, t)| Some((ex.clone(), t?)))
             .collect()
     }
 }

@@ -92,8 +92,9 @@ impl Language {
                      # Bytecode cached by an earlier run can be stale when a file was rewritten within\n\
                      # the same second at the same size; never trust it when grading.\n\
                      find . -name __pycache__ -type d -prune -exec rm -rf {{}} + 2>/dev/null\n\
-                     export PYTHONDONTWRITEBYTECODE=1\n\
-                     exec \"$PY\" -m pytest -rA -p no:cacheprovider --noconftest -o addopts= {files}\n"
+                     # Isolated mode: no PYTHON* variables, no user site, and the working folder\n\
+                     # not put first on the module path ahead of the real pytest.\n\
+                     exec \"$PY\" -I -B -m pytest -rA -p no:cacheprovider --noconftest -o addopts= {files}\n"
                 )
             }
             Language::Rust => format!(
@@ -101,7 +102,13 @@ impl Language {
                 need("cargo", "cargo (or a rustup toolchain)")
             ),
             Language::Go => format!(
-                "{}export GOCACHE=\"$HOME/.cache/go-build\" GOPATH=\"$HOME/go\" GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod\nexec go test -v ./...\n",
+                "{}export GOCACHE=\"$HOME/.cache/go-build\" GOPATH=\"$HOME/go\" GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod\n\
+                 # A go.mod asking for a newer Go than this one is the machine's lack, not the solution's.\n\
+                 want=$(sed -n 's/^go \\([0-9][0-9.]*\\).*/\\1/p' go.mod 2>/dev/null | head -n 1)\n\
+                 have=$(go env GOVERSION 2>/dev/null | sed 's/^go//')\n\
+                 if [ -n \"$want\" ] && [ -n \"$have\" ] && [ \"$(printf '%s\\n%s\\n' \"$want\" \"$have\" | sort -V | head -n 1)\" != \"$want\" ]; then\n  \
+                 echo \"{MISSING_TOOL_MARKER} go $want (go.mod requires go >= $want; this machine has go $have)\" >&2; exit {MISSING_TOOL_EXIT}\nfi\n\
+                 exec go test -v ./...\n",
                 need("go", "golang-go")
             ),
             Language::JavaScript => format!(
@@ -118,7 +125,10 @@ impl Language {
                 need("c++", "g++")
             ),
             Language::Java => format!(
-                "{}{}J=/usr/share/java\n\
+                "{}{}# The console launcher draws its tree in UTF-8 only under a UTF-8 locale (a bare\n\
+                 # container has none, and the tree would come out as question marks).\n\
+                 export LANG=C.UTF-8 LC_ALL=C.UTF-8\n\
+                 J=/usr/share/java\n\
                  for jar in junit-platform-console-standalone.jar:junit5 assertj-core.jar:libassertj-core-java; do\n  \
                  [ -f \"$J/${{jar%%:*}}\" ] || {{ echo \"{MISSING_TOOL_MARKER} $J/${{jar%%:*}} (install Debian package ${{jar#*:}})\" >&2; exit {MISSING_TOOL_EXIT}; }}\ndone\n\
                  CP=\"$J/junit-jupiter-api.jar:$J/junit-jupiter-params.jar:$J/assertj-core.jar:$J/opentest4j.jar:$J/apiguardian-api.jar:$J/junit-platform-commons.jar\"\n\

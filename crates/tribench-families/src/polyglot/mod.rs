@@ -3,13 +3,15 @@
 //! tests are restored and un-skipped before each run; a failed first try gets the cleaned test
 //! output back once.
 
+mod deps;
 mod exercise;
 mod language;
+mod missing;
 
 pub use exercise::{find_exercise_dirs, load_exercise, Exercise};
 pub use language::Language;
 
-use crate::{FamilyContext, FamilyError, GradeResult};
+use crate::{shell_quote, FamilyContext, FamilyError, GradeResult};
 use language::{MISSING_TOOL_EXIT, MISSING_TOOL_MARKER};
 use std::sync::OnceLock;
 use tribench_sandbox::{ExecRequest, Sandbox};
@@ -28,7 +30,11 @@ pub(crate) async fn prepare(ex: &Exercise, sb: &dyn Sandbox) -> Result<(), Famil
     for d in WITHHELD_DIRS {
         sb.remove(d).await?;
     }
-    withhold_tests(ex, sb).await
+    withhold_tests(ex, sb).await?;
+    // Packages the exercise declares are fetched now, while the network is allowed; grading
+    // reads them offline.
+    deps::fetch(ex).await?;
+    Ok(())
 }
 
 async fn withhold_tests(ex: &Exercise, sb: &dyn Sandbox) -> Result<(), FamilyError> {
@@ -50,7 +56,12 @@ pub(crate) fn instruction(ex: &Exercise) -> String {
 
 pub(crate) fn reference(ex: &Exercise) -> Result<Reference, FamilyError> {
     let mut files = Vec::new();
-    for (example, target) in ex.reference_pairs() {
+    let mut pairs = ex.reference_pairs();
+    // A reference that needs packages comes with its own manifest (Rust's Cargo-example.toml).
+    if let Some((manifest, target)) = deps::reference_manifest(ex) {
+        pairs.push((manifest, target));
+    }
+    for (example, target) in pairs {
         let path = ex.dir.join(&example);
         let bytes = std::fs::read(&path).map_err(|e| FamilyError::InvalidTask {
             path: path.clone(),
@@ -59,6 +70,130 @@ pub(crate) fn reference(ex: &Exercise) -> Result<Reference, FamilyError> {
         files.push((target, bytes));
     }
     Ok(Reference::Files { files })
+}
+
+/// The solution files as the agent left them, taken out of its workspace to be graded in a
+/// fresh copy of the exercise: nothing else the agent wrote (a `pytest/` package, a rewritten
+/// build file, an extra test file) reaches grading.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    /// Each solution file and its bytes; `None` when the workspace has no regular file there.
+    files: Vec<(String, Option<Vec<u8>>)>,
+    /// Why a solution file could not be taken, in the agent's terms.
+    problems: Vec<String>,
+    /// The agent's workspace as its commands saw it, so the test output reads as if run there.
+    workdir: String,
+}
+
+/// Reads the solution files out of the agent's workspace. A file the agent removed or replaced
+/// by something else is the agent's doing and is graded as absent; a sandbox that no longer
+/// answers is an error.
+pub(crate) async fn collect(ex: &Exercise, sb: &dyn Sandbox) -> Result<Solution, FamilyError> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for f in &ex.solution {
+        match sb.read_file(f).await {
+            Ok(bytes) => files.push((f.clone(), Some(bytes))),
+            Err(_) => {
+                let present = sb.exists(f).await?;
+                problems.push(if present {
+                    format!("the solution file {f} is not a regular file in the agent's workspace (a directory, or a link that leads nowhere or out of the workspace)")
+                } else {
+                    format!("the solution file {f} was removed from the agent's workspace")
+                });
+                files.push((f.clone(), None));
+            }
+        }
+    }
+    for f in extra_solution_files(ex, sb).await? {
+        if let Ok(bytes) = sb.read_file(&f).await {
+            files.push((f, Some(bytes)));
+        }
+    }
+    Ok(Solution {
+        files,
+        problems,
+        workdir: sb.workdir().to_string(),
+    })
+}
+
+/// Most extra files a solution may bring (helper classes).
+const MAX_EXTRA_FILES: usize = 100;
+
+/// Files the agent added next to the solution files, which are part of the solution: a helper
+/// class in Java's `src/main/java`, a module in Rust's `src/`. Only in a solution file's own
+/// folder below the exercise root, with a solution file's extension, and never a file the
+/// pristine exercise has: files at the root (a `pytest/` package, a `conftest.py`, an extra Go
+/// test) never reach grading.
+async fn extra_solution_files(ex: &Exercise, sb: &dyn Sandbox) -> Result<Vec<String>, FamilyError> {
+    let mut folders: Vec<(String, String)> = ex
+        .solution
+        .iter()
+        .filter_map(|s| {
+            let p = std::path::Path::new(s);
+            let parent = p.parent()?.to_str()?;
+            let ext = p.extension()?.to_str()?;
+            (!parent.is_empty()).then(|| (parent.to_string(), ext.to_string()))
+        })
+        .collect();
+    folders.sort();
+    folders.dedup();
+    let mut extra = Vec::new();
+    for (folder, ext) in folders {
+        let script = format!(
+            "[ -d {dir} ] && [ ! -L {dir} ] && find {dir} -type f -name {pattern} | head -n {MAX_EXTRA_FILES}",
+            dir = shell_quote(&folder),
+            pattern = shell_quote(&format!("*.{ext}")),
+        );
+        let out = sb
+            .exec(ExecRequest::new(script, std::time::Duration::from_secs(60)))
+            .await?;
+        for line in out.stdout.text.lines() {
+            let rel = line.trim_start_matches("./");
+            let known =
+                ex.solution.iter().chain(&ex.tests).any(|f| f == rel) || ex.dir.join(rel).exists();
+            if !known
+                && tribench_sandbox::check_relative(rel).is_ok()
+                && !extra.iter().any(|e| e == rel)
+            {
+                extra.push(rel.to_string());
+            }
+        }
+    }
+    extra.truncate(MAX_EXTRA_FILES);
+    Ok(extra)
+}
+
+/// Grades a solution in `sb`, a sandbox freshly prepared from the pristine exercise: the
+/// solution files are put in, the tests restored and run.
+pub(crate) async fn grade_solution(
+    ex: &Exercise,
+    sb: &dyn Sandbox,
+    solution: &Solution,
+    ctx: &FamilyContext,
+) -> Result<GradeResult, FamilyError> {
+    for (f, bytes) in &solution.files {
+        match bytes {
+            Some(bytes) => {
+                let bytes = deps::graded_file(ex, f, bytes);
+                sb.write_file(f, &bytes).await?;
+            }
+            None => sb.remove(f).await?,
+        }
+    }
+    deps::install(ex, sb).await?;
+    let mut graded = grade(ex, sb, ctx).await?;
+    if sb.workdir() != solution.workdir {
+        graded.log = graded.log.replace(sb.workdir(), &solution.workdir);
+    }
+    if !solution.problems.is_empty() && graded.outcome != Outcome::Resolved {
+        let mut why = solution.problems.join("; ");
+        if let Some(e) = &graded.error {
+            why = format!("{why}; {e}");
+        }
+        graded.error = Some(why);
+    }
+    Ok(graded)
 }
 
 pub(crate) async fn grade(
@@ -113,8 +248,15 @@ pub(crate) async fn grade(
             .unwrap_or(MISSING_TOOL_MARKER)
             .replace(MISSING_TOOL_MARKER, "missing tool:");
         (Outcome::EnvironmentError, Some(line.trim().to_string()))
-    } else if out.exit_code == Some(0) && !any_failed {
+    } else if out.exit_code == Some(0) && !any_failed && ran_tests(ex.language, &tests) {
         (Outcome::Resolved, None)
+    } else if let Some(missing) = missing::explain(ex, &log) {
+        (Outcome::EnvironmentError, Some(missing))
+    } else if out.exit_code == Some(0) && !any_failed {
+        (
+            Outcome::Unresolved,
+            Some("the test command succeeded but no test was reported as passing".to_string()),
+        )
     } else {
         (Outcome::Unresolved, None)
     };
@@ -128,6 +270,13 @@ pub(crate) async fn grade(
         error,
         artifacts: Vec::new(),
     })
+}
+
+/// Whether the log shows tests that passed. Catch's console reporter lists failures only, so
+/// C++ trusts the exit status of the pristine build; every other runner must report a pass: a
+/// run that exits 0 having run nothing proves nothing.
+fn ran_tests(language: Language, tests: &[tribench_types::TestResult]) -> bool {
+    language == Language::Cpp || tests.iter().any(|t| t.status == TestStatus::Passed)
 }
 
 /// The failing output as the agent gets it back: workspace paths made relative, timings

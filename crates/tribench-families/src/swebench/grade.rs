@@ -106,6 +106,9 @@ pub struct Verdict {
     pub resolution: Option<Resolution>,
     /// Why the log was not usable, in words.
     pub invalid: Option<String>,
+    /// Strict mode: listed ids that are not test ids but artifacts of the official parser
+    /// ([`LogParser::official_artifact_id`]), graded by the official rule for that id alone.
+    pub official_rule_ids: Vec<String>,
 }
 
 /// What the grader needs of an instance.
@@ -233,9 +236,31 @@ fn test_failed(status: Option<&str>, mode: GradingMode) -> bool {
 
 /// `get_eval_tests_report`.
 pub fn tests_report(map: &StatusMap, spec: &GradeSpec<'_>, mode: GradingMode) -> TestsStatus {
+    tests_report_with(map, None, spec, mode)
+}
+
+/// `get_eval_tests_report`, with the official status map for the ids strict mode grades by the
+/// official rule ([`LogParser::official_artifact_id`]); without it those ids are read from
+/// `map` like any other.
+pub fn tests_report_with(
+    map: &StatusMap,
+    official: Option<&StatusMap>,
+    spec: &GradeSpec<'_>,
+    mode: GradingMode,
+) -> TestsStatus {
+    // (the map, the rules) a listed id is graded by.
+    let source = |case: &str| -> (&StatusMap, GradingMode) {
+        match official {
+            Some(o) if mode == GradingMode::Strict && spec.parser.official_artifact_id(case) => {
+                (o, GradingMode::Official)
+            }
+            _ => (map, mode),
+        }
+    };
     let mut out = TestsStatus::default();
     for case in spec.fail_to_pass {
         let sf = &mut out.fail_to_pass;
+        let (map, mode) = source(case);
         match spec.eval_type {
             EvalType::PassAndFail => {
                 let status = case_status(case, map, mode);
@@ -250,6 +275,7 @@ pub fn tests_report(map: &StatusMap, spec: &GradeSpec<'_>, mode: GradingMode) ->
     }
     for case in spec.pass_to_pass {
         let sf = &mut out.pass_to_pass;
+        let (map, mode) = source(case);
         match spec.eval_type {
             EvalType::PassAndFail => {
                 let status = case_status(case, map, mode);
@@ -366,11 +392,30 @@ pub fn grade_log(log: &str, spec: &GradeSpec<'_>, mode: GradingMode) -> Verdict 
                 status: StatusMap::default(),
                 resolution: None,
                 invalid: Some(why),
+                official_rule_ids: Vec::new(),
             }
         }
         Ok(map) => {
             report.patch_successfully_applied = true;
-            let tests = tests_report(&map, spec, mode);
+            // Strict: dataset ids born of the official parser's misreadings exist only in the
+            // official map; grade each by the official rule (the official map, or missing when
+            // the official grader rejects the log).
+            let official_rule_ids: Vec<String> = if mode == GradingMode::Strict {
+                spec.fail_to_pass
+                    .iter()
+                    .chain(spec.pass_to_pass)
+                    .filter(|c| spec.parser.official_artifact_id(c))
+                    .cloned()
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let official = if official_rule_ids.is_empty() {
+                None
+            } else {
+                Some(logs_eval(log, spec.parser, GradingMode::Official).unwrap_or_default())
+            };
+            let tests = tests_report_with(&map, official.as_ref(), spec, mode);
             let res = resolution(&tests);
             report.resolved = res == Resolution::Full;
             report.tests_status = Some(tests);
@@ -379,6 +424,7 @@ pub fn grade_log(log: &str, spec: &GradeSpec<'_>, mode: GradingMode) -> Verdict 
                 status: map,
                 resolution: Some(res),
                 invalid: None,
+                official_rule_ids,
             }
         }
     }

@@ -553,6 +553,7 @@ fn verdict_json(
         "invalid": verdict.and_then(|v| v.invalid.clone()),
         "tests_status": report.tests_status,
         "status_map": status.map(|m| m.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string()))).collect::<serde_json::Map<_, _>>()),
+        "official_rule_ids": verdict.map(|v| v.official_rule_ids.clone()).unwrap_or_default(),
     })
 }
 

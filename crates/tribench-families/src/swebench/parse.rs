@@ -284,6 +284,27 @@ impl LogParser {
         }
     }
 
+    /// Whether `id` is not a test id at all but a piece of a line the official parser misreads
+    /// as one, so that it can only ever appear in the official status map. Real datasets list
+    /// such ids: with pytest's live logging the progress column (`PASSED   [100%]` on a line of
+    /// its own) reads as a test named `[100%]` (or `[` when the column is `[ 50%]`), and a
+    /// status word at the start of a line a test prints gives its next word. For the pytest
+    /// parsers a real id is a node id (`path::name`) or a module path (`tests/test_x.py`, for an
+    /// error while collecting); anything else is such an artifact. Strict mode grades these ids
+    /// by the official rule alone.
+    pub fn official_artifact_id(self, id: &str) -> bool {
+        match self {
+            LogParser::Pytest
+            | LogParser::PytestOptions
+            | LogParser::Matplotlib
+            | LogParser::PytestV2 => {
+                let id = id.trim();
+                !(id.contains("::") || id.ends_with(".py"))
+            }
+            _ => false,
+        }
+    }
+
     /// Parses a log.
     pub fn parse(self, log: &str, mode: GradingMode) -> StatusMap {
         match (self, mode) {

@@ -11,10 +11,13 @@
 
 mod task;
 
-pub use task::{find_task_dirs, load_task, TerminalFormat, TerminalTask};
+pub use task::{
+    find_task_dirs, load_task, parse_task_toml, parse_task_yaml, TaskSettings, TerminalFormat,
+    TerminalTask,
+};
 
 use crate::{FamilyContext, FamilyError, GradeResult};
-use tribench_sandbox::{ExecRequest, Sandbox};
+use tribench_sandbox::{ExecRequest, Sandbox, SandboxError};
 use tribench_types::{Outcome, Reference, TestStatus};
 
 pub(crate) fn instruction(t: &TerminalTask) -> String {
@@ -34,20 +37,51 @@ pub(crate) fn reference(t: &TerminalTask) -> Result<Reference, FamilyError> {
     })
 }
 
-/// Reward from `/logs/verifier/reward.txt` (a number) or `reward.json` (`{"reward": x}`, or the
-/// first number in the object).
-fn parse_reward(txt: Option<&str>, json: Option<&str>) -> Option<f64> {
+/// Reward from `/logs/verifier/reward.txt` (a number) or `reward.json` (decided by
+/// [`tribench_types::reward_from_json`]: `"reward"`, or the only key). `Err` names why a
+/// reward.json decides nothing; `Ok(None)`: neither file gave a reward.
+fn parse_reward(txt: Option<&str>, json: Option<&str>) -> Result<Option<f64>, String> {
     if let Some(x) = txt.and_then(|t| t.trim().parse::<f64>().ok()) {
-        return Some(x);
+        return Ok(Some(x));
     }
-    let v: serde_json::Value = serde_json::from_str(json?).ok()?;
-    match &v {
-        serde_json::Value::Number(n) => n.as_f64(),
-        serde_json::Value::Object(m) => m
-            .get("reward")
-            .and_then(serde_json::Value::as_f64)
-            .or_else(|| m.values().find_map(serde_json::Value::as_f64)),
-        _ => None,
+    match json {
+        None => Ok(None),
+        Some(text) => tribench_types::reward_from_json(text)
+            .map(Some)
+            .map_err(|e| format!("/logs/verifier/reward.json {e}")),
+    }
+}
+
+/// Where grading writes: the tests and the verifier's reward folder. Recreated empty and
+/// root-owned before every grading, so whatever the agent put there (a reward file, a directory
+/// named like one, a symlink) is gone.
+const GRADING_DIRS: [&str; 2] = ["/tests", "/logs/verifier"];
+
+/// Kills every process the agent left in its container and recreates [`GRADING_DIRS`]. A
+/// container the agent broke is the agent's failure: `Some` unresolved result naming the
+/// cause. Engine trouble stays an error (infrastructure).
+async fn ready_for_grading(sb: &dyn Sandbox) -> Result<Option<GradeResult>, FamilyError> {
+    match sb.quiesce(&GRADING_DIRS).await {
+        Ok(q) => {
+            if q.killed > 0 {
+                tracing::debug!(
+                    killed = q.killed,
+                    "ended the agent's leftover processes before grading"
+                );
+            }
+            Ok(None)
+        }
+        Err(e @ SandboxError::LeftBroken(_)) => Ok(Some(GradeResult {
+            outcome: Outcome::Unresolved,
+            exit_code: None,
+            tests: Vec::new(),
+            log: e.to_string(),
+            test_ms: 0,
+            reward: None,
+            error: Some(e.to_string()),
+            artifacts: Vec::new(),
+        })),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -56,6 +90,11 @@ pub(crate) async fn grade(
     sb: &dyn Sandbox,
     ctx: &FamilyContext,
 ) -> Result<GradeResult, FamilyError> {
+    // Nothing the agent left running may touch grading, and nothing it planted where grading
+    // writes counts: see `ready_for_grading`.
+    if let Some(broken) = ready_for_grading(sb).await? {
+        return Ok(broken);
+    }
     let staged = t.staged_tests()?;
     sb.put_dir(staged.path(), "/tests").await?;
     let timeout = t.verifier_timeout.unwrap_or(ctx.test_timeout);
@@ -109,7 +148,18 @@ pub(crate) async fn grade(
             } else {
                 read("reward.json").await
             };
-            parse_reward(txt.as_deref(), json.as_deref())
+            match parse_reward(txt.as_deref(), json.as_deref()) {
+                Ok(r) => r,
+                // The task's verifier wrote a reward nobody can decide: the task is broken,
+                // never a pass and never the agent's failure.
+                Err(why) => {
+                    return Ok(GradeResult {
+                        outcome: Outcome::EnvironmentError,
+                        error: Some(format!("task {}: {why}", t.id)),
+                        ..base
+                    })
+                }
+            }
         }
         TerminalFormat::Tb1 => None,
     };
@@ -158,11 +208,19 @@ mod tests {
 
     #[test]
     fn rewards_from_text_or_json() {
-        assert_eq!(parse_reward(Some("1\n"), None), Some(1.0));
-        assert_eq!(parse_reward(Some("0.25"), None), Some(0.25));
-        assert_eq!(parse_reward(None, Some("{\"reward\": 0.0}")), Some(0.0));
-        assert_eq!(parse_reward(None, Some("{\"accuracy\": 0.5}")), Some(0.5));
-        assert_eq!(parse_reward(Some("garbage"), Some("not json")), None);
-        assert_eq!(parse_reward(None, None), None);
+        assert_eq!(parse_reward(Some("1\n"), None), Ok(Some(1.0)));
+        assert_eq!(parse_reward(Some("0.25"), None), Ok(Some(0.25)));
+        assert_eq!(parse_reward(None, Some("{\"reward\": 0.0}")), Ok(Some(0.0)));
+        assert_eq!(
+            parse_reward(None, Some("{\"accuracy\": 0.5}")),
+            Ok(Some(0.5))
+        );
+        let e = parse_reward(None, Some("{\"accuracy\": 0.5, \"n\": 1}")).unwrap_err();
+        assert!(
+            e.contains("reward.json") && e.contains("accuracy, n"),
+            "{e}"
+        );
+        assert!(parse_reward(Some("garbage"), Some("not json")).is_err());
+        assert_eq!(parse_reward(None, None), Ok(None));
     }
 }

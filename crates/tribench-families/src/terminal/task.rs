@@ -5,6 +5,7 @@ use crate::FamilyError;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tribench_sandbox::ImageSpec;
 
@@ -32,6 +33,9 @@ pub struct TerminalTask {
     pub memory_mb: Option<u64>,
     pub network: bool,
     pub env: Vec<(String, String)>,
+    /// TB1's reference solution staged for the oracle: a private temporary folder, removed
+    /// when the last copy of the task is dropped.
+    solution_stage: Arc<OnceLock<tempfile::TempDir>>,
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> FamilyError {
@@ -130,10 +134,62 @@ enum Environment {
     Map(HashMap<String, Option<String>>),
 }
 
-fn secs(x: Option<f64>) -> Option<Duration> {
-    x.filter(|s| *s > 0.0).map(Duration::from_secs_f64)
+/// The longest timeout a task may set: 30 days.
+const MAX_TIMEOUT_SEC: f64 = 30.0 * 24.0 * 3600.0;
+/// CPUs a task may ask for.
+const MAX_CPUS: f64 = 1024.0;
+/// Memory (MiB) a task may ask for: Docker's floor of 6 MiB up to a terabyte.
+const MEMORY_MB_RANGE: (u64, u64) = (6, 1 << 20);
+
+/// The settings of a `task.toml` or `task.yaml`, every number validated. What the task loaders
+/// use, and what a fuzzing harness can drive with arbitrary text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskSettings {
+    pub category: Option<String>,
+    /// task.yaml only: `instruction`, or the first of `descriptions`.
+    pub instruction: Option<String>,
+    /// task.toml only: `[environment] docker_image`.
+    pub docker_image: Option<String>,
+    pub build_timeout: Option<Duration>,
+    pub agent_timeout: Option<Duration>,
+    pub verifier_timeout: Option<Duration>,
+    pub cpus: Option<f64>,
+    pub memory_mb: Option<u64>,
+    /// task.toml only: `[environment] allow_internet`.
+    pub network: Option<bool>,
 }
 
+/// A timeout in seconds: finite, above 0, at most [`MAX_TIMEOUT_SEC`].
+fn secs(field: &str, x: Option<f64>) -> Result<Option<Duration>, String> {
+    let Some(x) = x else { return Ok(None) };
+    if !(x.is_finite() && x > 0.0 && x <= MAX_TIMEOUT_SEC) {
+        return Err(format!(
+            "{field} = {x} is not a number of seconds above 0 and at most {MAX_TIMEOUT_SEC}"
+        ));
+    }
+    Ok(Some(Duration::from_secs_f64(x)))
+}
+
+fn cpus(field: &str, x: Option<f64>) -> Result<Option<f64>, String> {
+    match x {
+        Some(c) if !(c.is_finite() && c > 0.0 && c <= MAX_CPUS) => Err(format!(
+            "{field} = {c} is not a number of CPUs above 0 and at most {MAX_CPUS}"
+        )),
+        x => Ok(x),
+    }
+}
+
+fn check_memory(field: &str, shown: &str, mb: Option<u64>) -> Result<u64, String> {
+    match mb {
+        Some(mb) if (MEMORY_MB_RANGE.0..=MEMORY_MB_RANGE.1).contains(&mb) => Ok(mb),
+        _ => Err(format!(
+            "{field} = {shown} is not a memory size between {} and {} MiB",
+            MEMORY_MB_RANGE.0, MEMORY_MB_RANGE.1
+        )),
+    }
+}
+
+/// "2G", "512M", "1048576K" or a bare number of MiB, in MiB.
 fn memory_mb(s: &str) -> Option<u64> {
     let s = s.trim().to_ascii_uppercase();
     let (num, mul) = match s.chars().last()? {
@@ -142,7 +198,66 @@ fn memory_mb(s: &str) -> Option<u64> {
         'K' => (&s[..s.len() - 1], 1.0 / 1024.0),
         _ => (s.as_str(), 1.0),
     };
-    num.parse::<f64>().ok().map(|n| (n * mul) as u64)
+    let mb = num.trim().parse::<f64>().ok()? * mul;
+    // The range check happens on the result; this only keeps the cast meaningful.
+    (mb.is_finite() && mb >= 0.0 && mb < u64::MAX as f64).then_some(mb as u64)
+}
+
+/// Parses and validates a Harbor `task.toml`. The error names the field.
+pub fn parse_task_toml(text: &str) -> Result<TaskSettings, String> {
+    let cfg: TaskToml = toml::from_str(text).map_err(|e| format!("not valid task.toml: {e}"))?;
+    let env = &cfg.environment;
+    let memory = match (env.memory_mb, env.memory.as_deref()) {
+        (Some(mb), _) => Some(check_memory(
+            "[environment] memory_mb",
+            &mb.to_string(),
+            Some(mb),
+        )?),
+        (None, Some(m)) => Some(check_memory(
+            "[environment] memory",
+            &format!("{m:?}"),
+            memory_mb(m),
+        )?),
+        (None, None) => None,
+    };
+    Ok(TaskSettings {
+        category: cfg
+            .metadata
+            .get("category")
+            .and_then(|v| v.as_str())
+            .map(String::from),
+        instruction: None,
+        docker_image: env.docker_image.clone(),
+        build_timeout: secs("[environment] build_timeout_sec", env.build_timeout_sec)?,
+        agent_timeout: secs("[agent] timeout_sec", cfg.agent.timeout_sec)?,
+        verifier_timeout: secs("[verifier] timeout_sec", cfg.verifier.timeout_sec)?,
+        cpus: cpus("[environment] cpus", env.cpus)?,
+        memory_mb: memory,
+        network: env.allow_internet,
+    })
+}
+
+/// Parses and validates a Terminal-Bench 1 `task.yaml`. The error names the field.
+pub fn parse_task_yaml(text: &str) -> Result<TaskSettings, String> {
+    let cfg: TaskYaml =
+        serde_saphyr::from_str(text).map_err(|e| format!("not valid task.yaml: {e}"))?;
+    let instruction = cfg
+        .instruction
+        .clone()
+        .or_else(|| {
+            cfg.descriptions
+                .as_ref()
+                .and_then(|d| d.first())
+                .map(|d| d.description.clone())
+        })
+        .filter(|s| !s.trim().is_empty());
+    Ok(TaskSettings {
+        category: cfg.category,
+        instruction,
+        agent_timeout: secs("max_agent_timeout_sec", cfg.max_agent_timeout_sec)?,
+        verifier_timeout: secs("max_test_timeout_sec", cfg.max_test_timeout_sec)?,
+        ..TaskSettings::default()
+    })
 }
 
 /// TB1 compose values may name the harness's variables; these are the ones it sets.
@@ -179,8 +294,8 @@ pub fn load_task(dir: &Path) -> Result<TerminalTask, FamilyError> {
 
 fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
     let toml_path = dir.join("task.toml");
-    let cfg: TaskToml = toml::from_str(&read(&toml_path)?)
-        .map_err(|e| invalid(&toml_path, format!("task {id}: not valid task.toml: {e}")))?;
+    let cfg = parse_task_toml(&read(&toml_path)?)
+        .map_err(|e| invalid(&toml_path, format!("task {id}: {e}")))?;
     let instr_path = dir.join("instruction.md");
     if !instr_path.is_file() {
         return Err(invalid(
@@ -195,8 +310,7 @@ fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
             format!("task {id}: the instruction is empty"),
         ));
     }
-    let env = &cfg.environment;
-    let image = match &env.docker_image {
+    let image = match &cfg.docker_image {
         Some(name) => ImageSpec::Named(name.clone()),
         None => {
             let dockerfile = dir.join("environment").join("Dockerfile");
@@ -220,43 +334,31 @@ fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
         ));
     }
     Ok(TerminalTask {
-        category: cfg
-            .metadata
-            .get("category")
-            .and_then(|v| v.as_str())
-            .map(String::from),
+        category: cfg.category,
         id,
         dir: dir.to_path_buf(),
         format: TerminalFormat::Harbor,
         instruction,
         image,
-        build_timeout: secs(env.build_timeout_sec).unwrap_or(Duration::from_secs(600)),
-        agent_timeout: secs(cfg.agent.timeout_sec),
-        verifier_timeout: secs(cfg.verifier.timeout_sec),
-        cpus: env.cpus,
-        memory_mb: env
-            .memory_mb
-            .or_else(|| env.memory.as_deref().and_then(memory_mb)),
+        build_timeout: cfg.build_timeout.unwrap_or(Duration::from_secs(600)),
+        agent_timeout: cfg.agent_timeout,
+        verifier_timeout: cfg.verifier_timeout,
+        cpus: cfg.cpus,
+        memory_mb: cfg.memory_mb,
         // Harbor's default: the internet is allowed unless the task says otherwise.
-        network: env.allow_internet.unwrap_or(true),
+        network: cfg.network.unwrap_or(true),
         env: Vec::new(),
+        solution_stage: Arc::default(),
     })
 }
 
 fn load_tb1(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
     let yaml_path = dir.join("task.yaml");
-    let cfg: TaskYaml = serde_saphyr::from_str(&read(&yaml_path)?)
-        .map_err(|e| invalid(&yaml_path, format!("task {id}: not valid task.yaml: {e}")))?;
+    let cfg = parse_task_yaml(&read(&yaml_path)?)
+        .map_err(|e| invalid(&yaml_path, format!("task {id}: {e}")))?;
     let instruction = cfg
         .instruction
         .clone()
-        .or_else(|| {
-            cfg.descriptions
-                .as_ref()
-                .and_then(|d| d.first())
-                .map(|d| d.description.clone())
-        })
-        .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| invalid(&yaml_path, format!("task {id}: missing instruction")))?;
     let compose_path = dir.join("docker-compose.yaml");
     let compose: Compose = if compose_path.is_file() {
@@ -324,12 +426,13 @@ fn load_tb1(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
             dockerfile,
         },
         build_timeout: Duration::from_secs(600),
-        agent_timeout: secs(cfg.max_agent_timeout_sec),
-        verifier_timeout: secs(cfg.max_test_timeout_sec),
+        agent_timeout: cfg.agent_timeout,
+        verifier_timeout: cfg.verifier_timeout,
         cpus: None,
         memory_mb: None,
         network: true,
         env,
+        solution_stage: Arc::default(),
     })
 }
 
@@ -350,9 +453,13 @@ impl TerminalTask {
         Ok(staged)
     }
 
-    /// TB1's solution lives beside the task's other files; the oracle gets it in a folder of
-    /// its own, kept for the life of the process.
+    /// TB1's solution lives beside the task's other files (its tests among them); the oracle
+    /// gets it in a folder of its own: private to this user (mode 700), staged once per task and
+    /// removed with the task, so no reference solution outlives the run.
     pub(crate) fn staged_solution(&self) -> Result<PathBuf, FamilyError> {
+        if let Some(d) = self.solution_stage.get() {
+            return Ok(d.path().to_path_buf());
+        }
         let from = self.dir.join("solution.sh");
         if !from.is_file() {
             return Err(invalid(
@@ -363,15 +470,50 @@ impl TerminalTask {
                 ),
             ));
         }
-        let dir = std::env::temp_dir()
-            .join(format!("tribench-solutions-{}", std::process::id()))
-            .join(&self.id);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| invalid(&dir, format!("cannot stage the solution: {e}")))?;
-        std::fs::copy(&from, dir.join("solution.sh"))
+        remove_stale_stages();
+        let prefix = format!("{STAGE_PREFIX}{}-", std::process::id());
+        let dir = tempfile::Builder::new()
+            .prefix(&prefix)
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .map_err(|e| invalid(&from, format!("cannot stage the solution: {e}")))?;
+        std::fs::copy(&from, dir.path().join("solution.sh"))
             .map_err(|e| invalid(&from, format!("cannot stage: {e}")))?;
-        Ok(dir)
+        // Two trials staging at once: one folder wins, the other is removed as it drops.
+        let _ = self.solution_stage.set(dir);
+        self.solution_stage
+            .get()
+            .map(|d| d.path().to_path_buf())
+            .ok_or_else(|| invalid(&from, "cannot stage the solution"))
     }
+}
+
+/// Staged solutions live in the temporary folder under this prefix, then the owner's pid.
+const STAGE_PREFIX: &str = "tribench-solutions-";
+
+/// Removes staged solutions left by tribench processes that are gone (killed before they could
+/// clean up), once per process.
+fn remove_stale_stages() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let tmp = std::env::temp_dir();
+        let Ok(entries) = std::fs::read_dir(&tmp) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(rest) = name.strip_prefix(STAGE_PREFIX) else {
+                continue;
+            };
+            let pid = rest.split('-').next().unwrap_or("");
+            let gone = !pid.is_empty()
+                && pid.bytes().all(|b| b.is_ascii_digit())
+                && !Path::new("/proc").join(pid).exists();
+            if gone {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    });
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), FamilyError> {

@@ -2,7 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod swebench_grading;
+mod swebench_parser_artifacts;
 mod swebench_sandbox;
+mod terminal_input;
 
 use std::path::{Path, PathBuf};
 use tribench_families::{load_suite, FamilyError};
@@ -30,7 +32,7 @@ const PY_CONFIG: &str =
 fn the_bundled_sample_suite_loads_in_its_real_layout() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/polyglot-sample");
     let suite = load_suite(&root).unwrap();
-    assert_eq!(suite.tasks.len(), 12);
+    assert_eq!(suite.tasks.len(), 15);
     let mut langs: Vec<&str> = suite.tasks.iter().map(|t| t.info.group.as_str()).collect();
     langs.dedup();
     assert_eq!(langs, ["cpp", "go", "java", "javascript", "python", "rust"]);
@@ -210,4 +212,59 @@ fn broken_terminal_tasks_are_errors_naming_the_task() {
         err.contains("task no-text") && err.contains("missing instruction"),
         "{err}"
     );
+}
+
+#[test]
+fn reference_files_are_placed_by_their_path_relative_to_the_reference_folder() {
+    let root = tempfile::tempdir().unwrap();
+    let cfg = r#"{"files": {"solution": ["src/main/java/Main.java"], "test": ["src/test/java/MainTest.java"],
+        "example": [".meta/src/reference/java/Main.java", ".meta/src/reference/java/Helper.java", ".meta/src/reference/java/util/Deep.java"]}}"#;
+    exercise(
+        root.path(),
+        "java",
+        "split",
+        cfg,
+        &[
+            "src/main/java/Main.java",
+            "src/test/java/MainTest.java",
+            ".meta/src/reference/java/Main.java",
+            ".meta/src/reference/java/Helper.java",
+            ".meta/src/reference/java/util/Deep.java",
+        ],
+    );
+    let suite = load_suite(root.path()).unwrap();
+    let tribench_types::Reference::Files { files } = suite.tasks[0].reference().unwrap() else {
+        panic!("not files");
+    };
+    let targets: Vec<&str> = files.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        targets,
+        [
+            "src/main/java/Main.java",
+            "src/main/java/Helper.java",
+            "src/main/java/util/Deep.java"
+        ]
+    );
+}
+
+#[test]
+fn a_rust_reference_brings_its_own_manifest() {
+    let root = tempfile::tempdir().unwrap();
+    let cfg = r#"{"files": {"solution": ["src/lib.rs", "Cargo.toml"], "test": ["tests/t.rs"], "example": [".meta/example.rs"]}}"#;
+    let d = exercise(
+        root.path(),
+        "rust",
+        "crated",
+        cfg,
+        &["src/lib.rs", "Cargo.toml", "tests/t.rs", ".meta/example.rs"],
+    );
+    std::fs::write(d.join(".meta/Cargo-example.toml"), "[dependencies]\n").unwrap();
+    let suite = load_suite(root.path()).unwrap();
+    let tribench_types::Reference::Files { files } = suite.tasks[0].reference().unwrap() else {
+        panic!("not files");
+    };
+    assert!(files.iter().any(|(t, b)| t == "src/lib.rs" && b == b"x"));
+    assert!(files
+        .iter()
+        .any(|(t, b)| t == "Cargo.toml" && b == b"[dependencies]\n"));
 }

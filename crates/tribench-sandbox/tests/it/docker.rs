@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tribench_sandbox::{ContainerSpec, DockerBackend, ExecRequest, Sandbox};
 
-const BASE: &str = "tribench/debian:bookworm";
+pub(super) const BASE: &str = "tribench/debian:bookworm";
 
-async fn backend() -> Option<Arc<DockerBackend>> {
+pub(super) async fn backend() -> Option<Arc<DockerBackend>> {
     match DockerBackend::connect(HashMap::new()).await {
         Ok(b) => Some(b),
         Err(e) => {
@@ -23,7 +23,7 @@ async fn backend() -> Option<Arc<DockerBackend>> {
     }
 }
 
-fn spec(network: bool) -> ContainerSpec {
+pub(super) fn spec(network: bool) -> ContainerSpec {
     ContainerSpec {
         image: BASE.into(),
         workdir: "/app".into(),

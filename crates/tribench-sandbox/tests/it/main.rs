@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod docker;
+mod docker_grading;
 mod escapes;
 
 use std::sync::Arc;

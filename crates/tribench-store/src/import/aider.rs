@@ -1,9 +1,14 @@
 //! Aider benchmark results: one `.aider.results.json` per exercise (`testdir`, `testcase`,
-//! `model`, `edit_format`, `tests_outcomes` per try, `cost`, `duration`, ...), under the
-//! benchmark's run folder.
+//! `model`, `edit_format`, `tests_outcomes` per try, `cost`, `duration`, `prompt_tokens`,
+//! `completion_tokens`, ...), under the benchmark's run folder.
+//!
+//! Aider's own summary counts an exercise as passed within try N when its last outcome is a pass
+//! reached at try N or earlier, and divides by the exercises that completed (those with a
+//! results file), not by all the exercises the run copied; both rates are noted, labelled.
 
 use super::{
-    find_files, invalid, manifest, read_json, str_of, trial, ImportError, Imported, ManifestParts,
+    find_files, invalid, manifest, read_json, str_of, trial, u64_of, ImportError, Imported,
+    ManifestParts,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -46,7 +51,8 @@ pub fn import_aider(dir: &Path) -> Result<Imported, ImportError> {
             .map(|a| a.iter().map(|x| x.as_bool().unwrap_or(false)).collect())
             .unwrap_or_default();
         max_tries = max_tries.max(outcomes.len());
-        let passed_on = outcomes.iter().position(|x| *x).map(|i| i as u32 + 1);
+        // As Aider's summary: passed when the last try passed, on that try.
+        let passed_on = (outcomes.last() == Some(&true)).then_some(outcomes.len() as u32);
         let outcome = if passed_on.is_some() {
             Outcome::Resolved
         } else if outcomes.is_empty() {
@@ -64,6 +70,10 @@ pub fn import_aider(dir: &Path) -> Result<Imported, ImportError> {
         let mut t = trial(FamilyKind::Polyglot, &id, 1, &lang, "aider", outcome);
         t.passed_on_try = passed_on;
         t.usage.cost_usd = v.get("cost").and_then(Value::as_f64).unwrap_or(0.0);
+        t.usage.cost_unknown = v.get("cost").is_none_or(Value::is_null);
+        t.usage.prompt_tokens = u64_of(&v, "prompt_tokens");
+        t.usage.completion_tokens = u64_of(&v, "completion_tokens");
+        t.usage.tokens_unknown = v.get("prompt_tokens").is_none_or(Value::is_null);
         t.timings.total_ms =
             (v.get("duration").and_then(Value::as_f64).unwrap_or(0.0) * 1000.0) as u64;
         t.tries = outcomes
@@ -89,12 +99,35 @@ pub fn import_aider(dir: &Path) -> Result<Imported, ImportError> {
         trials.push(t);
     }
     trials.sort_by(|a, b| a.task_id.cmp(&b.task_id));
-    // Exercises the run copied but never finished have no results file; Aider's published
-    // rates count them as failures, so the manifest counts them as tasks.
+    // Exercises the run copied but never finished have no results file. Aider's pass rates
+    // leave them out (they divide by completed exercises); the manifest counts them as tasks,
+    // so the report's score over all tasks counts them as failures.
     let exercises = count_exercises(dir).max(trials.len());
+    let completed = trials.len();
+    let within = |k: u32| {
+        trials
+            .iter()
+            .filter(|t| t.passed_on_try.is_some_and(|p| p <= k))
+            .count()
+    };
+    let pct = |k: usize, n: usize| {
+        if n == 0 {
+            0.0
+        } else {
+            100.0 * k as f64 / n as f64
+        }
+    };
     let mut notes = Vec::new();
-    if exercises > trials.len() {
-        notes.push(format!("{} of {exercises} exercises have no results (unfinished); they count as failures in the score over all tasks, as in Aider's published rates", exercises - trials.len()));
+    for k in 1..=(max_tries.max(1) as u32) {
+        let p = within(k);
+        notes.push(format!(
+            "passed within {k} tries: {p}; over completed exercises (Aider's pass_rate_{k}) {p}/{completed} = {:.1}%; over all {exercises} exercises, unfinished counted as failures, {p}/{exercises} = {:.1}%",
+            pct(p, completed),
+            pct(p, exercises)
+        ));
+    }
+    if exercises > completed {
+        notes.push(format!("{} of {exercises} exercises have no results (unfinished): Aider's rates leave them out; tribench's score over all tasks counts them as failures", exercises - completed));
     }
     let model = str_of(&first, "model").unwrap_or("unknown").to_string();
     let edit_format = str_of(&first, "edit_format")

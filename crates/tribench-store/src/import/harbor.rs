@@ -8,35 +8,48 @@ use super::{
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tribench_types::{FamilyKind, Outcome, TryRecord};
 
-fn reward_of(r: &Value) -> Option<f64> {
-    let rewards = r.get("verifier_result")?.get("rewards")?;
-    rewards
-        .get("reward")
-        .and_then(Value::as_f64)
-        .or_else(|| rewards.as_object()?.values().find_map(Value::as_f64))
+/// The verifier's reward, decided as Harbor decides a `reward.json` (`"reward"`, or the only
+/// key); `Ok(None)` when the verifier gave no rewards, `Err` naming the keys when none decides.
+fn reward_of(r: &Value) -> Result<Option<f64>, tribench_types::RewardJsonError> {
+    match r.get("verifier_result").and_then(|v| v.get("rewards")) {
+        None | Some(Value::Null) => Ok(None),
+        Some(rewards) => tribench_types::reward_from_json(&rewards.to_string()).map(Some),
+    }
 }
 
+/// What the trial's exception says happened, when it names a known kind.
+fn exception_outcome(kind: &str) -> Option<Outcome> {
+    if kind.contains("Timeout") && kind.contains("Agent") {
+        Some(Outcome::AgentTimeout)
+    } else if kind.contains("Timeout") && kind.contains("Verifier") {
+        Some(Outcome::TestTimeout)
+    } else if kind.contains("Environment") || kind.contains("Docker") || kind.contains("Build") {
+        Some(Outcome::EnvironmentError)
+    } else {
+        None
+    }
+}
+
+/// Harbor runs the verifier after an agent timeout and averages whatever reward it gave, so the
+/// reward decides: a positive reward is resolved whatever exception the trial also recorded
+/// (kept as the trial's note). Without a positive reward, the exception names the failure.
 fn outcome_of(r: &Value, reward: Option<f64>) -> Outcome {
+    if reward.is_some_and(|x| x > 0.0) {
+        return Outcome::Resolved;
+    }
     if let Some(ex) = r.get("exception_info").filter(|e| !e.is_null()) {
         let kind = str_of(ex, "exception_type").unwrap_or("");
-        if kind.contains("Timeout") && kind.contains("Agent") {
-            return Outcome::AgentTimeout;
-        }
-        if kind.contains("Timeout") && kind.contains("Verifier") {
-            return Outcome::TestTimeout;
-        }
-        if kind.contains("Environment") || kind.contains("Docker") || kind.contains("Build") {
-            return Outcome::EnvironmentError;
+        if let Some(o) = exception_outcome(kind) {
+            return o;
         }
         if reward.is_none() {
             return Outcome::AgentError;
         }
     }
     match reward {
-        Some(x) if x > 0.0 => Outcome::Resolved,
         Some(_) => Outcome::Unresolved,
         None => Outcome::HarnessError,
     }
@@ -44,11 +57,11 @@ fn outcome_of(r: &Value, reward: Option<f64>) -> Outcome {
 
 /// Imports a Harbor job directory.
 pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
-    let mut rows: Vec<Value> = Vec::new();
+    let mut rows: Vec<(PathBuf, Value)> = Vec::new();
     for p in find_files(dir, "result.json") {
         let v = read_json(&p)?;
         if v.get("trial_name").is_some() && v.get("task_name").is_some() {
-            rows.push(v);
+            rows.push((p, v));
         }
     }
     if rows.is_empty() {
@@ -57,7 +70,7 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
             "no Harbor trial result.json (with task_name and trial_name) found",
         ));
     }
-    rows.sort_by(|a, b| {
+    rows.sort_by(|(_, a), (_, b)| {
         (
             str_of(a, "task_name"),
             str_of(a, "started_at"),
@@ -75,7 +88,7 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
     } else {
         Value::Null
     };
-    let first = &rows[0];
+    let first = &rows[0].1;
     let agent_info = first.get("agent_info").cloned().unwrap_or(Value::Null);
     let agent = str_of(&agent_info, "name")
         .unwrap_or("harbor-agent")
@@ -90,17 +103,24 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
     let mut trials = Vec::new();
     let mut notes = Vec::new();
     let mut partial = 0usize;
-    for r in &rows {
+    let mut undecided = 0usize;
+    let mut timeouts_resolved = 0usize;
+    for (path, r) in &rows {
         let Some(task) = str_of(r, "task_name") else {
             continue;
         };
         let n = attempts.entry(task.to_string()).or_default();
         *n += 1;
-        let reward = reward_of(r);
+        let decided = reward_of(r);
+        let reward = decided.as_ref().ok().copied().flatten();
         if reward.is_some_and(|x| x > 0.0 && x < 1.0) {
             partial += 1;
         }
-        let outcome = outcome_of(r, reward);
+        // Rewards that decide nothing make the trial an error of the task, never a pass.
+        let outcome = match &decided {
+            Ok(_) => outcome_of(r, reward),
+            Err(_) => Outcome::EnvironmentError,
+        };
         let group = str_of(r, "source").unwrap_or("terminal");
         let mut t = trial(FamilyKind::Terminal, task, *n, group, &agent, outcome);
         if let Some(ar) = r.get("agent_result").filter(|a| !a.is_null()) {
@@ -108,6 +128,8 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
             t.usage.completion_tokens = u64_of(ar, "n_output_tokens");
             t.usage.cached_tokens = u64_of(ar, "n_cache_tokens");
             t.usage.cost_usd = ar.get("cost_usd").and_then(Value::as_f64).unwrap_or(0.0);
+            t.usage.tokens_unknown = ar.get("n_input_tokens").is_none_or(Value::is_null);
+            t.usage.cost_unknown = ar.get("cost_usd").is_none_or(Value::is_null);
         }
         let phase = |k: &str| {
             let p = r.get(k).cloned().unwrap_or(Value::Null);
@@ -119,13 +141,27 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
         t.timings.test_ms = phase("verifier");
         t.started_at = str_of(r, "started_at").unwrap_or_default().to_string();
         t.ended_at = str_of(r, "finished_at").unwrap_or_default().to_string();
-        t.error = r.get("exception_info").filter(|e| !e.is_null()).map(|e| {
+        let exception = r.get("exception_info").filter(|e| !e.is_null()).map(|e| {
             format!(
                 "{}: {}",
                 str_of(e, "exception_type").unwrap_or("exception"),
                 str_of(e, "exception_message").unwrap_or("")
             )
         });
+        t.error = match &decided {
+            Err(e) => {
+                undecided += 1;
+                Some(format!(
+                    "task {task}: the verifier's reward.json (verifier_result.rewards in {}) {e}",
+                    path.display()
+                ))
+            }
+            Ok(_) if outcome == Outcome::Resolved => exception.map(|x| {
+                timeouts_resolved += 1;
+                format!("resolved by the verifier's reward despite {x}")
+            }),
+            Ok(_) => exception,
+        };
         t.tries.push(TryRecord {
             index: 1,
             outcome,
@@ -136,6 +172,16 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
             reward,
         });
         trials.push(t);
+    }
+    if timeouts_resolved > 0 {
+        notes.push(format!(
+            "{timeouts_resolved} trials recorded an exception (an agent timeout, say) but the verifier, which Harbor runs anyway, rewarded them: resolved, as in Harbor's mean; the exception is kept as the trial's note"
+        ));
+    }
+    if undecided > 0 {
+        notes.push(format!(
+            "{undecided} trials have verifier rewards with several keys and none named \"reward\": Harbor refuses those, so they are recorded as environment errors (the task's verifier is broken), never as passes"
+        ));
     }
     if partial > 0 {
         notes.push(format!(

@@ -148,7 +148,12 @@ pub(crate) fn trial(
         outcome,
         passed_on_try: (outcome == Outcome::Resolved).then_some(1),
         tries: Vec::new(),
-        usage: Usage::default(),
+        // Unknown until the importer reads them from its source.
+        usage: Usage {
+            tokens_unknown: true,
+            cost_unknown: true,
+            ..Usage::default()
+        },
         timings: Timings::default(),
         error: None,
         infra_retries: 0,

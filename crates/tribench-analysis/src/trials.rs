@@ -1,0 +1,413 @@
+//! One run's trials for a person: the list of trial ids with how each ended, and the story of
+//! one trial (what the agent did, step by step, then how grading judged it). Trials of agents
+//! without a model (oracle, nop) show the change they made.
+
+use crate::units::{duration_ms, duration_opt, usd_opt, UNKNOWN};
+use crate::RunData;
+use serde::Serialize;
+use serde_json::Value;
+use std::path::Path;
+use tribench_types::{Outcome, TestStatus, TrialRecord};
+
+/// One line of `tribench trials`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrialRow {
+    pub trial_id: String,
+    pub task_id: String,
+    pub group: String,
+    pub outcome: Outcome,
+    /// Grading tries used.
+    pub tries: usize,
+    /// `None` when the run did not record it.
+    pub seconds: Option<f64>,
+    pub cost_usd: Option<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrialsError {
+    #[error("no trial {id} in {run}{}", suggestion(.suggestions))]
+    UnknownTrial {
+        id: String,
+        run: String,
+        suggestions: Vec<String>,
+    },
+    #[error("{path}: {message}")]
+    Unreadable { path: String, message: String },
+}
+
+fn suggestion(s: &[String]) -> String {
+    if s.is_empty() {
+        "; `tribench trials RUN` lists them".into()
+    } else {
+        format!("; did you mean {}?", s.join(", "))
+    }
+}
+
+/// The run's trials, in id order, optionally only one outcome and/or one group.
+pub fn list_trials(run: &RunData, outcome: Option<Outcome>, group: Option<&str>) -> Vec<TrialRow> {
+    let mut rows: Vec<TrialRow> = run
+        .trials
+        .iter()
+        .filter(|t| outcome.is_none_or(|o| t.outcome == o))
+        .filter(|t| group.is_none_or(|g| t.group == g))
+        .map(|t| TrialRow {
+            trial_id: t.trial_id.clone(),
+            task_id: t.task_id.clone(),
+            group: t.group.clone(),
+            outcome: t.outcome,
+            tries: t.tries.len(),
+            seconds: t
+                .timings
+                .known()
+                .then(|| t.timings.total_ms as f64 / 1000.0),
+            cost_usd: t.usage.cost_known().then_some(t.usage.cost_usd),
+        })
+        .collect();
+    rows.sort_by(|a, b| a.trial_id.cmp(&b.trial_id));
+    rows
+}
+
+/// The list as a table: trial id, outcome, tries, time, cost.
+pub fn render_trials(rows: &[TrialRow]) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::NOTHING);
+    t.set_header(vec!["trial", "outcome", "tries", "time", "cost"]);
+    for r in rows {
+        t.add_row(vec![
+            r.trial_id.clone(),
+            r.outcome.to_string(),
+            r.tries.to_string(),
+            duration_opt(r.seconds.map(|s| s * 1000.0)),
+            usd_opt(r.cost_usd),
+        ]);
+    }
+    let mut out = String::new();
+    for line in t.to_string().lines() {
+        out.push_str(line.trim());
+        out.push('\n');
+    }
+    out.push_str(&format!("{} trials\n", rows.len()));
+    out
+}
+
+/// Edit distance between two ids, counted in characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Up to `n` trial ids of the run closest to `id`: those containing it first, then by edit
+/// distance (only reasonably close ones).
+pub fn nearest_trial_ids(run: &RunData, id: &str, n: usize) -> Vec<String> {
+    let mut scored: Vec<(usize, &str)> = run
+        .trials
+        .iter()
+        .map(|t| {
+            let d = if t.trial_id.contains(id) || t.task_id == id {
+                0
+            } else {
+                distance(id, &t.trial_id)
+            };
+            (d, t.trial_id.as_str())
+        })
+        .filter(|(d, t)| *d <= (t.chars().count() / 3).max(3))
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(n)
+        .map(|(_, t)| t.to_string())
+        .collect()
+}
+
+/// Text indented by four spaces, cut to `max_lines` (head and tail kept), blank-free ends.
+fn block(text: &str, max_lines: usize) -> String {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    let shown: Vec<String> = if lines.len() > max_lines {
+        let head = max_lines / 2;
+        let tail = max_lines - head;
+        let mut v: Vec<String> = lines[..head].iter().map(|l| l.to_string()).collect();
+        v.push(format!("… {} lines …", lines.len() - max_lines));
+        v.extend(lines[lines.len() - tail..].iter().map(|l| l.to_string()));
+        v
+    } else {
+        lines.iter().map(|l| l.to_string()).collect()
+    };
+    let mut out = String::new();
+    for l in shown {
+        if l.trim().is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str("    ");
+            out.push_str(l.trim_end());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn read_artifact(dir: &Path, t: &TrialRecord, name: &str) -> Option<String> {
+    let rel = t.artifacts.iter().find(|a| a.ends_with(name))?;
+    std::fs::read(dir.join(rel))
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// One tool call: its name and arguments, with file contents and commands as blocks.
+fn action(out: &mut String, r: &Value) {
+    let tool = r["tool"].as_str().unwrap_or("?");
+    let args = &r["arguments"];
+    let s = |k: &str| args[k].as_str().unwrap_or("");
+    match tool {
+        "bash" => {
+            out.push_str("> bash\n");
+            out.push_str(&block(s("command"), 40));
+        }
+        "write_file" => {
+            out.push_str(&format!("> write_file {}\n", s("path")));
+            out.push_str(&block(s("content"), 40));
+        }
+        "str_replace" => {
+            out.push_str(&format!("> str_replace {}\n", s("path")));
+            out.push_str("  old:\n");
+            out.push_str(&block(s("old_str"), 20));
+            out.push_str("  new:\n");
+            out.push_str(&block(s("new_str"), 20));
+        }
+        "read_file" => out.push_str(&format!("> read_file {}\n", s("path"))),
+        "submit" => out.push_str("> submit\n"),
+        other => {
+            let a = args.to_string();
+            out.push_str(&format!("> {other} {}\n", if a == "{}" { "" } else { &a }));
+        }
+    }
+    let output = r["output"].as_str().unwrap_or("");
+    if !output.trim().is_empty() {
+        out.push_str("  output:\n");
+        out.push_str(&block(output, 40));
+    }
+}
+
+fn ms_field(v: &Value) -> String {
+    v.as_f64().map_or_else(|| UNKNOWN.to_string(), duration_ms)
+}
+
+fn tokens_field(v: &Value) -> String {
+    v.as_u64()
+        .map_or_else(|| UNKNOWN.to_string(), |n| n.to_string())
+}
+
+/// An agent program's log (`tribench-cli-agent/1`): its install and run commands with output.
+fn program_runs(out: &mut String, traj: &Value) {
+    for r in traj["runs"].as_array().into_iter().flatten() {
+        let exit = r["exit_code"]
+            .as_i64()
+            .map_or_else(|| "no exit code".to_string(), |c| format!("exit {c}"));
+        out.push_str(&format!(
+            "── {} ({exit})\n",
+            r["phase"].as_str().unwrap_or("?")
+        ));
+        if let Some(c) = r["command"].as_str() {
+            out.push_str("> command\n");
+            out.push_str(&block(c, 20));
+        }
+        let output = r["output"].as_str().unwrap_or("");
+        if !output.trim().is_empty() {
+            out.push_str("  output:\n");
+            out.push_str(&block(output, 40));
+        }
+        out.push('\n');
+    }
+}
+
+fn steps(out: &mut String, traj: &Value) {
+    if traj["format"].as_str() == Some("tribench-cli-agent/1") {
+        program_runs(out, traj);
+        return;
+    }
+    for m in traj["messages"].as_array().into_iter().flatten().take(2) {
+        out.push_str(&format!("[{}]\n", m["role"].as_str().unwrap_or("?")));
+        out.push_str(&block(m["content"].as_str().unwrap_or(""), 30));
+        out.push('\n');
+    }
+    for step in traj["steps"].as_array().into_iter().flatten() {
+        let timing = &step["timing"];
+        if step.get("timing").is_some() {
+            out.push_str(&format!(
+                "── step {} · model {} · tools {} · tokens {} in / {} out\n",
+                step["step"],
+                ms_field(&timing["model_ms"]),
+                ms_field(&timing["tool_ms"]),
+                tokens_field(&step["usage"]["prompt_tokens"]),
+                tokens_field(&step["usage"]["completion_tokens"]),
+            ));
+        } else {
+            out.push_str(&format!("── step {}\n", step["step"]));
+        }
+        for key in ["error", "trimmed"] {
+            if let Some(e) = step[key].as_str() {
+                out.push_str(&format!("{key}: {e}\n"));
+            }
+        }
+        if let Some(c) = step["assistant"]["content"]
+            .as_str()
+            .filter(|c| !c.trim().is_empty())
+        {
+            out.push_str(&block(c.trim(), 30));
+        }
+        for r in step["results"].as_array().into_iter().flatten() {
+            if let Some(why) = r["malformed"].as_str() {
+                out.push_str(&format!("! malformed reply: {why}\n"));
+            } else {
+                action(out, r);
+            }
+        }
+        out.push('\n');
+    }
+    let u = &traj["usage"];
+    out.push_str(&format!(
+        "agent      {} steps, {} prompt and {} completion tokens\n",
+        u["steps"],
+        tokens_field(&u["prompt_tokens"]),
+        tokens_field(&u["completion_tokens"])
+    ));
+}
+
+fn test_summary(t: &tribench_types::TryRecord) -> String {
+    let count = |s: TestStatus| t.tests.iter().filter(|x| x.status == s).count();
+    let mut parts = Vec::new();
+    for (s, name) in [
+        (TestStatus::Passed, "passed"),
+        (TestStatus::Failed, "failed"),
+        (TestStatus::Error, "errors"),
+        (TestStatus::Skipped, "skipped"),
+    ] {
+        let n = count(s);
+        if n > 0 {
+            parts.push(format!("{n} {name}"));
+        }
+    }
+    if parts.is_empty() {
+        parts.push("no tests parsed".into());
+    }
+    if let Some(code) = t.exit_code {
+        parts.push(format!("exit {code}"));
+    }
+    if let Some(r) = t.reward {
+        parts.push(format!("reward {r}"));
+    }
+    parts.push(format!("tests took {}", duration_ms(t.test_ms as f64)));
+    parts.join(", ")
+}
+
+/// What happened in one trial: the instruction, the agent's steps (or, for agents without a
+/// model, the change they made), each grading try with its tests and output, and the outcome.
+pub fn render_trajectory(run: &RunData, trial_id: &str) -> Result<String, TrialsError> {
+    let Some(t) = run.trials.iter().find(|t| t.trial_id == trial_id) else {
+        return Err(TrialsError::UnknownTrial {
+            id: trial_id.to_string(),
+            run: run.dir.display().to_string(),
+            suggestions: nearest_trial_ids(run, trial_id, 3),
+        });
+    };
+    let mut out = format!(
+        "trial      {} (task {}, attempt {}, group {})\nagent      {}\n\n",
+        t.trial_id, t.task_id, t.attempt, t.group, t.agent
+    );
+    let traj_path = run
+        .dir
+        .join("trials")
+        .join(&t.trial_id)
+        .join("trajectory.json");
+    if traj_path.is_file() {
+        let text = std::fs::read_to_string(&traj_path).map_err(|e| TrialsError::Unreadable {
+            path: traj_path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let traj: Value = serde_json::from_str(&text).map_err(|e| TrialsError::Unreadable {
+            path: traj_path.display().to_string(),
+            message: format!("not JSON: {e}"),
+        })?;
+        steps(&mut out, &traj);
+    } else {
+        if let Some(instr) = read_artifact(&run.dir, t, "instruction.md") {
+            out.push_str("[instruction]\n");
+            out.push_str(&block(&instr, 30));
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "the {} agent works without a model: no steps to show; what it changed:\n",
+            t.agent
+        ));
+    }
+    match read_artifact(&run.dir, t, "diff.patch") {
+        Some(d) if !d.trim().is_empty() => {
+            out.push_str("change     (diff.patch)\n");
+            out.push_str(&block(&d, 80));
+        }
+        Some(_) => out.push_str("change     none: the workspace was left as it was\n"),
+        None => out.push_str("change     not recorded\n"),
+    }
+    out.push_str("\n── result\n");
+    for tr in &t.tries {
+        out.push_str(&format!(
+            "try {}      {}: {}\n",
+            tr.index,
+            tr.outcome,
+            test_summary(tr)
+        ));
+        let failing: Vec<&str> = tr
+            .tests
+            .iter()
+            .filter(|x| matches!(x.status, TestStatus::Failed | TestStatus::Error))
+            .map(|x| x.name.as_str())
+            .take(10)
+            .collect();
+        if !failing.is_empty() {
+            out.push_str("  failing:\n");
+            out.push_str(&block(&failing.join("\n"), 10));
+        }
+        if let Some(log) = tr
+            .output_artifact
+            .as_ref()
+            .and_then(|a| std::fs::read(run.dir.join(a)).ok())
+        {
+            let log = String::from_utf8_lossy(&log);
+            if !log.trim().is_empty() {
+                out.push_str("  test output:\n");
+                out.push_str(&block(&log, 20));
+            }
+        }
+    }
+    if t.tries.is_empty() {
+        out.push_str("tests      not run\n");
+    }
+    if let Some(e) = &t.error {
+        out.push_str(&format!("error      {e}\n"));
+    }
+    let time = if t.timings.known() {
+        duration_ms(t.timings.total_ms as f64)
+    } else {
+        UNKNOWN.to_string()
+    };
+    let cost = usd_opt(t.usage.cost_known().then_some(t.usage.cost_usd));
+    let on_try = t
+        .passed_on_try
+        .filter(|_| t.outcome == Outcome::Resolved)
+        .map(|n| format!(" on try {n}"))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "outcome    {}{on_try} · time {time} · cost {cost}\n",
+        t.outcome
+    ));
+    Ok(out)
+}

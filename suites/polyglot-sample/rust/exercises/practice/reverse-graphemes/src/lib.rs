@@ -1,0 +1,3 @@
+pub fn reverse(input: &str) -> String {
+    todo!("reverse {input:?} by grapheme clusters")
+}
