@@ -274,16 +274,10 @@ impl SandboxTools {
             ("pytest", format!("exec {py} -m pytest \"$@\"")),
         ] {
             let p = bin.join(name);
-            if p.is_file() {
-                continue;
-            }
-            // Written aside and renamed: concurrent trials may create the folder at once.
-            let tmp = bin.join(format!(".{name}.{}", std::process::id()));
-            std::fs::write(&tmp, format!("#!/bin/sh\n{body}\n"))
-                .map_err(SandboxError::io("write", &tmp))?;
-            std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-                .map_err(SandboxError::io("make executable", &tmp))?;
-            std::fs::rename(&tmp, &p).map_err(SandboxError::io("rename", &tmp))?;
+            std::fs::write(&p, format!("#!/bin/sh\n{body}\n"))
+                .map_err(SandboxError::io("write", &p))?;
+            std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .map_err(SandboxError::io("make executable", &p))?;
         }
         Ok(Some(bin))
     }
@@ -520,7 +514,7 @@ impl LocalSandbox {
         workspace_name: &str,
     ) -> Result<Self, SandboxError> {
         let workspace_name = match workspace_name {
-            "" | "." | ".." | ".home" | ".tmp" => "work",
+            "" | "." | ".." | ".home" | ".tmp" | ".bin" | ".passwd" | ".group" => "work",
             n if n.contains('/') => "work",
             n => n,
         };
@@ -547,8 +541,9 @@ impl LocalSandbox {
             std::fs::create_dir(d).map_err(SandboxError::io("create", d))?;
         }
         let uid = next_uid();
-        let shims = SandboxTools::detect().shim_dir(&config.base_dir)?;
-        let mut mounts = match config.isolation {
+        // In the trial folder (root's: the agent cannot change them), removed with it.
+        let shims = SandboxTools::detect().shim_dir(&root)?;
+        let mounts = match config.isolation {
             Isolation::Bwrap(_) => {
                 // The trial folder itself stays root's: the user may write only its three
                 // folders, and cannot replace the account files below.
@@ -568,10 +563,6 @@ impl LocalSandbox {
             }
             Isolation::None => MountPlan::default(),
         };
-        if let (Isolation::Bwrap(_), Some(bin)) = (&config.isolation, &shims) {
-            // The base folder is hidden; its shim folder is not.
-            mounts.exposed.push(bin.clone());
-        }
         Ok(LocalSandbox {
             shims,
             uid,
