@@ -27,6 +27,7 @@ impl Agent for Oracle {
         Box::new(OracleSession {
             reference: task.reference,
             applied: false,
+            solution: None,
         })
     }
 }
@@ -34,6 +35,8 @@ impl Agent for Oracle {
 struct OracleSession {
     reference: Option<Reference>,
     applied: bool,
+    /// What running a solution script did (exit code, output), for the trajectory.
+    solution: Option<serde_json::Value>,
 }
 
 #[async_trait]
@@ -58,21 +61,30 @@ impl AgentSession for OracleSession {
             Some(Reference::Bundle { dir, dest, command }) => {
                 sb.put_dir(std::path::Path::new(dir), dest).await?;
                 let out = sb
-                    .exec(ExecRequest::new(command.clone(), ORACLE_EXEC_TIMEOUT))
+                    .exec(
+                        ExecRequest::new(command.clone(), ORACLE_EXEC_TIMEOUT)
+                            .env("DEBIAN_FRONTEND", "noninteractive"),
+                    )
                     .await?;
-                if !out.success() {
-                    return Err(AgentError::Failed(format!(
-                        "reference solution `{command}` exited with {:?}: {}",
-                        out.exit_code,
-                        tail(&out.combined(), 2000)
-                    )));
-                }
+                // As Harbor's oracle: a solution script that fails does not end the trial; its
+                // exit code is kept and the verifier's reward decides.
+                self.solution = Some(serde_json::json!({
+                    "command": command,
+                    "exit_code": out.exit_code,
+                    "timed_out": out.timed_out,
+                    "output_tail": tail(&out.combined(), 4000),
+                }));
             }
             Some(Reference::Patch { patch }) => {
                 crate::apply_patch(sb, patch.as_bytes(), "the reference patch").await?;
             }
         }
         Ok(TurnOutcome::default())
+    }
+
+    fn trajectory(&self) -> Option<serde_json::Value> {
+        let solution = self.solution.clone()?;
+        Some(serde_json::json!({ "agent": "oracle", "solution": solution }))
     }
 }
 

@@ -217,6 +217,24 @@ pub fn manifest_differences(a: &RunManifest, b: &RunManifest) -> Vec<ManifestDif
     let ea = &a.environment;
     let eb = &b.environment;
     diff("sandbox", ea.backend.clone(), eb.backend.clone(), false);
+    // The same image name can be a different image (pulled vs built, rebuilt): compare ids.
+    for ia in &ea.images {
+        if let Some(ib) = eb.images.iter().find(|i| i.requested == ia.requested) {
+            let id = |i: &tribench_types::ImageRecord| {
+                format!(
+                    "{} ({})",
+                    i.digest
+                        .as_deref()
+                        .map(|d| short(d.trim_start_matches("sha256:")))
+                        .unwrap_or_default(),
+                    i.source
+                )
+            };
+            if ia.digest != ib.digest {
+                diff(&format!("image {}", ia.requested), id(ia), id(ib), false);
+            }
+        }
+    }
     diff(
         "isolation",
         ea.isolation.clone(),

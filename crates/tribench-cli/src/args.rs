@@ -219,6 +219,17 @@ pub struct ExecArgs {
     /// Pull named images (official SWE-bench images) that are not present locally.
     #[arg(long)]
     pub pull: bool,
+    /// Build Terminal-Bench tasks from their Dockerfile even when they name a prebuilt image.
+    #[arg(long)]
+    pub force_build: bool,
+    /// Read settings from this file instead of the tribench.toml beside the suite or in the
+    /// current directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A CA certificate (PEM) to trust in image builds and task containers (a TLS-intercepting
+    /// proxy's); repeatable, added to tribench.toml's [build] ca_certificates.
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    pub ca_cert: Vec<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -170,7 +170,7 @@ async fn run(a: RunArgs) -> Result<ExitCode> {
         .run_dir
         .clone()
         .unwrap_or_else(|| settings::default_run_dir(&a.agent));
-    let (mut cfg, _image_context) = settings::engine_config(&a.exec, &run_dir)?;
+    let (mut cfg, _image_context) = settings::engine_config(&a.exec, &run_dir, &paths)?;
     cfg.attempts = a.attempts.max(1);
     cfg.max_tries = a.tries;
     cfg.retry_errors = a.retry_errors;
@@ -325,6 +325,10 @@ struct TaskCheck {
     oracle_runs: usize,
     oracle_resolved: usize,
     flaky: bool,
+    /// Why the oracle did not resolve it: reward, failing tests, the solution's exit code, the
+    /// verifier's last lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oracle_failure: Option<crate::why::FailureReason>,
     ok: bool,
     problems: Vec<String>,
 }
@@ -342,6 +346,7 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
         }
     };
     let mut outcomes: BTreeMap<&str, BTreeMap<String, (Outcome, Option<String>)>> = BTreeMap::new();
+    let mut oracle_failures: BTreeMap<String, crate::why::FailureReason> = BTreeMap::new();
     let mut oracle_runs: BTreeMap<String, Vec<Outcome>> = BTreeMap::new();
     for agent_name in ["oracle", "nop"] {
         let agent: Arc<dyn tribench_agents::Agent> = match tribench_agents::by_name(agent_name) {
@@ -349,7 +354,8 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
             None => bail!("agent {agent_name} is missing from this build"),
         };
         let dir = base.join(agent_name);
-        let (mut cfg, _image_context): (EngineConfig, _) = settings::engine_config(&a.exec, &dir)?;
+        let (mut cfg, _image_context): (EngineConfig, _) =
+            settings::engine_config(&a.exec, &dir, &a.suites)?;
         // One try: the oracle must pass outright, and the nop's second try would change nothing.
         cfg.max_tries = Some(1);
         if agent_name == "oracle" {
@@ -372,6 +378,11 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
                     .entry(t.task_id.clone())
                     .or_default()
                     .push(t.outcome);
+                if t.outcome != Outcome::Resolved {
+                    oracle_failures
+                        .entry(t.task_id.clone())
+                        .or_insert_with(|| crate::why::FailureReason::of(&dir, &t));
+                }
             }
             // Keep the first failure, if any: a task is only as good as its worst run.
             let keep = map
@@ -405,10 +416,16 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
                     runs.len()
                 ));
             }
+            let oracle_failure = oracle_failures.get(&task.info.id).cloned();
             if oracle != Outcome::Resolved {
+                let why = oracle_failure
+                    .as_ref()
+                    .map(crate::why::FailureReason::summary)
+                    .filter(|s| !s.is_empty())
+                    .or(oracle_err);
                 problems.push(format!(
                     "oracle did not resolve it ({oracle}{})",
-                    oracle_err.map(|e| format!(": {e}")).unwrap_or_default()
+                    why.map(|e| format!(": {e}")).unwrap_or_default()
                 ));
             }
             if nop == Outcome::Resolved {
@@ -427,6 +444,7 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
                 oracle_runs: runs.len(),
                 oracle_resolved: resolved_runs,
                 flaky,
+                oracle_failure,
                 ok: problems.is_empty(),
                 problems,
             });
@@ -895,7 +913,7 @@ async fn replay(a: ReplayArgs) -> Result<ExitCode> {
     } else {
         tribench_agents::llm::ReplayAgent::new(a.source.clone())
     });
-    let (mut cfg, _image_context) = settings::engine_config(&a.exec, &a.run_dir)?;
+    let (mut cfg, _image_context) = settings::engine_config(&a.exec, &a.run_dir, &paths)?;
     cfg.max_tries = source.manifest.max_tries;
     cfg.progress = progress_mode(&a.exec);
     match tribench_engine::run(suites, agent, cfg, shutdown_signal()).await {

@@ -113,7 +113,8 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
     let run_dir = a.run_dir.clone().unwrap_or_else(|| {
         settings::default_run_dir(&format!("grade-{}", model.replace('/', "__")))
     });
-    let (mut cfg, _stage) = settings::engine_config(&a.exec, &run_dir)?;
+    let (mut cfg, _stage) =
+        settings::engine_config(&a.exec, &run_dir, std::slice::from_ref(&suite.path))?;
     cfg.progress = crate::commands::progress_mode(&a.exec);
     eprintln!(
         "grading {} predictions of {} in {} ({} at once, {} mode)",

@@ -6,6 +6,7 @@ mod args_tests;
 mod commands;
 mod grade;
 mod settings;
+mod why;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -51,22 +51,101 @@ pub fn js_tools(flag: &Option<PathBuf>) -> Option<PathBuf> {
     }
 }
 
-/// What `tribench.toml` (in the current directory) may set. Flags override it.
+/// What `tribench.toml` may set. Flags override it.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// Image names a task's Dockerfile uses in `FROM`, mapped to local images.
     #[serde(default)]
     pub images: std::collections::HashMap<String, String>,
+    #[serde(default)]
+    pub build: BuildConfig,
 }
 
-pub fn file_config() -> anyhow::Result<FileConfig> {
-    let p = Path::new("tribench.toml");
-    if !p.is_file() {
-        return Ok(FileConfig::default());
+/// `[build]`: how images are built and containers set up.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildConfig {
+    /// CA certificates (PEM files, relative to the tribench.toml) trusted in image builds and
+    /// task containers: a TLS-intercepting proxy's.
+    #[serde(default)]
+    pub ca_certificates: Vec<PathBuf>,
+}
+
+/// Which tribench.toml applies: `--config FILE` when given; else the first found beside a suite
+/// (in the suite's folder, then the folder holding it), then in the current directory.
+pub fn config_path(flag: Option<&Path>, suites: &[PathBuf]) -> anyhow::Result<Option<PathBuf>> {
+    if let Some(f) = flag {
+        if !f.is_file() {
+            anyhow::bail!("--config {}: no such file", f.display());
+        }
+        return Ok(Some(f.to_path_buf()));
     }
-    let text = std::fs::read_to_string(p)?;
-    toml::from_str(&text).map_err(|e| anyhow::anyhow!("tribench.toml: {e}"))
+    let mut candidates = Vec::new();
+    for s in suites {
+        let s = s.canonicalize().unwrap_or_else(|_| s.clone());
+        let dir = if s.is_dir() {
+            s.clone()
+        } else {
+            s.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        candidates.push(dir.join("tribench.toml"));
+        if let Some(parent) = dir.parent() {
+            candidates.push(parent.join("tribench.toml"));
+        }
+    }
+    candidates.push(PathBuf::from("tribench.toml"));
+    Ok(candidates.into_iter().find(|p| p.is_file()))
+}
+
+/// Reads a tribench.toml; relative certificate paths are made relative to the file.
+pub fn file_config(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let Some(p) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(p)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+    let mut cfg: FileConfig =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+    let base = p.parent().unwrap_or(Path::new("."));
+    for c in &mut cfg.build.ca_certificates {
+        if c.is_relative() {
+            *c = base.join(&*c);
+        }
+    }
+    Ok(cfg)
+}
+
+/// The CA certificates to install: tribench.toml's, then `--ca-cert`'s, read now so a missing
+/// or non-PEM file is an error before anything runs.
+fn ca_certificates(files: &[PathBuf]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let bytes =
+            std::fs::read(f).map_err(|e| anyhow::anyhow!("CA certificate {}: {e}", f.display()))?;
+        if !String::from_utf8_lossy(&bytes).contains("-----BEGIN CERTIFICATE-----") {
+            anyhow::bail!(
+                "CA certificate {}: not a PEM certificate (no BEGIN CERTIFICATE line)",
+                f.display()
+            );
+        }
+        let stem = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "ca".into());
+        let stem: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        out.push((format!("{i:02}-{stem}.crt"), bytes));
+    }
+    Ok(out)
 }
 
 /// The build context of the polyglot toolchain image: its Dockerfile and the JavaScript test
@@ -119,9 +198,18 @@ pub const POLYGLOT_IMAGE_JS_TOOLS: &str = "/opt/tribench-js";
 pub fn engine_config(
     exec: &ExecArgs,
     run_dir: &Path,
+    suites: &[PathBuf],
 ) -> anyhow::Result<(EngineConfig, Option<tempfile::TempDir>)> {
     let mut cfg = EngineConfig::new(run_dir);
-    cfg.image_map = file_config()?.images;
+    let path = config_path(exec.config.as_deref(), suites)?;
+    if let Some(p) = &path {
+        eprintln!("settings from {}", p.display());
+    }
+    let file = file_config(path.as_deref())?;
+    cfg.image_map = file.images;
+    let mut certs = file.build.ca_certificates;
+    certs.extend(exec.ca_cert.iter().cloned());
+    cfg.ca_certificates = ca_certificates(&certs)?;
     let mut stage = None;
     if exec.sandbox == crate::args::SandboxChoice::Docker {
         let (dir, spec) = polyglot_image()?;
@@ -142,6 +230,7 @@ pub fn engine_config(
     cfg.js_tools = js_tools(&exec.js_tools);
     cfg.sandbox_base = exec.sandbox_dir.clone();
     cfg.pull_images = exec.pull;
+    cfg.force_build = exec.force_build;
     cfg.grading_mode = exec.grading_mode.into();
     Ok((cfg, stage))
 }

@@ -79,6 +79,10 @@ pub struct EngineConfig {
     pub grading_mode: tribench_families::swebench::parse::GradingMode,
     /// Pull named images missing locally (official SWE-bench images) from a registry.
     pub pull_images: bool,
+    /// Build a task's Dockerfile even when it names a prebuilt image (Harbor's force_build).
+    pub force_build: bool,
+    /// CA certificates (file name, PEM bytes) trusted in image builds and containers.
+    pub ca_certificates: Vec<(String, Vec<u8>)>,
 }
 
 impl EngineConfig {
@@ -107,6 +111,8 @@ impl EngineConfig {
             seed: 0,
             grading_mode: Default::default(),
             pull_images: false,
+            force_build: false,
+            ca_certificates: Vec::new(),
         }
     }
 }
@@ -204,6 +210,8 @@ pub async fn run(
             .await
             .map_err(|e| EngineError::Docker(e.to_string()))?;
         d.allow_pull(cfg.pull_images);
+        d.force_build(cfg.force_build);
+        d.trust_ca_certificates(cfg.ca_certificates.clone());
         let stale = d.sweep(true).await;
         if stale > 0 {
             tracing::info!("removed {stale} containers left by earlier runs");
@@ -286,11 +294,14 @@ pub async fn run(
     if let Some(d) = &docker {
         d.sweep(false).await;
     }
-    let _ = std::fs::remove_dir(&sandbox_base);
+    remove_sandbox_base(&sandbox_base);
     let ran = result?;
 
     let mut manifest = manifest;
     manifest.ended_at = Some(now());
+    if let Some(d) = &docker {
+        record_images(&mut manifest.environment.images, d.resolved_images());
+    }
     ctx.store.write_manifest(&manifest)?;
     Ok(RunSummary {
         run_dir: cfg.run_dir.clone(),
@@ -447,6 +458,10 @@ fn reconcile_manifest(
             } else {
                 Default::default()
             },
+            images: existing
+                .as_ref()
+                .map(|o| o.environment.images.clone())
+                .unwrap_or_default(),
         },
         attempts: existing
             .as_ref()
@@ -462,6 +477,20 @@ fn reconcile_manifest(
     };
     store.write_manifest(&manifest)?;
     Ok(manifest)
+}
+
+/// Removes this process's sandbox folder once no trial sandbox is left in it. The local
+/// sandbox keeps its interpreter shims in `.bin` there, shared by every run of the process
+/// (runs in one process share the folder), so only a folder holding nothing else goes.
+fn remove_sandbox_base(base: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    let names: Vec<std::ffi::OsString> = entries.flatten().map(|e| e.file_name()).collect();
+    if names.iter().all(|n| n == ".bin") {
+        let _ = std::fs::remove_dir_all(base.join(".bin"));
+        let _ = std::fs::remove_dir(base);
+    }
 }
 
 /// Removes `tribench-<pid>` sandbox folders left by processes that no longer exist (a run
@@ -498,4 +527,24 @@ fn absolute(p: &std::path::Path) -> PathBuf {
             .map(|d| d.join(p))
             .unwrap_or_else(|_| p.to_path_buf())
     })
+}
+
+/// Adds the images this invocation resolved to the manifest's list (a resumed run keeps those
+/// of earlier invocations; an image whose id changed is listed again).
+fn record_images(
+    images: &mut Vec<tribench_types::ImageRecord>,
+    resolved: Vec<tribench_sandbox::ResolvedImage>,
+) {
+    for r in resolved {
+        let rec = tribench_types::ImageRecord {
+            requested: r.requested,
+            name: r.name,
+            source: r.source.as_str().to_string(),
+            digest: r.digest,
+            note: r.note,
+        };
+        if !images.contains(&rec) {
+            images.push(rec);
+        }
+    }
 }

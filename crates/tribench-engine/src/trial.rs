@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tribench_agents::AgentTask;
 use tribench_families::Environment;
 use tribench_families::{GradeResult, Submission, SuiteTask};
-use tribench_sandbox::{ContainerSpec, LocalSandbox, Sandbox, SandboxError};
+use tribench_sandbox::{ContainerSpec, LocalSandbox, ResolvedImage, Sandbox, SandboxError};
 use tribench_store::RunStore;
 use tribench_types::{Outcome, Timings, TrialKey, TrialRecord, TryRecord, Usage};
 
@@ -22,9 +22,9 @@ pub(crate) async fn run_and_record(
     let mut retries = 0;
     let rec = loop {
         reset_dir(ctx, &trial_id).await?;
-        let mut rec = run_once(ctx, task, key).await?;
+        let (mut rec, healable) = run_once(ctx, task, key).await?;
         rec.infra_retries = retries;
-        if rec.outcome.is_infrastructure() && retries < ctx.infra_retries {
+        if rec.outcome.is_infrastructure() && healable && retries < ctx.infra_retries {
             retries += 1;
             tracing::warn!(trial = %trial_id, outcome = %rec.outcome, error = ?rec.error, "retrying after an infrastructure error");
             continue;
@@ -84,6 +84,15 @@ async fn open_sandbox(
     task: &SuiteTask,
     grading: bool,
 ) -> Result<Box<dyn Sandbox>, SandboxError> {
+    open_sandbox_on(ctx, task, grading).await.map(|(sb, _)| sb)
+}
+
+/// [`open_sandbox`], also saying which image a container task's sandbox runs.
+async fn open_sandbox_on(
+    ctx: &Arc<RunContext>,
+    task: &SuiteTask,
+    grading: bool,
+) -> Result<(Box<dyn Sandbox>, Option<ResolvedImage>), SandboxError> {
     let need_docker = || {
         ctx.docker
             .clone()
@@ -95,9 +104,15 @@ async fn open_sandbox(
             None if grading && ctx.sandbox.network => {
                 let mut offline = (*ctx.sandbox).clone();
                 offline.network = false;
-                Ok(Box::new(LocalSandbox::create(Arc::new(offline), &name)?))
+                Ok((
+                    Box::new(LocalSandbox::create(Arc::new(offline), &name)?),
+                    None,
+                ))
             }
-            None => Ok(Box::new(LocalSandbox::create(ctx.sandbox.clone(), &name)?)),
+            None => Ok((
+                Box::new(LocalSandbox::create(ctx.sandbox.clone(), &name)?),
+                None,
+            )),
             Some(image) => {
                 let docker = need_docker()?;
                 let image = docker
@@ -112,8 +127,9 @@ async fn open_sandbox(
                     // A grading sandbox never gets the network the agent may have had.
                     network: !grading && ctx.agent_network,
                     env: Vec::new(),
+                    services: None,
                 };
-                Ok(Box::new(docker.create(&spec).await?))
+                Ok((Box::new(docker.create(&spec).await?), None))
             }
         },
         Environment::Container {
@@ -126,7 +142,8 @@ async fn open_sandbox(
             workdir,
         } => {
             let docker = need_docker()?;
-            let image = docker.ensure_image(&image, build_timeout).await?;
+            let resolved = docker.resolve_image(&image, build_timeout).await?;
+            let image = resolved.name.clone();
             let workdir = match workdir {
                 Some(w) => w,
                 None => docker
@@ -143,10 +160,23 @@ async fn open_sandbox(
                 // A grading sandbox never gets the network the agent may have had.
                 network: !grading && ((network && ctx.allow_network) || ctx.agent_network),
                 env,
+                services: task.services(),
             };
-            Ok(Box::new(docker.create(&spec).await?))
+            Ok((Box::new(docker.create(&spec).await?), Some(resolved)))
         }
     }
+}
+
+/// What a trial keeps about its image (`image.json`).
+fn image_json(r: &ResolvedImage) -> Vec<u8> {
+    let v = serde_json::json!({
+        "requested": r.requested,
+        "name": r.name,
+        "source": r.source.as_str(),
+        "digest": r.digest,
+        "note": r.note,
+    });
+    serde_json::to_vec_pretty(&v).unwrap_or_default()
 }
 
 /// Collects artifacts as the trial goes; a failure to write one is a harness error.
@@ -169,10 +199,22 @@ impl Artifacts<'_> {
     }
 }
 
+/// One start of a trial, and whether an infrastructure error in it could heal on a retry.
 async fn run_once(
     ctx: &Arc<RunContext>,
     task: &SuiteTask,
     key: &TrialKey,
+) -> Result<(TrialRecord, bool), EngineError> {
+    let mut healable = true;
+    let rec = run_once_inner(ctx, task, key, &mut healable).await?;
+    Ok((rec, healable))
+}
+
+async fn run_once_inner(
+    ctx: &Arc<RunContext>,
+    task: &SuiteTask,
+    key: &TrialKey,
+    healable: &mut bool,
 ) -> Result<TrialRecord, EngineError> {
     let started_at = now();
     let t0 = Instant::now();
@@ -193,14 +235,23 @@ async fn run_once(
         }
     }
 
-    let sb = match open_sandbox(ctx, task, false).await {
-        Ok(sb) => sb,
+    let sb = match open_sandbox_on(ctx, task, false).await {
+        Ok((sb, image)) => {
+            if let Some(image) = image {
+                art.write("image.json", &image_json(&image))?;
+            }
+            sb
+        }
         Err(e) => {
             // A broken image or a missing engine is the environment's fault, not the agent's.
             rec.outcome = match &e {
-                SandboxError::Build { .. } | SandboxError::Docker(_) => Outcome::EnvironmentError,
+                SandboxError::Build { .. }
+                | SandboxError::Docker(_)
+                | SandboxError::ImageMissing(_) => Outcome::EnvironmentError,
                 _ => Outcome::HarnessError,
             };
+            // An image nobody can pull or build stays missing: one error, no retry.
+            *healable = !matches!(e, SandboxError::ImageMissing(_));
             if let SandboxError::Build { log, .. } = &e {
                 art.write("build-log.txt", log.as_bytes())?;
             }

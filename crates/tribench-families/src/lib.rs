@@ -103,8 +103,8 @@ impl SuiteTask {
     pub async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
         match &self.kind {
             TaskKind::Polyglot(ex) => polyglot::prepare(ex, sb).await,
-            // The image is the environment: nothing to copy, and no tests or solution in it.
-            TaskKind::Terminal(_) => Ok(()),
+            // The image is the environment: no tests or solution in it.
+            TaskKind::Terminal(t) => terminal::prepare(t, sb).await,
             TaskKind::Swebench(t) => t.prepare(sb).await,
         }
     }
@@ -135,6 +135,14 @@ impl SuiteTask {
                 workdir: None,
             },
             TaskKind::Swebench(t) => t.environment(),
+        }
+    }
+
+    /// Services started beside the task's container (a Terminal-Bench task's compose file).
+    pub fn services(&self) -> Option<tribench_sandbox::ServiceGroup> {
+        match &self.kind {
+            TaskKind::Terminal(t) => t.services.clone(),
+            TaskKind::Polyglot(_) | TaskKind::Swebench(_) => None,
         }
     }
 

@@ -29,10 +29,15 @@ const PID_LABEL: &str = "tribench.pid";
 /// when several runs share a process.
 const RUN_LABEL: &str = "tribench.run";
 
+mod ca;
 mod grading;
+mod group;
 mod limits;
+mod resolve;
 
+pub use group::{DependsOn, HealthCheck, ServiceSpec};
 pub use limits::{DEFAULT_CPUS, DEFAULT_MEMORY_MB};
+pub use resolve::{ImageSource, ResolvedImage};
 
 fn docker_err(e: bollard::errors::Error) -> SandboxError {
     SandboxError::Docker(e.to_string())
@@ -45,6 +50,14 @@ pub enum ImageSpec {
     Named(String),
     /// Built from a Dockerfile (relative to the context directory).
     Build {
+        context: PathBuf,
+        dockerfile: String,
+    },
+    /// A prebuilt image and the Dockerfile it was made from (a Harbor task's `docker_image`
+    /// beside `environment/Dockerfile`): the image by default, the Dockerfile when building is
+    /// forced or the image cannot be had.
+    NamedOrBuild {
+        name: String,
         context: PathBuf,
         dockerfile: String,
     },
@@ -61,6 +74,19 @@ pub struct ContainerSpec {
     pub pids_limit: i64,
     pub network: bool,
     pub env: Vec<(String, String)>,
+    /// Services started beside the container on a network of the trial's own.
+    pub services: Option<ServiceGroup>,
+}
+
+/// A trial's services (a task's docker-compose services other than its main one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceGroup {
+    pub services: Vec<ServiceSpec>,
+    /// The main container's host name on the trial's network.
+    pub main_name: String,
+    /// What the main container waits for before it starts.
+    pub main_depends_on: Vec<(String, DependsOn)>,
+    pub build_timeout: Duration,
 }
 
 /// A connection to the Docker engine, shared by every trial of a run.
@@ -77,6 +103,15 @@ pub struct DockerBackend {
     workdirs: Mutex<HashMap<String, Option<String>>>,
     /// Whether a named image missing locally may be pulled from a registry.
     pull: AtomicBool,
+    /// Build from the Dockerfile even when a prebuilt image is named.
+    force_build: AtomicBool,
+    /// Images resolved so far (by spec), and why the missing ones are missing.
+    resolved: Mutex<HashMap<String, ResolvedImage>>,
+    missing: Mutex<HashMap<String, String>>,
+    /// Prebuilt images whose fallback to a build has been reported.
+    warned: Mutex<std::collections::HashSet<String>>,
+    /// CA certificates (file name, PEM) installed in builds and containers.
+    ca_certs: Mutex<Vec<(String, Vec<u8>)>>,
 }
 
 impl DockerBackend {
@@ -111,6 +146,11 @@ impl DockerBackend {
             ready: Mutex::new(Default::default()),
             workdirs: Mutex::new(HashMap::new()),
             pull: AtomicBool::new(false),
+            force_build: AtomicBool::new(false),
+            resolved: Mutex::new(HashMap::new()),
+            missing: Mutex::new(HashMap::new()),
+            warned: Mutex::new(Default::default()),
+            ca_certs: Mutex::new(Vec::new()),
         }))
     }
 
@@ -147,6 +187,9 @@ impl DockerBackend {
         timeout: Duration,
     ) -> Result<String, SandboxError> {
         match spec {
+            ImageSpec::NamedOrBuild { .. } => Box::pin(self.resolve_image(spec, timeout))
+                .await
+                .map(|r| r.name),
             ImageSpec::Named(name) => {
                 let name = self
                     .image_map
@@ -263,6 +306,7 @@ impl DockerBackend {
         dockerfile: &str,
     ) -> Result<(Vec<u8>, String), SandboxError> {
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let certs = self.ca_certificates();
         for entry in walkdir::WalkDir::new(context)
             .sort_by_file_name()
             .follow_links(false)
@@ -285,9 +329,14 @@ impl DockerBackend {
                 bytes = self
                     .map_from_lines(&String::from_utf8_lossy(&bytes))
                     .into_bytes();
+                if !certs.is_empty() {
+                    bytes = ca::dockerfile_with_certificates(&String::from_utf8_lossy(&bytes))
+                        .into_bytes();
+                }
             }
             files.push((rel, bytes));
         }
+        files.extend(ca::context_files(&certs));
         if !files.iter().any(|(r, _)| r == dockerfile) {
             return Err(SandboxError::Build {
                 image: context.display().to_string(),
@@ -363,7 +412,7 @@ impl DockerBackend {
         spec: &ContainerSpec,
     ) -> Result<DockerSandbox, SandboxError> {
         let (nano_cpus, memory) = limits::resolve(spec, limits::engine_cpus(&self.docker).await)?;
-        let host = HostConfig {
+        let mut host = HostConfig {
             init: Some(true),
             nano_cpus: Some(nano_cpus),
             memory: Some(memory),
@@ -379,15 +428,26 @@ impl DockerBackend {
         let mut labels = HashMap::new();
         labels.insert(PID_LABEL.to_string(), std::process::id().to_string());
         labels.insert(RUN_LABEL.to_string(), self.run_id.clone());
+        if let Some(g) = &spec.services {
+            // The group's names on loopback (see `group`).
+            host.extra_hosts = Some(group::hosts(&g.services, &g.main_name));
+        }
+        let certs = self.ca_certificates();
+        let mut env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if !certs.is_empty() {
+            env.extend(ca::env().iter().map(|(k, v)| format!("{k}={v}")));
+        }
         let body = ContainerCreateBody {
             image: Some(spec.image.clone()),
             cmd: Some(vec!["sleep".into(), "infinity".into()]),
             // Docker creates the working directory when the container starts.
             working_dir: Some(spec.workdir.clone()),
-            env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            env: Some(env),
             labels: Some(labels),
             host_config: Some(host),
-            network_disabled: Some(!spec.network),
+            // A group's services join this container's network namespace, which a container
+            // with its network disabled does not share: `network_mode: none` does the job then.
+            network_disabled: Some(!spec.network && spec.services.is_none()),
             ..Default::default()
         };
         let created = self
@@ -395,17 +455,36 @@ impl DockerBackend {
             .create_container(None::<CreateContainerOptions>, body)
             .await
             .map_err(docker_err)?;
-        let sb = DockerSandbox {
+        let mut sb = DockerSandbox {
             backend: self.clone(),
             id: created.id,
             workdir: spec.workdir.clone(),
             stopped: AtomicBool::new(false),
             execs: AtomicU64::new(0),
+            group: group::Group::default(),
         };
         self.docker
             .start_container(&sb.id, None)
             .await
             .map_err(docker_err)?;
+        if let Some(g) = &spec.services {
+            // Dropping `sb` on error removes the main container and whatever services started.
+            let mut group = group::Group::default();
+            let started = self
+                .start_group(
+                    &g.services,
+                    &g.main_depends_on,
+                    &sb.id,
+                    g.build_timeout,
+                    &mut group,
+                )
+                .await;
+            sb.group = group;
+            started?;
+        }
+        if !certs.is_empty() {
+            sb.install_ca_certificates(&certs).await?;
+        }
         Ok(sb)
     }
 
@@ -492,6 +571,8 @@ pub struct DockerSandbox {
     workdir: String,
     stopped: AtomicBool,
     execs: AtomicU64,
+    /// The trial's services and network, if any.
+    group: group::Group,
 }
 
 impl DockerSandbox {
@@ -506,6 +587,38 @@ impl DockerSandbox {
             self.workdir.trim_end_matches('/'),
             rel.display()
         ))
+    }
+
+    /// Puts the CA certificates in the container and into its bundle, as root.
+    async fn install_ca_certificates(
+        &self,
+        certs: &[(String, Vec<u8>)],
+    ) -> Result<(), SandboxError> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let dir = ca::CERT_DIR.trim_start_matches('/');
+        for (name, bytes) in certs {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, format!("{dir}/{name}"), bytes.as_slice())
+                .map_err(SandboxError::io("pack", ca::CERT_DIR))?;
+        }
+        let tar = builder
+            .into_inner()
+            .map_err(SandboxError::io("pack", ca::CERT_DIR))?;
+        self.upload("/", tar).await?;
+        let out = self
+            .exec(ExecRequest::new(ca::install_script(), Duration::from_secs(120)).user("root"))
+            .await?;
+        if !out.success() {
+            return Err(SandboxError::Docker(format!(
+                "installing the CA certificates in the container failed: {}",
+                out.combined().trim()
+            )));
+        }
+        Ok(())
     }
 
     fn check_live(&self) -> Result<(), SandboxError> {
@@ -689,6 +802,7 @@ impl Sandbox for DockerSandbox {
                     attach_stderr: Some(true),
                     working_dir: Some(cwd),
                     env: Some(env),
+                    user: req.user.clone(),
                     ..Default::default()
                 },
             )
@@ -933,11 +1047,14 @@ impl Sandbox for DockerSandbox {
             v: true,
             ..Default::default()
         };
-        self.backend
+        let removed = self
+            .backend
             .docker
             .remove_container(&self.id, Some(opts))
             .await
-            .map_err(docker_err)
+            .map_err(docker_err);
+        self.backend.remove_group(&self.group).await;
+        removed
     }
 }
 
@@ -949,6 +1066,7 @@ impl Drop for DockerSandbox {
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
                 let backend = self.backend.clone();
                 let id = self.id.clone();
+                let group = std::mem::take(&mut self.group);
                 handle.spawn(async move {
                     let opts = RemoveContainerOptions {
                         force: true,
@@ -956,6 +1074,7 @@ impl Drop for DockerSandbox {
                         ..Default::default()
                     };
                     let _ = backend.docker.remove_container(&id, Some(opts)).await;
+                    backend.remove_group(&group).await;
                 });
             }
         }

@@ -21,6 +21,10 @@ pub enum SandboxError {
     Stopped,
     #[error("docker: {0}")]
     Docker(String),
+    /// A named image that is absent, cannot be pulled, and has no Dockerfile to build it from:
+    /// it will not heal by trying again.
+    #[error("{0}, and the task has no Dockerfile to build it from")]
+    ImageMissing(String),
     #[error("building image {image} failed:\n{log}")]
     Build { image: String, log: String },
     /// The sandbox, as the agent left it, cannot be used for grading (its container stopped,

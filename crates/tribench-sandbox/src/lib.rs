@@ -10,7 +10,10 @@ mod process;
 mod terminal;
 
 pub use capture::{Captured, HeadTail};
-pub use docker::{ContainerSpec, DockerBackend, DockerSandbox, ImageSpec};
+pub use docker::{
+    ContainerSpec, DependsOn, DockerBackend, DockerSandbox, HealthCheck, ImageSource, ImageSpec,
+    ResolvedImage, ServiceGroup, ServiceSpec,
+};
 pub use docker::{DEFAULT_CPUS, DEFAULT_MEMORY_MB};
 pub use error::SandboxError;
 pub use local::{
@@ -33,6 +36,9 @@ pub struct ExecRequest {
     pub timeout: Duration,
     /// Bytes kept of each of stdout and stderr (half from the head, half from the tail).
     pub output_cap: usize,
+    /// Run as this user (`root`, `1000:1000`); `None`: the sandbox's default user (a
+    /// container image's `USER`). Container backends only.
+    pub user: Option<String>,
 }
 
 impl ExecRequest {
@@ -43,7 +49,14 @@ impl ExecRequest {
             env: Vec::new(),
             timeout,
             output_cap: DEFAULT_OUTPUT_CAP,
+            user: None,
         }
+    }
+
+    /// Runs the command as `user` (container backends).
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = Some(user.into());
+        self
     }
 
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {

@@ -7,7 +7,9 @@ mod pyjson;
 mod reward;
 mod trial;
 
-pub use manifest::{DatasetInfo, EnvironmentInfo, ModelInfo, RunManifest, ScaffoldInfo, Timeouts};
+pub use manifest::{
+    DatasetInfo, EnvironmentInfo, ImageRecord, ModelInfo, RunManifest, ScaffoldInfo, Timeouts,
+};
 pub use outcome::Outcome;
 pub use pyjson::python_json;
 pub use reward::{reward_from_json, RewardJsonError};

@@ -74,6 +74,26 @@ pub struct EnvironmentInfo {
     /// (`python3` = `/usr/bin/python3 (Python 3.11.2, pytest 7.2.1)`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub tools: std::collections::BTreeMap<String, String>,
+    /// The container images trials ran on: where each came from and its id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ImageRecord>,
+}
+
+/// One container image a run used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageRecord {
+    /// The name a task asked for (a prebuilt image, or the build's tag).
+    pub requested: String,
+    /// The image the containers were created from.
+    pub name: String,
+    /// `present`, `pulled` or `built`.
+    pub source: String,
+    /// The engine's image id (`sha256:...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Why a prebuilt image was replaced by a build of the task's Dockerfile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

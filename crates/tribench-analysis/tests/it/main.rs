@@ -1,6 +1,8 @@
 //! Reports, comparisons and importers on fixture runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod images;
+
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use tribench_analysis::*;
@@ -39,6 +41,7 @@ fn manifest(dataset: &str, tasks: usize, attempts: u32, agent: &str) -> RunManif
             cpus: None,
             memory_mb: None,
             jobs: 2,
+            images: Vec::new(),
             tools: Default::default(),
         },
         attempts,

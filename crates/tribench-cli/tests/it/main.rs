@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod real_inputs;
+mod settings_and_reasons;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -99,19 +99,17 @@ fn visible(s: &str) -> String {
     out
 }
 
-#[test]
-fn on_a_terminal_the_bar_shows_score_and_failures_within_the_width() {
-    let suite = three_exercises();
-    let work = tempfile::tempdir().unwrap();
-    let run_dir = work.path().join("run");
+/// Runs the suite under a pseudo-terminal of `cols` columns; returns the bar frames drawn.
+fn bar_frames(suite: &Path, work: &Path, cols: u32) -> (Vec<String>, String) {
+    let run_dir = work.join(format!("run-{cols}"));
     let cmd = format!(
-        "stty cols 60 rows 20; {} run -s {} --run-dir {} -j 1 --json >/dev/null",
+        "stty cols {cols} rows 20; {} run -s {} --run-dir {} -j 1 --json >/dev/null",
         env!("CARGO_BIN_EXE_tribench"),
-        suite.path().display(),
+        suite.display(),
         run_dir.display()
     );
     // `script` gives the command a real pseudo-terminal and records what it drew.
-    let typescript = work.path().join("typescript");
+    let typescript = work.join(format!("typescript-{cols}"));
     let out = Command::new("script")
         .args(["-q", "-e", "-c", &cmd])
         .arg(&typescript)
@@ -120,25 +118,42 @@ fn on_a_terminal_the_bar_shows_score_and_failures_within_the_width() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let drawn = std::fs::read_to_string(&typescript).unwrap();
-    let frames: Vec<String> = drawn
+    let frames = drawn
         .split(['\r', '\n'])
         .map(visible)
         .filter(|f| f.contains("/3"))
         .collect();
+    (frames, drawn)
+}
+
+#[test]
+fn on_a_terminal_the_bar_shows_score_and_failures_within_the_width() {
+    // The failing exercise runs first, so the bar has a failure to show while it goes on.
+    let suite = tempfile::tempdir().unwrap();
+    python_exercise(
+        suite.path(),
+        "a-fails",
+        "def test_answer():\n    assert answer() == 43\n",
+    );
+    for name in ["b-passes", "c-passes"] {
+        python_exercise(
+            suite.path(),
+            name,
+            "def test_answer():\n    assert answer() == 42\n",
+        );
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (frames, drawn) = bar_frames(suite.path(), work.path(), 80);
     assert!(
         frames
             .iter()
-            .any(|f| f.contains("score") && f.contains('[')),
+            .any(|f| f.contains("1/3 score 0.0% [0.0, ") && f.contains("unresolved 1")),
         "{frames:#?}"
     );
-    assert!(
-        frames.iter().any(|f| f.contains("unresolved 1"))
-            || frames.iter().any(|f| f.contains("2/3")),
-        "{frames:#?}"
-    );
+    assert!(frames.iter().any(|f| f.contains("ETA")), "{frames:#?}");
     for f in &frames {
         assert!(
-            f.chars().count() <= 60,
+            f.chars().count() <= 80,
             "{} columns: {f:?}",
             f.chars().count()
         );
@@ -148,6 +163,16 @@ fn on_a_terminal_the_bar_shows_score_and_failures_within_the_width() {
         !drawn.lines().any(|l| visible(l).starts_with("[1/3]")),
         "{drawn}"
     );
+    // On a narrow terminal the line is cut, never wrapped.
+    let (narrow, _) = bar_frames(suite.path(), work.path(), 40);
+    assert!(narrow.iter().any(|f| f.contains("score")), "{narrow:#?}");
+    for f in &narrow {
+        assert!(
+            f.chars().count() <= 40,
+            "{} columns: {f:?}",
+            f.chars().count()
+        );
+    }
 }
 
 #[test]

@@ -1,9 +1,11 @@
 //! Engine tests: real sandboxes, real pytest, real SQLite; only the agent is scripted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod compose;
 mod escapes;
 mod forge;
 mod fuzz;
+mod harbor;
 mod llm;
 mod polyglot_grading;
 mod polyglot_references;

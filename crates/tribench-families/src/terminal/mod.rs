@@ -9,6 +9,7 @@
 //! copied to `/tests`, run as root with the verifier timeout, and judged by the reward file, or
 //! by the pytest summary when there is none.
 
+mod compose;
 mod task;
 
 pub use task::{
@@ -18,7 +19,7 @@ pub use task::{
 
 use crate::{FamilyContext, FamilyError, GradeResult};
 use tribench_sandbox::{ExecRequest, Sandbox, SandboxError};
-use tribench_types::{Outcome, Reference, TestStatus};
+use tribench_types::{Outcome, Reference, TestResult, TestStatus};
 
 pub(crate) fn instruction(t: &TerminalTask) -> String {
     t.instruction.clone()
@@ -35,6 +36,29 @@ pub(crate) fn reference(t: &TerminalTask) -> Result<Reference, FamilyError> {
         dest: "/solution".into(),
         command: command.into(),
     })
+}
+
+/// Makes `/logs/agent` and `/logs/verifier` writable by whatever user the image runs as (as
+/// Harbor does right after starting the environment), working as root whatever the image's
+/// `USER`.
+pub(crate) async fn prepare(t: &TerminalTask, sb: &dyn Sandbox) -> Result<(), FamilyError> {
+    let req = ExecRequest::new(
+        "mkdir -p /logs/agent /logs/verifier && chmod 777 /logs/agent /logs/verifier",
+        std::time::Duration::from_secs(60),
+    )
+    .user("root");
+    let out = sb.exec(req).await?;
+    if !out.success() {
+        return Err(FamilyError::InvalidTask {
+            path: t.dir.clone(),
+            message: format!(
+                "task {}: cannot create /logs/agent and /logs/verifier in the container: {}",
+                t.id,
+                out.combined().trim()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Reward from `/logs/verifier/reward.txt` (a number) or `reward.json` (decided by
@@ -104,7 +128,9 @@ pub(crate) async fn grade(
         }
         TerminalFormat::Tb1 => "bash /tests/run-tests.sh".to_string(),
     };
+    // The verifier runs as root whatever the image's USER (the agent ran as that user).
     let mut req = ExecRequest::new(script, timeout)
+        .user("root")
         .env("TEST_DIR", "/tests")
         .env("T_BENCH_TEST_DIR", "/tests");
     req.output_cap = ctx.output_cap;
@@ -164,14 +190,18 @@ pub(crate) async fn grade(
         TerminalFormat::Tb1 => None,
     };
     if let Some(r) = reward {
-        let outcome = if r > 0.0 {
-            Outcome::Resolved
-        } else {
-            Outcome::Unresolved
-        };
+        if r > 0.0 {
+            return Ok(GradeResult {
+                outcome: Outcome::Resolved,
+                reward: Some(r),
+                ..base
+            });
+        }
+        let error = Some(why_unresolved(Some(r), &base.tests, &base.log));
         return Ok(GradeResult {
-            outcome,
+            outcome: Outcome::Unresolved,
             reward: Some(r),
+            error,
             ..base
         });
     }
@@ -192,14 +222,52 @@ pub(crate) async fn grade(
     let all_passed = tests
         .iter()
         .all(|r| matches!(r.status, TestStatus::Passed | TestStatus::Xfail));
+    if all_passed {
+        return Ok(GradeResult {
+            outcome: Outcome::Resolved,
+            ..base
+        });
+    }
+    let error = Some(why_unresolved(None, &base.tests, &base.log));
     Ok(GradeResult {
-        outcome: if all_passed {
-            Outcome::Resolved
-        } else {
-            Outcome::Unresolved
-        },
+        outcome: Outcome::Unresolved,
+        error,
         ..base
     })
+}
+
+/// Lines of the verifier's output kept in the reason a task was not resolved.
+const REASON_TAIL_LINES: usize = 12;
+
+/// Why a graded task was not resolved, in a few lines: the reward, the failing tests, and the
+/// end of the verifier's output.
+fn why_unresolved(reward: Option<f64>, tests: &[TestResult], log: &str) -> String {
+    let mut parts = Vec::new();
+    if let Some(r) = reward {
+        parts.push(format!("reward {r}"));
+    }
+    let failing: Vec<String> = tests
+        .iter()
+        .filter(|t| !matches!(t.status, TestStatus::Passed | TestStatus::Xfail))
+        .map(|t| match t.status {
+            TestStatus::Failed => t.name.clone(),
+            other => format!("{} ({})", t.name, format!("{other:?}").to_lowercase()),
+        })
+        .collect();
+    if !failing.is_empty() {
+        parts.push(format!("failing tests: {}", failing.join(", ")));
+    }
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    let tail = &lines[lines.len().saturating_sub(REASON_TAIL_LINES)..];
+    if tail.is_empty() {
+        parts.push("the verifier printed nothing".into());
+    } else {
+        parts.push(format!(
+            "the verifier's last lines:\n  {}",
+            tail.join("\n  ")
+        ));
+    }
+    parts.join("; ")
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tribench_sandbox::ImageSpec;
+use tribench_sandbox::{ImageSpec, ServiceGroup};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TerminalFormat {
@@ -36,6 +36,8 @@ pub struct TerminalTask {
     /// TB1's reference solution staged for the oracle: a private temporary folder, removed
     /// when the last copy of the task is dropped.
     solution_stage: Arc<OnceLock<tempfile::TempDir>>,
+    /// Services from the task's docker-compose file, started beside its container.
+    pub services: Option<ServiceGroup>,
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> FamilyError {
@@ -103,35 +105,6 @@ struct TaskYaml {
 #[derive(Deserialize)]
 struct Description {
     description: String,
-}
-
-#[derive(Deserialize, Default)]
-struct Compose {
-    #[serde(default)]
-    services: HashMap<String, Service>,
-}
-
-#[derive(Deserialize, Default)]
-struct Service {
-    build: Option<Build>,
-    environment: Option<Environment>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Build {
-    Context(String),
-    Full {
-        context: Option<String>,
-        dockerfile: Option<String>,
-    },
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Environment {
-    List(Vec<String>),
-    Map(HashMap<String, Option<String>>),
 }
 
 /// The longest timeout a task may set: 30 days.
@@ -260,22 +233,6 @@ pub fn parse_task_yaml(text: &str) -> Result<TaskSettings, String> {
     })
 }
 
-/// TB1 compose values may name the harness's variables; these are the ones it sets.
-fn interpolate(v: &str) -> String {
-    let known = [
-        ("T_BENCH_TEST_DIR", "/tests"),
-        ("T_BENCH_CONTAINER_LOGS_PATH", "/logs"),
-        ("T_BENCH_CONTAINER_AGENT_LOGS_PATH", "/agent-logs"),
-    ];
-    let mut out = v.to_string();
-    for (k, val) in known {
-        out = out
-            .replace(&format!("${{{k}}}"), val)
-            .replace(&format!("${k}"), val);
-    }
-    out
-}
-
 fn read(path: &Path) -> Result<String, FamilyError> {
     std::fs::read_to_string(path).map_err(|e| invalid(path, format!("cannot read: {e}")))
 }
@@ -310,10 +267,17 @@ fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
             format!("task {id}: the instruction is empty"),
         ));
     }
+    let dockerfile = dir.join("environment").join("Dockerfile");
+    // Harbor uses the prebuilt image unless told to build; we also build when the image
+    // cannot be had (see `ImageSpec::NamedOrBuild`).
     let image = match &cfg.docker_image {
+        Some(name) if dockerfile.is_file() => ImageSpec::NamedOrBuild {
+            name: name.clone(),
+            context: dir.join("environment"),
+            dockerfile: "Dockerfile".into(),
+        },
         Some(name) => ImageSpec::Named(name.clone()),
         None => {
-            let dockerfile = dir.join("environment").join("Dockerfile");
             if !dockerfile.is_file() {
                 return Err(invalid(
                     &dockerfile,
@@ -333,6 +297,14 @@ fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
             format!("task {id}: missing: the task has no verifier"),
         ));
     }
+    let compose_path = dir.join("environment").join("docker-compose.yaml");
+    let compose = if compose_path.is_file() {
+        super::compose::read(&compose_path, &id, "main")?
+    } else {
+        super::compose::Compose::default()
+    };
+    let build_timeout = cfg.build_timeout.unwrap_or(Duration::from_secs(600));
+    let services = group(&compose, "main", build_timeout);
     Ok(TerminalTask {
         category: cfg.category,
         id,
@@ -340,15 +312,30 @@ fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
         format: TerminalFormat::Harbor,
         instruction,
         image,
-        build_timeout: cfg.build_timeout.unwrap_or(Duration::from_secs(600)),
+        build_timeout,
         agent_timeout: cfg.agent_timeout,
         verifier_timeout: cfg.verifier_timeout,
         cpus: cfg.cpus,
         memory_mb: cfg.memory_mb,
         // Harbor's default: the internet is allowed unless the task says otherwise.
         network: cfg.network.unwrap_or(true),
-        env: Vec::new(),
+        env: compose.main_env,
         solution_stage: Arc::default(),
+        services,
+    })
+}
+
+/// The services of a compose file, as the sandbox starts them (none: `None`).
+fn group(
+    compose: &super::compose::Compose,
+    main: &str,
+    build_timeout: Duration,
+) -> Option<ServiceGroup> {
+    (!compose.services.is_empty()).then(|| ServiceGroup {
+        services: compose.services.clone(),
+        main_name: main.to_string(),
+        main_depends_on: compose.main_depends_on.clone(),
+        build_timeout,
     })
 }
 
@@ -361,28 +348,15 @@ fn load_tb1(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
         .clone()
         .ok_or_else(|| invalid(&yaml_path, format!("task {id}: missing instruction")))?;
     let compose_path = dir.join("docker-compose.yaml");
-    let compose: Compose = if compose_path.is_file() {
-        serde_saphyr::from_str(&read(&compose_path)?).map_err(|e| {
-            invalid(
-                &compose_path,
-                format!("task {id}: not valid docker-compose.yaml: {e}"),
-            )
-        })?
+    let compose = if compose_path.is_file() {
+        super::compose::read(&compose_path, &id, "client")?
     } else {
-        Compose::default()
+        super::compose::Compose::default()
     };
-    let client = compose.services.get("client");
-    let (context, dockerfile) = match client.and_then(|c| c.build.as_ref()) {
-        Some(Build::Context(c)) => (c.clone(), "Dockerfile".to_string()),
-        Some(Build::Full {
-            context,
-            dockerfile,
-        }) => (
-            context.clone().unwrap_or_else(|| ".".into()),
-            dockerfile.clone().unwrap_or_else(|| "Dockerfile".into()),
-        ),
-        None => (".".into(), "Dockerfile".into()),
-    };
+    let (context, dockerfile) = compose
+        .main_build
+        .clone()
+        .unwrap_or_else(|| (".".into(), "Dockerfile".into()));
     let context = dir.join(context);
     if !context.join(&dockerfile).is_file() {
         return Err(invalid(
@@ -397,24 +371,8 @@ fn load_tb1(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
             format!("task {id}: missing: the task has no test runner"),
         ));
     }
-    let env = match client.and_then(|c| c.environment.as_ref()) {
-        Some(Environment::List(l)) => l
-            .iter()
-            .filter_map(|kv| {
-                kv.split_once('=')
-                    .map(|(k, v)| (k.to_string(), interpolate(v)))
-            })
-            .collect(),
-        Some(Environment::Map(m)) => {
-            let mut v: Vec<(String, String)> = m
-                .iter()
-                .map(|(k, v)| (k.clone(), interpolate(v.as_deref().unwrap_or(""))))
-                .collect();
-            v.sort();
-            v
-        }
-        None => Vec::new(),
-    };
+    let services = group(&compose, "client", Duration::from_secs(600));
+    let env = compose.main_env;
     Ok(TerminalTask {
         id,
         dir: dir.to_path_buf(),
@@ -433,6 +391,7 @@ fn load_tb1(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
         network: true,
         env,
         solution_stage: Arc::default(),
+        services,
     })
 }
 

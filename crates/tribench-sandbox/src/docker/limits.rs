@@ -68,6 +68,7 @@ mod tests {
             pids_limit: 1,
             network: false,
             env: Vec::new(),
+            services: None,
         }
     }
 

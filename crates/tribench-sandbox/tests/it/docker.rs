@@ -32,6 +32,7 @@ pub(super) fn spec(network: bool) -> ContainerSpec {
         pids_limit: 128,
         network,
         env: vec![],
+        services: None,
     }
 }
 

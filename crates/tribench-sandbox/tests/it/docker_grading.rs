@@ -128,6 +128,7 @@ async fn every_container_has_memory_and_cpu_limits_by_default_or_from_the_task()
         pids_limit: 64,
         network: false,
         env: vec![],
+        services: None,
     };
     let sb = b.create(&unset).await.unwrap();
     let host = docker

@@ -5,6 +5,7 @@
 mod docker;
 mod docker_grading;
 mod escapes;
+mod services;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -219,6 +219,7 @@ pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
             cpus: None,
             memory_mb: None,
             jobs: 0,
+            images: Vec::new(),
             tools: Default::default(),
         },
         attempts: p.attempts,
