@@ -274,19 +274,10 @@ impl SandboxTools {
             ("pytest", format!("exec {py} -m pytest \"$@\"")),
         ] {
             let p = bin.join(name);
-            if p.is_file() {
-                continue;
-            }
-            // Written aside and renamed: concurrent trials may create the folder at once, so
-            // each write has a name of its own (not only the process's).
-            static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let tmp = bin.join(format!(".{name}.{}.{n}", std::process::id()));
-            std::fs::write(&tmp, format!("#!/bin/sh\n{body}\n"))
-                .map_err(SandboxError::io("write", &tmp))?;
-            std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-                .map_err(SandboxError::io("make executable", &tmp))?;
-            std::fs::rename(&tmp, &p).map_err(SandboxError::io("rename", &tmp))?;
+            std::fs::write(&p, format!("#!/bin/sh\n{body}\n"))
+                .map_err(SandboxError::io("write", &p))?;
+            std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .map_err(SandboxError::io("make executable", &p))?;
         }
         Ok(Some(bin))
     }
@@ -385,6 +376,31 @@ struct MountPlan {
     hidden_dirs: Vec<PathBuf>,
     hidden_files: Vec<PathBuf>,
     exposed: Vec<PathBuf>,
+}
+
+impl MountPlan {
+    /// The folders strictly between the tmpfs covering `exposed` (a hidden folder, or `/tmp`)
+    /// and `exposed`, outermost first.
+    fn folders_above<'a>(&self, exposed: &'a Path) -> Vec<&'a Path> {
+        let tmp = Path::new("/tmp");
+        let cover = self
+            .hidden_dirs
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(std::iter::once(tmp))
+            .filter(|h| exposed.starts_with(h) && exposed != *h)
+            .max_by_key(|h| h.components().count());
+        let Some(cover) = cover else {
+            return Vec::new();
+        };
+        let mut out: Vec<&Path> = exposed
+            .ancestors()
+            .skip(1)
+            .take_while(|a| *a != cover)
+            .collect();
+        out.reverse();
+        out
+    }
 }
 
 /// The git repository that holds `path`, if any: its work tree, its git folder, and every other
@@ -498,7 +514,7 @@ impl LocalSandbox {
         workspace_name: &str,
     ) -> Result<Self, SandboxError> {
         let workspace_name = match workspace_name {
-            "" | "." | ".." | ".home" | ".tmp" => "work",
+            "" | "." | ".." | ".home" | ".tmp" | ".bin" | ".passwd" | ".group" => "work",
             n if n.contains('/') => "work",
             n => n,
         };
@@ -525,8 +541,9 @@ impl LocalSandbox {
             std::fs::create_dir(d).map_err(SandboxError::io("create", d))?;
         }
         let uid = next_uid();
-        let shims = SandboxTools::detect().shim_dir(&config.base_dir)?;
-        let mut mounts = match config.isolation {
+        // In the trial folder (root's: the agent cannot change them), removed with it.
+        let shims = SandboxTools::detect().shim_dir(&root)?;
+        let mounts = match config.isolation {
             Isolation::Bwrap(_) => {
                 // The trial folder itself stays root's: the user may write only its three
                 // folders, and cannot replace the account files below.
@@ -546,10 +563,6 @@ impl LocalSandbox {
             }
             Isolation::None => MountPlan::default(),
         };
-        if let (Isolation::Bwrap(_), Some(bin)) = (&config.isolation, &shims) {
-            // The base folder is hidden; its shim folder is not.
-            mounts.exposed.push(bin.clone());
-        }
         Ok(LocalSandbox {
             shims,
             uid,
@@ -671,6 +684,11 @@ impl LocalSandbox {
                     cmd.arg("--ro-bind").arg("/dev/null").arg(h);
                 }
                 for e in &self.mounts.exposed {
+                    // bwrap would create the folders between the covering tmpfs and the
+                    // exposed path as root-only (0700): the sandbox's user could not reach it.
+                    for a in self.mounts.folders_above(e) {
+                        cmd.args(["--perms", "0755", "--dir"]).arg(a);
+                    }
                     cmd.arg("--ro-bind-try").arg(e).arg(e);
                 }
                 cmd.arg("--ro-bind")

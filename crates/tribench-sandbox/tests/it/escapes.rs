@@ -322,3 +322,25 @@ async fn files_the_harness_writes_belong_to_the_agent_and_the_harness_reads_the_
     // Even a file the agent made unreadable to itself.
     assert_eq!(sb.read_file("made.txt").await.unwrap(), b"mine\n");
 }
+
+#[tokio::test]
+async fn a_tool_folder_deep_under_a_hidden_one_stays_reachable_for_the_unprivileged_user() {
+    // As `tools/js` sits in the tribench checkout that holds the sample suites: the checkout is
+    // hidden as the suite's repository, its jest is exposed two levels down.
+    let base = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let tool = repo.path().join("tools/js/node_modules");
+    std::fs::create_dir_all(&tool).unwrap();
+    std::fs::write(tool.join("jest.js"), "TOOL").unwrap();
+    std::fs::write(repo.path().join("secret.txt"), "SECRET").unwrap();
+    let exposed = repo.path().join("tools/js");
+    let Some(sb) = confined_with(base.path(), vec![repo.path().to_path_buf()], |c| {
+        c.expose = vec![exposed.clone()];
+    }) else {
+        return;
+    };
+    let out = run(&sb, &format!("cat {}", tool.join("jest.js").display())).await;
+    assert_eq!(out.stdout.text, "TOOL", "{}", out.combined());
+    let out = run(&sb, &format!("cat {}/secret.txt", repo.path().display())).await;
+    assert!(!out.success());
+}
