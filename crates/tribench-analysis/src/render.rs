@@ -205,8 +205,9 @@ pub(crate) fn note_lines(r: &Report) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    // Infrastructure failures with what caused them: a score of 0 must not hide an outage.
-    for o in r.outcomes.iter().filter(|o| o.infrastructure) {
+    // Infrastructure failures with what caused them: a score of 0 must not hide an outage. A
+    // reference solution's failures say why too (only an oracle run records causes for them).
+    for o in r.outcomes.iter().filter(|o| !o.causes.is_empty()) {
         for c in o.causes.iter().take(3) {
             let mut error = c.error.replace('\n', " ");
             if error.chars().count() > 200 {

@@ -83,8 +83,10 @@ pub struct OutcomeCount {
     pub count: usize,
     pub infrastructure: bool,
     pub trial_ids: Vec<String>,
-    /// For infrastructure outcomes: each distinct recorded cause with how many trials it ended,
-    /// most frequent first (a model endpoint refusing connections, a broken image).
+    /// For infrastructure outcomes, and for every failure of a reference solution (an `oracle`
+    /// run): each distinct recorded cause with how many trials it ended, most frequent first (a
+    /// model endpoint refusing connections, a broken image, the reward and the verifier's last
+    /// lines of a reference that did not pass).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub causes: Vec<Cause>,
 }
@@ -96,8 +98,9 @@ pub struct Cause {
     pub count: usize,
 }
 
-fn causes(trials: &[TrialRecord], outcome: Outcome) -> Vec<Cause> {
-    if !outcome.is_infrastructure() {
+fn causes(trials: &[TrialRecord], outcome: Outcome, reference_run: bool) -> Vec<Cause> {
+    let wanted = outcome.is_infrastructure() || (reference_run && outcome != Outcome::Resolved);
+    if !wanted {
         return Vec::new();
     }
     let mut by: BTreeMap<&str, usize> = BTreeMap::new();
@@ -379,7 +382,7 @@ pub fn build_report(run: &RunData) -> Report {
                 outcome,
                 count: trial_ids.len(),
                 infrastructure: outcome.is_infrastructure(),
-                causes: causes(trials, outcome),
+                causes: causes(trials, outcome, manifest.scaffold.agent == "oracle"),
                 trial_ids,
             })
             .collect(),

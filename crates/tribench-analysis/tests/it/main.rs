@@ -1,10 +1,11 @@
 //! Reports, comparisons and importers on fixture runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod degenerate;
 mod images;
+mod reference_failures;
 
 use serde_json::json;
-mod degenerate;
 
 use std::path::{Path, PathBuf};
 use tribench_analysis::*;
