@@ -532,16 +532,9 @@ async fn run_tries(
                     Ok(grade_fresh(ctx, task, &Submission::Patch(patch)).await)
                 }
                 // The agent broke the repository (deleted .git, say): its failure, not ours.
-                Err(e @ tribench_families::FamilyError::InvalidTask { .. }) => Ok(GradeResult {
-                    outcome: Outcome::Unresolved,
-                    exit_code: None,
-                    tests: Vec::new(),
-                    log: e.to_string(),
-                    test_ms: 0,
-                    reward: None,
-                    error: Some(e.to_string()),
-                    artifacts: Vec::new(),
-                }),
+                Err(e @ tribench_families::FamilyError::InvalidTask { .. }) => {
+                    Ok(GradeResult::broken_by_agent(e.to_string()))
+                }
                 Err(e) => Err(e),
             }
         } else if task.grades_solution() {

@@ -54,6 +54,23 @@ pub struct GradeResult {
     pub artifacts: Vec<(String, Vec<u8>)>,
 }
 
+impl GradeResult {
+    /// Something the agent broke kept its work from being graded (a repository it deleted, a
+    /// container it left unusable): `unresolved`, the cause recorded, never infrastructure.
+    pub fn broken_by_agent(cause: String) -> Self {
+        GradeResult {
+            outcome: Outcome::Unresolved,
+            exit_code: None,
+            tests: Vec::new(),
+            log: cause.clone(),
+            test_ms: 0,
+            reward: None,
+            error: Some(cause),
+            artifacts: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum TaskKind {
     Polyglot(Arc<polyglot::Exercise>),

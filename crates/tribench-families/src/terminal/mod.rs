@@ -95,16 +95,9 @@ async fn ready_for_grading(sb: &dyn Sandbox) -> Result<Option<GradeResult>, Fami
             }
             Ok(None)
         }
-        Err(e @ SandboxError::LeftBroken(_)) => Ok(Some(GradeResult {
-            outcome: Outcome::Unresolved,
-            exit_code: None,
-            tests: Vec::new(),
-            log: e.to_string(),
-            test_ms: 0,
-            reward: None,
-            error: Some(e.to_string()),
-            artifacts: Vec::new(),
-        })),
+        Err(e @ SandboxError::LeftBroken(_)) => {
+            Ok(Some(GradeResult::broken_by_agent(e.to_string())))
+        }
         Err(e) => Err(e.into()),
     }
 }
