@@ -106,6 +106,7 @@ pub fn price_trials(run: &mut RunData, model: &ModelEntry) -> usize {
             if let Some(c) = model.cost(&t.usage) {
                 t.usage.cost_usd = c;
                 t.usage.cost_unknown = false;
+                t.usage.priced = true;
                 n += 1;
             }
         }

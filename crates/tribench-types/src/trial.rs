@@ -113,6 +113,10 @@ pub struct Usage {
     /// Nothing priced this usage (an import without costs).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cost_unknown: bool,
+    /// `cost_usd` was computed from known prices, so a zero is a real zero (a local model
+    /// priced at nothing), not a missing price.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub priced: bool,
 }
 
 impl Usage {
@@ -124,13 +128,17 @@ impl Usage {
         self.steps += other.steps;
         self.tokens_unknown |= other.tokens_unknown;
         self.cost_unknown |= other.cost_unknown;
+        self.priced |= other.priced;
     }
 
-    /// Whether `cost_usd` is a cost and not a missing one. Tokens spent at a cost of exactly
-    /// zero mean no prices were known (the llm agent without prices; models files fill these).
+    /// Whether `cost_usd` is a cost and not a missing one. A usage priced from known prices
+    /// is known even at zero; otherwise tokens spent at a cost of exactly zero mean no prices
+    /// were known (records written before `priced` existed; models files fill these in).
     pub fn cost_known(&self) -> bool {
-        let unpriced = self.cost_usd == 0.0 && self.prompt_tokens + self.completion_tokens > 0;
-        !(self.cost_unknown || unpriced)
+        if self.cost_unknown {
+            return false;
+        }
+        self.priced || self.cost_usd != 0.0 || self.prompt_tokens + self.completion_tokens == 0
     }
 }
 

@@ -141,6 +141,8 @@ pub struct Completion {
     /// Whether the reply said how many tokens it used (some servers send no `usage`).
     pub usage_reported: bool,
     pub cost_usd: f64,
+    /// Whether `cost_usd` comes from configured prices (a zero is then a real zero).
+    pub priced: bool,
     /// Attempts the call took (1 without retries).
     pub attempts: u32,
 }
@@ -381,6 +383,8 @@ impl ChatClient {
                 .and_then(Value::as_str)
                 .map(String::from),
             cost_usd: self.cost(&usage),
+            priced: self.config.price_input_per_mtok.is_some()
+                && self.config.price_output_per_mtok.is_some(),
             usage,
             usage_reported: u.is_object(),
             attempts,

@@ -353,6 +353,7 @@ impl AgentSession for LlmSession {
             self.usage.completion_tokens += completion.usage.completion_tokens;
             self.usage.cached_tokens += completion.usage.cached_tokens;
             self.usage.cost_usd += completion.cost_usd;
+            self.usage.priced |= completion.priced;
             if !completion.usage_reported {
                 // Zero tokens here would be a guess: the trial's tokens and cost are unknown.
                 self.usage.tokens_unknown = true;

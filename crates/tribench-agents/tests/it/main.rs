@@ -142,3 +142,26 @@ fn the_shipped_agent_definitions_parse() {
     names.sort();
     assert_eq!(names, ["aider", "generic", "mini-swe-agent"]);
 }
+
+#[tokio::test]
+async fn a_cost_from_prices_of_zero_is_a_known_zero_and_without_prices_it_is_not() {
+    let server = ScriptedServer::start(vec![Reply::text("a"), Reply::text("b")])
+        .await
+        .unwrap();
+    let mut free = config(&server.base_url);
+    free.price_input_per_mtok = Some(0.0);
+    free.price_output_per_mtok = Some(0.0);
+    let c = ChatClient::new(free)
+        .unwrap()
+        .chat(&user(), None)
+        .await
+        .unwrap();
+    assert_eq!(c.cost_usd, 0.0);
+    assert!(c.priced, "prices of zero still price the call");
+    let c = ChatClient::new(config(&server.base_url))
+        .unwrap()
+        .chat(&user(), None)
+        .await
+        .unwrap();
+    assert!(!c.priced, "no prices: the zero is not a cost");
+}

@@ -92,6 +92,21 @@ fn a_model_without_prices_has_an_unknown_cost_not_a_zero_one() {
     assert!(!table.contains("$0.0000"), "{table}");
 }
 
+#[test]
+fn a_model_priced_at_nothing_costs_a_known_zero() {
+    // A local model with prices of 0 in the models file: its cost is $0, not unknown.
+    let mut data = k1_run("runs/a", "llm", 6, 6);
+    for t in &mut data.trials {
+        t.usage.cost_usd = 0.0;
+        t.usage.priced = true;
+    }
+    let r = build_report(&data);
+    assert_eq!(r.total.efficiency.cost_usd_per_trial, Some(0.0));
+    assert_eq!(r.total.efficiency.cost_unknown_trials, 0);
+    let table = render_table(&r);
+    assert!(!table.contains("cost       unknown"), "{table}");
+}
+
 /// Two families, one with a group name far too long for the default table.
 fn two_family_run() -> RunData {
     let mut data = k1_run("runs/mixed", "agent-a", 6, 9);
