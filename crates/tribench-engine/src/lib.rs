@@ -629,18 +629,10 @@ fn short(checksum: &str) -> &str {
     checksum.get(..12).unwrap_or(checksum)
 }
 
-/// Removes this process's sandbox folder once no trial sandbox is left in it. The local
-/// sandbox keeps its interpreter shims in `.bin` there, shared by every run of the process
-/// (runs in one process share the folder), so only a folder holding nothing else goes.
+/// Removes this process's sandbox folder once no trial sandbox is left in it (runs in one
+/// process share the folder, so a folder still holding another run's trials stays).
 fn remove_sandbox_base(base: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(base) else {
-        return;
-    };
-    let names: Vec<std::ffi::OsString> = entries.flatten().map(|e| e.file_name()).collect();
-    if names.iter().all(|n| n == ".bin") {
-        let _ = std::fs::remove_dir_all(base.join(".bin"));
-        let _ = std::fs::remove_dir(base);
-    }
+    let _ = std::fs::remove_dir(base);
 }
 
 /// Removes `tribench-<pid>` sandbox folders left by processes that no longer exist (a run
