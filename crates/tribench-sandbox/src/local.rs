@@ -117,6 +117,9 @@ pub struct ResourceLimits {
     pub max_processes: u64,
     /// Writable memory one process may map, in bytes (RLIMIT_DATA).
     pub max_memory_bytes: u64,
+    /// Memory all the sandbox's processes together may use, in bytes: a memory cgroup of the
+    /// sandbox's own (cgroup v1 or v2), where the host lets tribench create one.
+    pub max_sandbox_memory_bytes: u64,
 }
 
 impl Default for ResourceLimits {
@@ -124,7 +127,71 @@ impl Default for ResourceLimits {
         ResourceLimits {
             max_processes: 1024,
             max_memory_bytes: 2 << 30,
+            max_sandbox_memory_bytes: 4 << 30,
         }
+    }
+}
+
+/// A memory cgroup holding every process of one sandbox, so that the sandbox as a whole (not
+/// each process alone) is held to its limit; removed with the sandbox.
+#[derive(Debug)]
+struct MemoryCgroup {
+    dir: PathBuf,
+}
+
+impl MemoryCgroup {
+    /// Creates `tribench-<name>` with `bytes` of memory (no swap beyond it where the host has a
+    /// swap limit); `None` where the host has no writable memory controller.
+    fn create(name: &str, bytes: u64) -> Option<MemoryCgroup> {
+        let v1 = Path::new("/sys/fs/cgroup/memory");
+        let (parent, limit_file, swap_file) = if v1.join("memory.limit_in_bytes").exists() {
+            (
+                v1.join("tribench"),
+                "memory.limit_in_bytes",
+                "memory.memsw.limit_in_bytes",
+            )
+        } else {
+            let v2 = Path::new("/sys/fs/cgroup/tribench");
+            std::fs::create_dir_all(v2).ok()?;
+            // The controller must be enabled for the children of our folder.
+            let _ = std::fs::write(v2.join("cgroup.subtree_control"), "+memory");
+            (v2.to_path_buf(), "memory.max", "memory.swap.max")
+        };
+        std::fs::create_dir_all(&parent).ok()?;
+        // Cgroups of runs killed with SIGKILL (named `<pid>-<uid>`), once per process.
+        static SWEPT: std::sync::Once = std::sync::Once::new();
+        SWEPT.call_once(|| {
+            for e in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let pid = name.split('-').next().unwrap_or_default();
+                if !pid.is_empty() && !Path::new("/proc").join(pid).exists() {
+                    let _ = std::fs::remove_dir(e.path());
+                }
+            }
+        });
+        let dir = parent.join(name);
+        std::fs::create_dir(&dir).ok()?;
+        let cg = MemoryCgroup { dir };
+        std::fs::write(cg.dir.join(limit_file), bytes.to_string()).ok()?;
+        let swap = if swap_file == "memory.swap.max" {
+            "0".to_string()
+        } else {
+            bytes.to_string()
+        };
+        // Absent when the kernel keeps no swap accounting: the memory limit still holds.
+        let _ = std::fs::write(cg.dir.join(swap_file), swap);
+        Some(cg)
+    }
+
+    fn procs(&self) -> PathBuf {
+        self.dir.join("cgroup.procs")
+    }
+}
+
+impl Drop for MemoryCgroup {
+    fn drop(&mut self) {
+        // Every process has been killed with its command; an empty cgroup is removed by rmdir.
+        let _ = std::fs::remove_dir(&self.dir);
     }
 }
 
@@ -505,6 +572,8 @@ pub struct LocalSandbox {
     mounts: MountPlan,
     /// Put first on `PATH` (see [`SandboxTools`]).
     shims: Option<PathBuf>,
+    /// Holds every command's processes under bwrap, where the host allows one.
+    memory: Option<MemoryCgroup>,
     stopped: AtomicBool,
 }
 
@@ -563,8 +632,25 @@ impl LocalSandbox {
             }
             Isolation::None => MountPlan::default(),
         };
+        let memory = match config.isolation {
+            Isolation::Bwrap(_) => {
+                let name = format!("{}-{uid}", std::process::id());
+                let cg = MemoryCgroup::create(&name, config.limits.max_sandbox_memory_bytes);
+                if cg.is_none() {
+                    static WARNED: std::sync::Once = std::sync::Once::new();
+                    WARNED.call_once(|| {
+                        tracing::warn!(
+                            "no writable memory cgroup: each sandboxed process is limited, not the sandbox as a whole"
+                        )
+                    });
+                }
+                cg
+            }
+            Isolation::None => None,
+        };
         Ok(LocalSandbox {
             shims,
+            memory,
             uid,
             mounts,
             work_str: work.to_string_lossy().into_owned(),
@@ -702,6 +788,17 @@ impl LocalSandbox {
                 cmd.arg("--");
                 cmd.args(helpers.wrap(self.uid, &self.config.limits));
                 cmd.args(["/bin/sh", "-c", &req.script]);
+                if let Some(cg) = &self.memory {
+                    // The shell joins the sandbox's cgroup, then becomes bwrap: every process
+                    // the command starts is counted against the sandbox's memory.
+                    let mut joined = Command::new("/bin/sh");
+                    joined
+                        .args(["-c", "echo $$ > \"$0\" && exec \"$@\""])
+                        .arg(cg.procs())
+                        .arg(bwrap)
+                        .args(cmd.as_std().get_args());
+                    cmd = joined;
+                }
                 (cmd, "bwrap".to_string())
             }
             Isolation::None => {

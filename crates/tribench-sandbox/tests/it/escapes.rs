@@ -238,6 +238,7 @@ async fn memory_and_process_limits_hold() {
         c.limits = ResourceLimits {
             max_processes: 64,
             max_memory_bytes: 256 << 20,
+            ..ResourceLimits::default()
         };
     }) else {
         return;
@@ -271,6 +272,50 @@ async fn memory_and_process_limits_hold() {
         "{}",
         out.combined()
     );
+}
+
+#[tokio::test]
+async fn the_sandbox_as_a_whole_is_held_to_its_memory_limit() {
+    // Each process stays under the per-process limit; together they do not fit the sandbox's.
+    let base = tempfile::tempdir().unwrap();
+    let Some(sb) = confined_with(base.path(), vec![], |c| {
+        c.limits = ResourceLimits {
+            max_memory_bytes: 512 << 20,
+            max_sandbox_memory_bytes: 384 << 20,
+            ..ResourceLimits::default()
+        };
+    }) else {
+        return;
+    };
+    // Written bytes, not zero pages: each holds 160 MiB of real memory for a second.
+    let hold =
+        "python3 -c 'import time; x = b\"y\" * (160 << 20); time.sleep(1.5); print(\"HELD\")'";
+    let out = run(&sb, &format!("for i in 1 2 3 4; do {hold} & done; wait")).await;
+    let held = out.stdout.text.matches("HELD").count();
+    assert!(
+        held < 4,
+        "4 x 160 MiB fit a 384 MiB sandbox: {}",
+        out.combined()
+    );
+    // Under the limit, memory is there.
+    let out = run(&sb, &format!("{hold} & {hold} & wait")).await;
+    assert_eq!(
+        out.stdout.text.matches("HELD").count(),
+        2,
+        "{}",
+        out.combined()
+    );
+    // The cgroup goes with the sandbox.
+    let name = format!("{}-{}", std::process::id(), sb.uid());
+    let cgroups = || -> usize {
+        ["/sys/fs/cgroup/memory/tribench", "/sys/fs/cgroup/tribench"]
+            .iter()
+            .filter(|d| Path::new(d).join(&name).is_dir())
+            .count()
+    };
+    assert_eq!(cgroups(), 1, "the sandbox has no cgroup of its own");
+    drop(sb);
+    assert_eq!(cgroups(), 0, "the cgroup outlived its sandbox");
 }
 
 #[tokio::test]
