@@ -11,6 +11,7 @@ pub mod instance;
 pub mod parse;
 pub mod regrade;
 pub mod repo;
+pub mod selection;
 pub mod spec;
 
 use crate::shell_quote;
