@@ -13,6 +13,7 @@ mod plan;
 mod render;
 mod replay;
 mod report;
+mod reporting;
 mod svg;
 mod trials;
 mod units;
@@ -40,6 +41,7 @@ pub use replay::{render_replay, replay_comparison, ReplayComparison, ReplayRow};
 pub use report::{
     build_report, Cause, Efficiency, KValue, OutcomeCount, Report, Score, Slice, TimingStats,
 };
+pub use reporting::{render_report, report_with_models, PricedReport, ReportFormat};
 pub use svg::pareto_frontier;
 pub use trials::{
     list_trials, nearest_trial_ids, render_trajectory, render_trials, TrialRow, TrialsError,

@@ -179,16 +179,33 @@ pub struct PowerArgs {
     pub html: Option<PathBuf>,
 }
 
-/// How trials run. Every setting left out here comes from tribench.toml's `[run]` table, then
-/// a `TRIBENCH_<NAME>` environment variable, then the engine's default (see settings.rs).
+/// How trials run: the run settings, then options of this invocation only.
 #[derive(Args, Debug, Clone, Default)]
 pub struct ExecArgs {
-    /// Trials run at once (default: one per core, at least 2).
-    #[arg(short = 'j', long)]
-    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub run: RunLayer,
     /// No progress output: neither the terminal bar nor the per-trial lines.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Read settings from this file instead of the tribench.toml beside the suite or in the
+    /// current directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A CA certificate (PEM) to trust in image builds and task containers (a TLS-intercepting
+    /// proxy's); repeatable, added to tribench.toml's [build] ca_certificates.
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    pub ca_cert: Vec<PathBuf>,
+}
+
+/// The run settings, as flags and as tribench.toml's `[run]` table (same names, underscores);
+/// each also from a `TRIBENCH_<NAME>` variable. `None`: this source does not say; the default
+/// is the engine's (settings.rs resolves them).
+#[derive(Args, serde::Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunLayer {
+    /// Trials run at once (default: one per core, at least 2).
+    #[arg(short = 'j', long)]
+    pub jobs: Option<usize>,
     /// Seconds the agent may work on a trial, all tries together (default: 1800).
     #[arg(long, value_name = "SECONDS")]
     pub agent_timeout: Option<u64>,
@@ -203,8 +220,8 @@ pub struct ExecArgs {
     #[arg(long)]
     pub infra_retries: Option<u32>,
     /// Run commands unconfined even when bubblewrap is installed.
-    #[arg(long)]
-    pub no_isolation: bool,
+    #[arg(long, num_args = 0, default_missing_value = "true")]
+    pub no_isolation: Option<bool>,
     /// Folder holding the JavaScript test tools (tools/js after `npm install`).
     #[arg(long)]
     pub js_tools: Option<PathBuf>,
@@ -230,23 +247,15 @@ pub struct ExecArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Bytes of a command's output (stdout and stderr each) kept in logs and shown to the
-    /// grader; the rest is cut (default: the sandbox's cap).
+    /// grader; the rest is cut (default: the sandbox's cap, 1 MiB).
     #[arg(long, value_name = "BYTES")]
     pub output_cap: Option<usize>,
     /// Pull named images (official SWE-bench images) that are not present locally.
-    #[arg(long)]
-    pub pull: bool,
+    #[arg(long, num_args = 0, default_missing_value = "true")]
+    pub pull: Option<bool>,
     /// Build Terminal-Bench tasks from their Dockerfile even when they name a prebuilt image.
-    #[arg(long)]
-    pub force_build: bool,
-    /// Read settings from this file instead of the tribench.toml beside the suite or in the
-    /// current directory.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// A CA certificate (PEM) to trust in image builds and task containers (a TLS-intercepting
-    /// proxy's); repeatable, added to tribench.toml's [build] ca_certificates.
-    #[arg(long = "ca-cert", value_name = "FILE")]
-    pub ca_cert: Vec<PathBuf>,
+    #[arg(long, num_args = 0, default_missing_value = "true")]
+    pub force_build: Option<bool>,
 }
 
 #[derive(clap::ValueEnum, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -283,7 +292,7 @@ pub struct RunArgs {
     pub agent: String,
     #[command(flatten)]
     pub llm: LlmArgs,
-    /// Trials per task (at least 1; default: 1).
+    /// Trials per task, at least 1 (default: 1).
     #[arg(long, short = 'k', value_parser = clap::value_parser!(u32).range(1..))]
     pub attempts: Option<u32>,
     /// Run directory; rerunning with the same one resumes it. Default: runs/<date>-<agent>.

@@ -19,7 +19,7 @@ use clap::Parser;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tribench_analysis::RunData;
+use tribench_analysis::{ReportFormat, RunData};
 use tribench_engine::ProgressMode;
 use tribench_families::{load_suite, FamilyError, Suite};
 
@@ -116,32 +116,16 @@ fn read_run(dir: &Path) -> Result<RunData> {
     RunData::load(dir).with_context(|| format!("cannot read run {}", dir.display()))
 }
 
-#[derive(Clone, Copy)]
-enum Format {
-    Table,
-    WideTable,
-    Json,
-    Markdown,
-}
-
-fn print(r: &tribench_analysis::Report, format: Format) -> Result<()> {
-    use tribench_analysis::{render_markdown, render_table, render_table_with, RenderOptions};
-    match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(r)?),
-        Format::Markdown => print!("{}", render_markdown(r)),
-        Format::Table => print!("{}", render_table(r)),
-        Format::WideTable => print!("{}", render_table_with(r, RenderOptions { wide: true })),
-    }
-    Ok(())
-}
-
 /// The report of a run, as a table or JSON.
 fn print_report(run_dir: &Path, json: bool) -> Result<()> {
-    let format = if json { Format::Json } else { Format::Table };
-    print(
-        &tribench_analysis::build_report(&read_run(run_dir)?),
-        format,
-    )
+    let format = if json {
+        ReportFormat::Json
+    } else {
+        ReportFormat::Table
+    };
+    let report = tribench_analysis::build_report(&read_run(run_dir)?);
+    print!("{}", tribench_analysis::render_report(&report, format)?);
+    Ok(())
 }
 
 /// Fails the command (exit 4) when every trial of the run ended in an infrastructure error.

@@ -4,6 +4,7 @@
 //! the agent's `Limits`, the sandbox's output cap). Clap carries no defaults of these.
 //! Also where shipped folders (suites, agents, tools) are found.
 
+pub use crate::args::RunLayer;
 use crate::args::{ExecArgs, GradingModeArg, LlmArgs, NetworkChoice, SandboxChoice};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
@@ -74,47 +75,12 @@ pub struct BuildConfig {
     pub ca_certificates: Vec<PathBuf>,
 }
 
-/// The run settings one source gives (flags, tribench.toml or the environment); `None`: this
-/// source does not say.
-#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunLayer {
-    pub jobs: Option<usize>,
-    pub agent_timeout: Option<u64>,
-    pub test_timeout: Option<u64>,
-    pub setup_timeout: Option<u64>,
-    pub infra_retries: Option<u32>,
-    pub sandbox_dir: Option<PathBuf>,
-    pub js_tools: Option<PathBuf>,
-    pub sandbox: Option<SandboxChoice>,
-    pub grading_mode: Option<GradingModeArg>,
-    pub network: Option<NetworkChoice>,
-    pub seed: Option<u64>,
-    pub output_cap: Option<usize>,
-    pub no_isolation: Option<bool>,
-    pub pull: Option<bool>,
-    pub force_build: Option<bool>,
-}
-
+#[rustfmt::skip]
 macro_rules! each_field {
     ($m:ident) => {
-        $m!(
-            jobs,
-            agent_timeout,
-            test_timeout,
-            setup_timeout,
-            infra_retries,
-            sandbox_dir,
-            js_tools,
-            sandbox,
-            grading_mode,
-            network,
-            seed,
-            output_cap,
-            no_isolation,
-            pull,
-            force_build
-        )
+        $m!(jobs, agent_timeout, test_timeout, setup_timeout, infra_retries, sandbox_dir,
+            js_tools, sandbox, grading_mode, network, seed, output_cap, no_isolation, pull,
+            force_build)
     };
 }
 
@@ -125,28 +91,6 @@ impl RunLayer {
             ($($f:ident),*) => { RunLayer { $($f: self.$f.or(lower.$f)),* } };
         }
         each_field!(merge)
-    }
-
-    /// What the flags say (a switch not given says nothing).
-    pub fn from_flags(a: &ExecArgs) -> RunLayer {
-        let on = |b: bool| b.then_some(true);
-        RunLayer {
-            jobs: a.jobs,
-            agent_timeout: a.agent_timeout,
-            test_timeout: a.test_timeout,
-            setup_timeout: a.setup_timeout,
-            infra_retries: a.infra_retries,
-            sandbox_dir: a.sandbox_dir.clone(),
-            js_tools: a.js_tools.clone(),
-            sandbox: a.sandbox,
-            grading_mode: a.grading_mode,
-            network: a.network,
-            seed: a.seed,
-            output_cap: a.output_cap,
-            no_isolation: on(a.no_isolation),
-            pull: on(a.pull),
-            force_build: on(a.force_build),
-        }
     }
 
     /// What `TRIBENCH_<NAME>` variables say, read through `var` (the process environment in
@@ -260,12 +204,14 @@ impl RunSettings {
         engine.image_map = file.images;
         let mut certs = file.build.ca_certificates;
         certs.extend(exec.ca_cert.iter().cloned());
-        engine.ca_certificates = ca_certificates(&certs)?;
+        engine.ca_certificates = tribench_engine::certs::read_ca_certificates(&certs)?;
         let mut image_context = None;
         if layer.sandbox == Some(SandboxChoice::Docker) {
             let (dir, spec) = polyglot_image()?;
             engine.workspace_image = Some(spec);
-            engine.workspace_image_js_tools = Some(PathBuf::from(POLYGLOT_IMAGE_JS_TOOLS));
+            engine.workspace_image_js_tools = Some(PathBuf::from(
+                tribench_families::polyglot::image::IMAGE_JS_TOOLS,
+            ));
             image_context = Some(dir);
         }
         Ok(RunSettings {
@@ -290,7 +236,9 @@ fn layers(exec: &ExecArgs, suites: &[PathBuf]) -> Result<(FileConfig, RunLayer)>
     }
     let mut file = file_config(path.as_deref())?;
     let env = RunLayer::from_env(&|k| std::env::var(k).ok())?;
-    let layer = RunLayer::from_flags(exec)
+    let layer = exec
+        .run
+        .clone()
         .over(std::mem::take(&mut file.run))
         .over(env);
     Ok((file, layer))
@@ -390,82 +338,18 @@ pub fn models_path(flag: Option<&Path>) -> Option<PathBuf> {
         .or_else(|| Some(PathBuf::from("models.toml")).filter(|p| p.is_file()))
 }
 
-/// The CA certificates to install: tribench.toml's, then `--ca-cert`'s, read now so a missing
-/// or non-PEM file is an error before anything runs.
-fn ca_certificates(files: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut out = Vec::new();
-    for (i, f) in files.iter().enumerate() {
-        let bytes =
-            std::fs::read(f).map_err(|e| anyhow::anyhow!("CA certificate {}: {e}", f.display()))?;
-        if !String::from_utf8_lossy(&bytes).contains("-----BEGIN CERTIFICATE-----") {
-            anyhow::bail!(
-                "CA certificate {}: not a PEM certificate (no BEGIN CERTIFICATE line)",
-                f.display()
-            );
-        }
-        let stem = f
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "ca".into());
-        let stem: String = stem
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        out.push((format!("{i:02}-{stem}.crt"), bytes));
-    }
-    Ok(out)
-}
-
-/// The build context of the polyglot toolchain image: its Dockerfile and the JavaScript test
-/// tools' files, staged together (kept alive by the returned guard for the run).
-pub fn polyglot_image() -> Result<(tempfile::TempDir, tribench_sandbox::ImageSpec)> {
+/// The polyglot toolchain image staged from the Dockerfile and test tools shipped with
+/// tribench (keep the returned folder alive for the run).
+fn polyglot_image() -> Result<(tempfile::TempDir, tribench_sandbox::ImageSpec)> {
     let dockerfile = shipped("images/polyglot/Dockerfile")
         .ok_or_else(|| anyhow::anyhow!("images/polyglot/Dockerfile not found next to tribench"))?;
     let js = shipped("tools/js")
         .ok_or_else(|| anyhow::anyhow!("tools/js not found next to tribench"))?;
-    if !js.join("node_modules/jest/bin/jest.js").is_file() {
-        anyhow::bail!(
-            "{}/node_modules has no jest: run scripts/setup.sh first",
-            js.display()
-        );
-    }
-    let stage = tempfile::Builder::new()
-        .prefix("tribench-polyglot-image-")
-        .tempdir()?;
-    std::fs::copy(&dockerfile, stage.path().join("Dockerfile"))?;
-    link_tree(&js, &stage.path().join("js"))?;
-    let spec = tribench_sandbox::ImageSpec::Build {
-        context: stage.path().to_path_buf(),
-        dockerfile: "Dockerfile".into(),
-    };
-    Ok((stage, spec))
+    Ok(tribench_families::polyglot::image::stage_toolchain_image(
+        &dockerfile,
+        &js,
+    )?)
 }
-
-/// Mirrors a directory tree with hard links (a copy where linking is not possible).
-fn link_tree(from: &Path, to: &Path) -> Result<()> {
-    for entry in walkdir::WalkDir::new(from).follow_links(false) {
-        let entry = entry?;
-        let rel = entry.path().strip_prefix(from)?;
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest)?;
-        } else if entry.file_type().is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &dest)?;
-        } else if std::fs::hard_link(entry.path(), &dest).is_err() {
-            std::fs::copy(entry.path(), &dest)?;
-        }
-    }
-    Ok(())
-}
-
-/// Where the polyglot image keeps the JavaScript test tools.
-pub const POLYGLOT_IMAGE_JS_TOOLS: &str = "/opt/tribench-js";
 
 /// `runs/<YYYY-MM-DD-HHMMSS>-<agent>`.
 pub fn default_run_dir(agent: &str) -> PathBuf {

@@ -2,6 +2,7 @@
 //! and retries of infrastructure errors; records each trial atomically as it ends; resumes a
 //! run directory by skipping what is recorded; stops cleanly when asked.
 
+pub mod certs;
 mod progress;
 mod trial;
 

@@ -34,28 +34,12 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
             suite_path.display()
         );
     }
-    let dataset_ids: Vec<String> = suite.tasks.iter().map(|t| t.info.id.clone()).collect();
-    let predictions = match pred.as_str() {
-        "gold" => Predictions::new(
-            "gold",
-            (suite.tasks.iter())
-                .filter_map(|t| {
-                    Some((
-                        t.info.id.clone(),
-                        Some(t.swebench()?.instance.patch.clone()),
-                    ))
-                })
-                .collect(),
-        ),
-        "nop" => Predictions::new(
-            "nop",
-            dataset_ids
-                .iter()
-                .map(|i| (i.clone(), Some(String::new())))
-                .collect(),
-        ),
-        path => Predictions::load(Path::new(path)).map_err(anyhow::Error::msg)?,
+    let swebench: Vec<_> = suite.tasks.iter().filter_map(|t| t.swebench()).collect();
+    let predictions = match selection::builtin_patches(pred, &swebench) {
+        Some(patches) => Predictions::new(pred.clone(), patches.into_iter().collect()),
+        None => Predictions::load(Path::new(pred)).map_err(anyhow::Error::msg)?,
     };
+    let dataset_ids: Vec<String> = suite.tasks.iter().map(|t| t.info.id.clone()).collect();
     let predicted: Vec<String> = predictions.ids().map(str::to_string).collect();
     let sel =
         selection::select_predictions(&dataset_ids, &predicted, &a.instance_ids).map_err(|u| {

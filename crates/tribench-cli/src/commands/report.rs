@@ -3,14 +3,14 @@
 
 use super::*;
 use crate::args::ReportArgs;
-use tribench_analysis::ModelsFile;
+use tribench_analysis::{render_report, report_with_models, ModelsFile};
 
 pub fn report(a: ReportArgs) -> Result<ExitCode> {
     let format = match (a.json, a.markdown, a.wide) {
-        (true, _, _) => Format::Json,
-        (_, true, _) => Format::Markdown,
-        (_, _, true) => Format::WideTable,
-        _ => Format::Table,
+        (true, _, _) => ReportFormat::Json,
+        (_, true, _) => ReportFormat::Markdown,
+        (_, _, true) => ReportFormat::WideTable,
+        _ => ReportFormat::Table,
     };
     let models = match crate::settings::models_path(a.models.as_deref()) {
         Some(p) => ModelsFile::load(&p)?,
@@ -27,28 +27,16 @@ pub fn report(a: ReportArgs) -> Result<ExitCode> {
     };
     let mut html_runs = Vec::new();
     for (i, dir) in a.runs.iter().enumerate() {
-        let mut run = read_run(dir)?;
-        let entry = models.for_run(&run).cloned();
-        if let Some(m) = &entry {
-            let priced = tribench_analysis::price_trials(&mut run, m);
-            if priced > 0 {
-                let (dir, id) = (dir.display(), &m.id);
-                eprintln!(
-                    "note: priced {priced} trials of {dir} at {id}'s prices from the models file"
-                );
-            }
-        }
-        let mut r = tribench_analysis::build_report(&run);
-        let cutoff =
-            (a.cutoff.clone()).or_else(|| entry.as_ref().and_then(|m| m.training_cutoff.clone()));
-        if let Some(c) = cutoff {
-            r.freshness = Some(tribench_analysis::freshness(&run.trials, &c, &dates));
+        let r = report_with_models(read_run(dir)?, &models, a.cutoff.as_deref(), &dates);
+        if let (Some(m), true) = (&r.model, r.priced > 0) {
+            let (n, dir, id) = (r.priced, dir.display(), &m.id);
+            eprintln!("note: priced {n} trials of {dir} at {id}'s prices from the models file");
         }
         if i > 0 && !a.json {
             println!();
         }
-        print(&r, format)?;
-        html_runs.push((r, entry));
+        print!("{}", render_report(&r.report, format)?);
+        html_runs.push((r.report, r.model));
     }
     if let Some(path) = &a.html {
         std::fs::write(path, tribench_analysis::render_html(&html_runs))

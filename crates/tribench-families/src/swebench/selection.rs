@@ -3,6 +3,8 @@
 //! with an explicit instance selection the report counts over the selected instances only
 //! (its dataset is loaded with the same filter).
 
+use super::SwebenchTask;
+
 /// The instances to grade and to report on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
@@ -48,6 +50,24 @@ pub fn select_predictions(
     })
 }
 
+/// The built-in predictions `gold` (each instance's reference patch) and `nop` (an empty patch
+/// for each), as (instance id, patch); `None` for any other name.
+pub fn builtin_patches(
+    name: &str,
+    tasks: &[&SwebenchTask],
+) -> Option<Vec<(String, Option<String>)>> {
+    let patch = |t: &SwebenchTask| match name {
+        "gold" => t.instance.patch.clone(),
+        _ => String::new(),
+    };
+    matches!(name, "gold" | "nop").then(|| {
+        tasks
+            .iter()
+            .map(|t| (t.instance.instance_id.clone(), Some(patch(t))))
+            .collect()
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -63,6 +83,31 @@ mod tests {
         assert_eq!(s.submitted, ids(&["c", "a"]));
         assert_eq!(s.ignored, ids(&["x"]));
         assert_eq!(s.report_ids, ids(&["a", "b", "c"]));
+    }
+
+    #[test]
+    fn gold_and_nop_are_built_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("instances.jsonl");
+        let line = serde_json::json!({
+            "instance_id": "acme-1", "repo": "acme/w", "base_commit": "abc", "patch": "diff --git a/x b/x\n",
+            "test_patch": "", "problem_statement": "p", "version": "1.0",
+            "FAIL_TO_PASS": [], "PASS_TO_PASS": [],
+        });
+        std::fs::write(&path, line.to_string()).unwrap();
+        let tasks = super::super::load_tasks(&path).unwrap();
+        let refs: Vec<&SwebenchTask> = tasks.iter().collect();
+        let gold = builtin_patches("gold", &refs).unwrap();
+        assert_eq!(
+            gold,
+            vec![(
+                "acme-1".to_string(),
+                Some("diff --git a/x b/x\n".to_string())
+            )]
+        );
+        let nop = builtin_patches("nop", &refs).unwrap();
+        assert_eq!(nop, vec![("acme-1".to_string(), Some(String::new()))]);
+        assert!(builtin_patches("preds.jsonl", &refs).is_none());
     }
 
     #[test]
