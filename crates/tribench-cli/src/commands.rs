@@ -140,3 +140,28 @@ fn check_infrastructure(run_dir: &Path, then: &str) -> Result<ExitCode> {
         None => ExitCode::SUCCESS,
     })
 }
+
+/// Writes SWE-bench's own files beside the run (per-instance reports and the run report named
+/// `<model>.<run_id>.json`, the run's id when none is given) and returns the run report's path.
+fn export_swebench(
+    run_dir: &Path,
+    ids: (&[String], &[String]),
+    model: &str,
+    run_id: Option<&str>,
+) -> Result<PathBuf> {
+    use tribench_store::swebench_export::{write_swebench_outputs, RunReportInput};
+    let store = tribench_store::RunStore::open_for_reading(run_dir)?;
+    let recorded = store
+        .read_manifest()?
+        .map_or_else(|| "run".into(), |m| m.run_id);
+    let (dataset_ids, submitted_ids, run_id) = (ids.0, ids.1, run_id.unwrap_or(&recorded));
+    Ok(write_swebench_outputs(
+        &store,
+        &RunReportInput {
+            dataset_ids,
+            submitted_ids,
+            model,
+            run_id,
+        },
+    )?)
+}

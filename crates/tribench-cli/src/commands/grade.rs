@@ -9,7 +9,6 @@ use std::sync::Arc;
 use tribench_agents::Predictions;
 use tribench_engine::EngineError;
 use tribench_families::swebench::{audit::Audit, regrade, selection};
-use tribench_store::swebench_export::{write_swebench_outputs, RunReportInput};
 use tribench_store::RunStore;
 use tribench_types::FamilyKind;
 
@@ -100,22 +99,9 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
             summary.ran
         );
     }
-    let run_id = a
-        .run_id
-        .clone()
-        .unwrap_or_else(|| summary.manifest.run_id.clone());
-    let store = RunStore::open_for_reading(&run_dir)?;
-    let (dataset_ids, submitted_ids) = (&sel.report_ids, &sel.submitted);
-    let (model, run_id) = (model.as_str(), run_id.as_str());
-    let report_path = write_swebench_outputs(
-        &store,
-        &RunReportInput {
-            dataset_ids,
-            submitted_ids,
-            model,
-            run_id,
-        },
-    )?;
+    let ids = (sel.report_ids.as_slice(), sel.submitted.as_slice());
+    let run_id = a.run_id.as_deref().or(Some(&summary.manifest.run_id));
+    let report_path = export_swebench(&run_dir, ids, &model, run_id)?;
     eprintln!("official run report: {}", report_path.display());
     print_report(&run_dir, a.json)?;
     check_infrastructure(

@@ -5,8 +5,6 @@ use super::*;
 use crate::args::RunArgs;
 use crate::settings::{self, RunSettings};
 use tribench_engine::EngineError;
-use tribench_store::swebench_export::{write_swebench_outputs, RunReportInput};
-use tribench_store::RunStore;
 use tribench_types::FamilyKind;
 
 pub async fn run(a: RunArgs) -> Result<ExitCode> {
@@ -67,21 +65,7 @@ pub async fn run(a: RunArgs) -> Result<ExitCode> {
     }
     if !swebench_ids.is_empty() {
         let model = tribench_agents::build::model_name(&a.agent, a.llm.model.as_deref());
-        let store = RunStore::open_for_reading(&run_dir)?;
-        let run_id = store
-            .read_manifest()?
-            .map_or_else(|| "run".into(), |m| m.run_id);
-        let (dataset_ids, submitted_ids) = (&swebench_ids, &swebench_ids);
-        let (model, run_id) = (model.as_str(), run_id.as_str());
-        write_swebench_outputs(
-            &store,
-            &RunReportInput {
-                dataset_ids,
-                submitted_ids,
-                model,
-                run_id,
-            },
-        )?;
+        export_swebench(&run_dir, (&swebench_ids, &swebench_ids), &model, None)?;
     }
     print_report(&run_dir, a.json)?;
     check_infrastructure(&run_dir, "rerun the same command with --retry-errors")
