@@ -38,7 +38,8 @@ pub enum Command {
     #[command(
         mut_arg("agent_timeout", |a| a.hide(true)),
         mut_arg("js_tools", |a| a.hide(true)),
-        mut_arg("sandbox", |a| a.hide(true))
+        mut_arg("sandbox", |a| a.hide(true)),
+        mut_arg("network", |a| a.hide(true))
     )]
     Grade(Box<GradeArgs>),
 }

@@ -197,6 +197,11 @@ fn help_texts_state_the_defaults_their_owners_keep() {
         format!("(default: {})", l.max_steps),
         format!("(default: {})", l.max_cost_usd),
         format!("(default: {})", d.attempts),
+        format!(
+            "(default: {})",
+            tribench_agents::llm::ModelConfig::new("u", "m").concurrency
+        ),
+        format!("cap, {} MiB)", d.output_cap >> 20),
     ] {
         assert!(flat.contains(&stated), "run --help lacks {stated}:\n{help}");
     }
