@@ -35,7 +35,7 @@ pub use matrix::{
     matrix, render_matrix, Cell, Effect, Matrix, PairVerdict, ScaffoldSwap, Standing,
 };
 pub use models::{price_trials, ModelEntry, ModelsError, ModelsFile};
-pub use plan::{power_plan, render_power_plan, BadDesign, PlanInputs, PowerPlan};
+pub use plan::{power_plan, render_power_plan, BadDesign, PowerPlan};
 pub use render::{render_markdown, render_table, render_table_with, RenderOptions, REPORT_WIDTH};
 pub use replay::{render_replay, replay_comparison, ReplayComparison, ReplayRow};
 pub use report::{

@@ -5,22 +5,30 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use tribench_stats::{attempts_needed, mde, tasks_needed, PowerInputs};
 
-/// The design asked about, as given.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct PlanInputs {
-    pub tasks: f64,
-    pub attempts: f64,
-    pub base_rate: f64,
-    pub correlation: f64,
-    pub icc: f64,
-    pub alpha: f64,
-    pub power: f64,
+/// The design as `--json` shows it: every input by name.
+fn inputs_map<S: serde::Serializer>(i: &PowerInputs, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(7))?;
+    for (k, v) in [
+        ("tasks", i.tasks),
+        ("attempts", i.attempts),
+        ("base_rate", i.base_rate),
+        ("correlation", i.correlation),
+        ("icc", i.icc),
+        ("alpha", i.alpha),
+        ("power", i.power),
+    ] {
+        m.serialize_entry(k, &v)?;
+    }
+    m.end()
 }
 
 /// What the design can see, and what a given difference needs.
 #[derive(Debug, Clone, Serialize)]
 pub struct PowerPlan {
-    pub inputs: PlanInputs,
+    /// The paired design asked about, as given.
+    #[serde(serialize_with = "inputs_map")]
+    pub inputs: PowerInputs,
     pub se_paired: f64,
     pub mde_paired: f64,
     pub mde_unpaired: f64,
@@ -36,27 +44,12 @@ pub struct PowerPlan {
 #[error("--tasks and --attempts must be at least 1 and --base-rate within 0..1")]
 pub struct BadDesign;
 
-impl PlanInputs {
-    /// The paired design these inputs describe.
-    pub fn paired(&self) -> PowerInputs {
-        PowerInputs {
-            tasks: self.tasks,
-            attempts: self.attempts,
-            base_rate: self.base_rate,
-            correlation: self.correlation,
-            icc: self.icc,
-            alpha: self.alpha,
-            power: self.power,
-        }
-    }
-}
-
 /// Plans a study of `inputs`; `effect_points` is a difference to detect, in points.
-pub fn power_plan(inputs: PlanInputs, effect_points: Option<f64>) -> Result<PowerPlan, BadDesign> {
+pub fn power_plan(inputs: PowerInputs, effect_points: Option<f64>) -> Result<PowerPlan, BadDesign> {
     if !(inputs.tasks >= 1.0 && inputs.attempts >= 1.0 && (0.0..=1.0).contains(&inputs.base_rate)) {
         return Err(BadDesign);
     }
-    let paired = inputs.paired();
+    let paired = inputs;
     let unpaired = PowerInputs {
         correlation: 0.0,
         ..paired

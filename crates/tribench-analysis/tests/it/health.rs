@@ -144,7 +144,7 @@ fn replays_are_compared_on_first_attempts() {
 
 #[test]
 fn power_plans_refuse_impossible_designs_and_name_what_an_effect_needs() {
-    let inputs = PlanInputs {
+    let inputs = tribench_stats::PowerInputs {
         tasks: 100.0,
         attempts: 1.0,
         base_rate: 0.5,
@@ -154,7 +154,7 @@ fn power_plans_refuse_impossible_designs_and_name_what_an_effect_needs() {
         power: 0.8,
     };
     assert!(power_plan(
-        PlanInputs {
+        tribench_stats::PowerInputs {
             tasks: 0.0,
             ..inputs
         },
@@ -165,6 +165,12 @@ fn power_plans_refuse_impossible_designs_and_name_what_an_effect_needs() {
     assert!(p.mde_paired < p.mde_unpaired);
     assert_eq!(p.effect, Some(0.1));
     assert!(p.tasks_needed.unwrap() > 0.0);
+    let j = serde_json::to_value(&p).unwrap();
+    assert_eq!(j["inputs"]["icc"], 0.7);
+    assert_eq!(
+        j["attempts_needed"],
+        serde_json::to_value(p.attempts_needed.unwrap()).unwrap()
+    );
     let text = render_power_plan(&p);
     assert!(text.contains("to detect 10.0 pts:"), "{text}");
     assert!(

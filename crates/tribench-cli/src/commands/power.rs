@@ -2,12 +2,13 @@
 
 use super::*;
 use crate::args::PowerArgs;
-use tribench_analysis::{power_plan, render_power_plan, PlanInputs};
+use tribench_analysis::{power_plan, render_power_plan};
+use tribench_stats::PowerInputs;
 
 pub fn power(a: PowerArgs) -> Result<ExitCode> {
     let (tasks, attempts, base_rate) = (a.tasks, a.attempts, a.base_rate);
     let (correlation, icc, alpha, power) = (a.correlation, a.icc, a.alpha, a.power);
-    let inputs = PlanInputs {
+    let inputs = PowerInputs {
         tasks,
         attempts,
         base_rate,
@@ -19,7 +20,7 @@ pub fn power(a: PowerArgs) -> Result<ExitCode> {
     let plan = power_plan(inputs, a.effect)?;
     if let Some(path) = &a.html {
         let html = tribench_analysis::render_power_html(
-            &inputs.paired(),
+            &inputs,
             &[1.0, 3.0, 5.0, 10.0],
             (a.tasks * 4.0).max(100.0),
         );
