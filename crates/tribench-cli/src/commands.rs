@@ -16,12 +16,13 @@ mod validate;
 use crate::args::{Cli, Command};
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use tribench_agents::Agent;
 use tribench_analysis::{ReportFormat, RunData};
-use tribench_engine::ProgressMode;
-use tribench_families::{load_suite, FamilyError, Suite};
+use tribench_engine::{invocation, EngineConfig, EngineError};
+use tribench_families::Suite;
 
 /// Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT).
 const INTERRUPTED: u8 = 130;
@@ -54,62 +55,42 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Resolves when the user asks the run to stop (Ctrl-C or SIGTERM).
-async fn shutdown_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = term => {}
-    }
-    eprintln!("\nstopping: killing running trials; finished trials are kept (rerun to resume)");
+/// Prints each note on stderr as `note: ...`.
+fn notes(notes: &[String]) {
+    notes.iter().for_each(|n| eprintln!("note: {n}"));
 }
 
+/// The suites of `paths` (see [`invocation::load_suites`]), the notes of those skipped printed.
 fn load_suites(paths: &[PathBuf], skip_unsupported: bool) -> Result<Vec<Suite>> {
-    let mut suites = Vec::new();
-    for p in paths {
-        match load_suite(p) {
-            Ok(s) => suites.push(s),
-            Err(FamilyError::Unsupported { path, what }) if skip_unsupported => {
-                let path = path.display();
-                eprintln!("note: skipping {path} ({what} suites are not supported yet)");
-            }
-            Err(e) => return Err(e).with_context(|| format!("cannot load suite {}", p.display())),
-        }
-    }
-    if suites.is_empty() {
-        bail!("no suite to run: pass --suite PATH (no bundled suites/ folder was found)");
-    }
+    let (suites, skipped) = invocation::load_suites(paths, skip_unsupported)?;
+    notes(&skipped);
     Ok(suites)
 }
 
-/// Progress on stderr: a bar on a terminal, plain lines elsewhere, nothing with --quiet.
-fn progress_mode(quiet: bool) -> ProgressMode {
-    if quiet {
-        ProgressMode::Off
-    } else if std::io::stderr().is_terminal() {
-        ProgressMode::Bar
-    } else {
-        ProgressMode::Lines
+/// Runs the engine to the end; `Some(exit code)` when the user stopped it.
+async fn run_engine(
+    suites: Vec<Suite>,
+    agent: Arc<dyn Agent>,
+    cfg: EngineConfig,
+) -> Result<Option<ExitCode>> {
+    match tribench_engine::run(suites, agent, cfg, invocation::shutdown_signal()).await {
+        Ok(_) => Ok(None),
+        Err(EngineError::Interrupted { .. }) => Ok(Some(ExitCode::from(INTERRUPTED))),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// Quotes an argument for a POSIX shell when it needs it.
-fn shell_word(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:+@%,".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
+/// Prints `value` as JSON with `--json`, else as `render` writes it.
+fn emit<T: serde::Serialize>(
+    json: bool,
+    value: &T,
+    render: impl FnOnce(&T) -> String,
+) -> Result<()> {
+    match json {
+        true => println!("{}", serde_json::to_string_pretty(value)?),
+        false => print!("{}", render(value)),
     }
+    Ok(())
 }
 
 fn read_run(dir: &Path) -> Result<RunData> {
@@ -118,10 +99,9 @@ fn read_run(dir: &Path) -> Result<RunData> {
 
 /// The report of a run, as a table or JSON.
 fn print_report(run_dir: &Path, json: bool) -> Result<()> {
-    let format = if json {
-        ReportFormat::Json
-    } else {
-        ReportFormat::Table
+    let format = match json {
+        true => ReportFormat::Json,
+        false => ReportFormat::Table,
     };
     let report = tribench_analysis::build_report(&read_run(run_dir)?);
     print!("{}", tribench_analysis::render_report(&report, format)?);
@@ -132,36 +112,8 @@ fn print_report(run_dir: &Path, json: bool) -> Result<()> {
 fn check_infrastructure(run_dir: &Path, then: &str) -> Result<ExitCode> {
     let why = tribench_analysis::all_infrastructure(run_dir, then)
         .with_context(|| format!("cannot read run {}", run_dir.display()))?;
-    Ok(match why {
-        Some(why) => {
-            eprintln!("error: {why}");
-            ExitCode::from(ALL_INFRASTRUCTURE)
-        }
-        None => ExitCode::SUCCESS,
-    })
-}
-
-/// Writes SWE-bench's own files beside the run (per-instance reports and the run report named
-/// `<model>.<run_id>.json`, the run's id when none is given) and returns the run report's path.
-fn export_swebench(
-    run_dir: &Path,
-    ids: (&[String], &[String]),
-    model: &str,
-    run_id: Option<&str>,
-) -> Result<PathBuf> {
-    use tribench_store::swebench_export::{write_swebench_outputs, RunReportInput};
-    let store = tribench_store::RunStore::open_for_reading(run_dir)?;
-    let recorded = store
-        .read_manifest()?
-        .map_or_else(|| "run".into(), |m| m.run_id);
-    let (dataset_ids, submitted_ids, run_id) = (ids.0, ids.1, run_id.unwrap_or(&recorded));
-    Ok(write_swebench_outputs(
-        &store,
-        &RunReportInput {
-            dataset_ids,
-            submitted_ids,
-            model,
-            run_id,
-        },
-    )?)
+    Ok(why.map_or(ExitCode::SUCCESS, |why| {
+        eprintln!("error: {why}");
+        ExitCode::from(ALL_INFRASTRUCTURE)
+    }))
 }

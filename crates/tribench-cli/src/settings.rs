@@ -2,7 +2,6 @@
 //! setting comes from its flag, else tribench.toml's `[run]` table, else a `TRIBENCH_<NAME>`
 //! environment variable, else the default its owner keeps (the engine's [`EngineConfig::new`],
 //! the agent's `Limits`, the sandbox's output cap). Clap carries no defaults of these.
-//! Also where shipped folders (suites, agents, tools) are found.
 
 pub use crate::args::RunLayer;
 use crate::args::{ExecArgs, GradingModeArg, LlmArgs, NetworkChoice, SandboxChoice};
@@ -10,46 +9,9 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use tribench_agents::build::{AgentChoice, LlmSettings, Prices};
-use tribench_engine::EngineConfig;
+use tribench_agents::build::{LlmSettings, Prices};
+use tribench_engine::{shipped, EngineConfig, ProgressMode};
 use tribench_families::swebench::parse::GradingMode;
-
-/// Places to look for a folder shipped with tribench: the current directory, then the source
-/// tree the binary was built in (`target/<profile>/tribench` → repository root).
-fn shipped(rel: &str) -> Option<PathBuf> {
-    let mut candidates = vec![PathBuf::from(rel)];
-    if let Ok(exe) = std::env::current_exe() {
-        for up in exe.ancestors().skip(1).take(4) {
-            candidates.push(up.join(rel));
-        }
-    }
-    candidates
-        .into_iter()
-        .find(|p| p.exists())
-        .and_then(|p| p.canonicalize().ok())
-}
-
-/// A shipped agent definition: `agents/<name>.toml`.
-pub fn shipped_agent(name: &str) -> Option<PathBuf> {
-    shipped(&format!("agents/{name}.toml"))
-}
-
-/// The bundled sample suites: every folder under `suites/`.
-pub fn bundled_suites() -> Vec<PathBuf> {
-    let Some(dir) = shipped("suites") else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
 
 /// What `tribench.toml` may set. Flags override it.
 #[derive(Debug, Default, Deserialize)]
@@ -201,6 +163,7 @@ impl RunSettings {
     pub fn resolve(exec: &ExecArgs, run_dir: &Path, suites: &[PathBuf]) -> Result<RunSettings> {
         let (file, layer) = layers(exec, suites)?;
         let mut engine = engine_config(layer.clone(), run_dir)?;
+        engine.progress = ProgressMode::for_stderr(exec.quiet);
         engine.image_map = file.images;
         let mut certs = file.build.ca_certificates;
         certs.extend(exec.ca_cert.iter().cloned());
@@ -242,22 +205,6 @@ fn layers(exec: &ExecArgs, suites: &[PathBuf]) -> Result<(FileConfig, RunLayer)>
         .over(std::mem::take(&mut file.run))
         .over(env);
     Ok((file, layer))
-}
-
-/// Which agent `--agent` names: `cli:NAME|PATH` is an agent program's definition file (a path,
-/// or agents/NAME.toml shipped with tribench); anything else a named agent.
-pub fn agent_choice(name: &str) -> Result<AgentChoice> {
-    let Some(which) = name.strip_prefix("cli:") else {
-        return Ok(AgentChoice::Named(name.to_string()));
-    };
-    let path = PathBuf::from(which);
-    if path.is_file() {
-        return Ok(AgentChoice::Program(path));
-    }
-    match shipped_agent(which) {
-        Some(p) => Ok(AgentChoice::Program(p)),
-        None => bail!("no agent definition {which:?}: give a .toml path or one of agents/*.toml"),
-    }
 }
 
 /// The llm agent's settings: its flags, the run's seed, and the model's prices from the
@@ -306,7 +253,7 @@ pub fn engine_config(l: RunLayer, run_dir: &Path) -> Result<EngineConfig> {
     cfg.sandbox_base = l.sandbox_dir;
     cfg.js_tools = match l.js_tools {
         Some(p) => Some(p.canonicalize().unwrap_or(p)),
-        None => shipped("tools/js").filter(|p| p.join("node_modules").is_dir()),
+        None => shipped::js_tools(),
     };
     if let Some(m) = l.grading_mode {
         cfg.grading_mode = match m {
@@ -341,18 +288,11 @@ pub fn models_path(flag: Option<&Path>) -> Option<PathBuf> {
 /// The polyglot toolchain image staged from the Dockerfile and test tools shipped with
 /// tribench (keep the returned folder alive for the run).
 fn polyglot_image() -> Result<(tempfile::TempDir, tribench_sandbox::ImageSpec)> {
-    let dockerfile = shipped("images/polyglot/Dockerfile")
-        .ok_or_else(|| anyhow::anyhow!("images/polyglot/Dockerfile not found next to tribench"))?;
-    let js = shipped("tools/js")
-        .ok_or_else(|| anyhow::anyhow!("tools/js not found next to tribench"))?;
+    let find =
+        |rel| shipped::shipped(rel).with_context(|| format!("{rel} not found next to tribench"));
+    let (dockerfile, js) = (find("images/polyglot/Dockerfile")?, find("tools/js")?);
     Ok(tribench_families::polyglot::image::stage_toolchain_image(
         &dockerfile,
         &js,
     )?)
-}
-
-/// `runs/<YYYY-MM-DD-HHMMSS>-<agent>`.
-pub fn default_run_dir(agent: &str) -> PathBuf {
-    let stamp = chrono::Local::now().format("%Y-%m-%d-%H%M%S");
-    PathBuf::from("runs").join(format!("{stamp}-{agent}"))
 }

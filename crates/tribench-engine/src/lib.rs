@@ -3,7 +3,9 @@
 //! run directory by skipping what is recorded; stops cleanly when asked.
 
 pub mod certs;
+pub mod invocation;
 mod progress;
+pub mod shipped;
 mod trial;
 
 use std::collections::HashMap;
@@ -57,6 +59,26 @@ pub enum EngineError {
         count: u32,
         last: String,
         done: usize,
+    },
+    #[error("cannot load suite {}", path.display())]
+    Suite {
+        path: PathBuf,
+        source: tribench_families::FamilyError,
+    },
+    #[error("no suite to run: pass --suite PATH (no bundled suites/ folder was found)")]
+    NoSuites,
+    /// Grading predictions could not start: what is wrong with the suite or the predictions.
+    #[error("{0}")]
+    Grade(String),
+    #[error(transparent)]
+    Family(#[from] tribench_families::FamilyError),
+    /// An agent or a shipped file named on the command line is not there.
+    #[error("{0}")]
+    Agent(String),
+    #[error("{} is not JSON", path.display())]
+    NotJson {
+        path: PathBuf,
+        source: serde_json::Error,
     },
 }
 

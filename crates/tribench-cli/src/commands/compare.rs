@@ -23,10 +23,6 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         ..d
     };
     let c = tribench_analysis::compare(&ra, &rb, &opts)?;
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&c)?);
-    } else {
-        print!("{}", tribench_analysis::render_comparison(&c));
-    }
+    emit(a.json, &c, tribench_analysis::render_comparison)?;
     Ok(ExitCode::SUCCESS)
 }

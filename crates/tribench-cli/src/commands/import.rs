@@ -9,10 +9,7 @@ pub fn import(a: ImportArgs) -> Result<ExitCode> {
     let imported = match a.kind {
         ImportKind::AiderLeaderboard => {
             let l = tribench_analysis::leaderboard(&import::read_aider_leaderboard(&a.source)?);
-            match a.json {
-                true => println!("{}", serde_json::to_string_pretty(&l)?),
-                false => print!("{}", tribench_analysis::render_leaderboard(&l)),
-            }
+            emit(a.json, &l, tribench_analysis::render_leaderboard)?;
             return Ok(ExitCode::SUCCESS);
         }
         ImportKind::Swebench => import::import_swebench(&a.source, &a.dataset),
@@ -25,9 +22,7 @@ pub fn import(a: ImportArgs) -> Result<ExitCode> {
         bail!("--run-dir is required: the import becomes a new run directory");
     };
     imported.write(run_dir)?;
-    for n in &imported.notes {
-        eprintln!("note: {n}");
-    }
+    notes(&imported.notes);
     eprintln!(
         "imported {} trials into {}",
         imported.trials.len(),
@@ -52,7 +47,7 @@ pub fn import(a: ImportArgs) -> Result<ExitCode> {
     );
     println!(
         "the full report: tribench report {}",
-        shell_word(&run_dir.display().to_string())
+        invocation::shell_word(&run_dir.display().to_string())
     );
     Ok(ExitCode::SUCCESS)
 }

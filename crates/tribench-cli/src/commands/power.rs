@@ -27,10 +27,6 @@ pub fn power(a: PowerArgs) -> Result<ExitCode> {
         std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&plan)?);
-    } else {
-        print!("{}", render_power_plan(&plan));
-    }
+    emit(a.json, &plan, render_power_plan)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -22,10 +22,6 @@ pub fn trials(a: TrialsArgs) -> Result<ExitCode> {
         }
     }
     let rows = tribench_analysis::list_trials(&run, outcome, a.group.as_deref());
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
-    } else {
-        print!("{}", tribench_analysis::render_trials(&rows));
-    }
+    emit(a.json, &rows, |r| tribench_analysis::render_trials(r))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,210 @@
+//! SWE-bench predictions graded as the official harness grades them: which predictions (a
+//! predictions file, or the built-in `gold` and `nop`) are graded on which instances of a
+//! suite, the grading run, and SWE-bench's own files written beside it. Also the two ways of
+//! looking again at grading without running an agent: the audit of a graded run (where the
+//! official and strict verdicts part) and recorded logs re-graded.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tribench_agents::Predictions;
+use tribench_engine::{EngineConfig, EngineError, RunSummary};
+use tribench_families::swebench::parse::GradingMode;
+use tribench_families::swebench::regrade::{regrade_logs, Regraded};
+use tribench_families::swebench::{audit::Audit, selection, selection::Selection};
+use tribench_families::Suite;
+use tribench_store::swebench_export::{write_swebench_outputs, RunReportInput};
+use tribench_store::RunStore;
+use tribench_types::FamilyKind;
+
+/// Why grading could not start or finish.
+#[derive(Debug, thiserror::Error)]
+pub enum GradingError {
+    /// What is wrong with the suite, the predictions or the selection, in the user's words.
+    #[error("{0}")]
+    Plan(String),
+    #[error("{} is not JSON", path.display())]
+    NotJson {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Store(#[from] tribench_store::StoreError),
+    #[error(transparent)]
+    Family(#[from] tribench_families::FamilyError),
+}
+
+/// What a grading run grades: the suite kept to the instances graded, their predictions, and
+/// the selection the official run report counts over.
+pub struct GradePlan {
+    pub suite: Suite,
+    pub predictions: Predictions,
+    pub selection: Selection,
+}
+
+impl GradePlan {
+    /// The plan of grading `predictions` (a predictions file, `gold` or `nop`) on `suite`, or
+    /// on its instances of `only` when that is not empty.
+    pub fn new(mut suite: Suite, predictions: &str, only: &[String]) -> Result<Self, GradingError> {
+        if suite.family != FamilyKind::Swebench {
+            let path = suite.path.display();
+            let why = format!("{path} is not a SWE-bench suite: grade takes SWE-bench instances");
+            return Err(GradingError::Plan(why));
+        }
+        let swebench: Vec<_> = suite.tasks.iter().filter_map(|t| t.swebench()).collect();
+        let predictions = match selection::builtin_patches(predictions, &swebench) {
+            Some(patches) => Predictions::new(predictions, patches.into_iter().collect()),
+            None => Predictions::load(Path::new(predictions)).map_err(GradingError::Plan)?,
+        };
+        let dataset: Vec<String> = suite.tasks.iter().map(|t| t.info.id.clone()).collect();
+        let predicted: Vec<String> = predictions.ids().map(str::to_string).collect();
+        let selection = selection::select_predictions(&dataset, &predicted, only).map_err(|u| {
+            let unknown = u.join(", ");
+            GradingError::Plan(format!(
+                "--instance-id names instances not in the suite: {unknown}"
+            ))
+        })?;
+        suite
+            .tasks
+            .retain(|t| selection.submitted.contains(&t.info.id));
+        if suite.tasks.is_empty() {
+            let why = "no prediction matches an instance of the suite";
+            return Err(GradingError::Plan(why.into()));
+        }
+        Ok(GradePlan {
+            suite,
+            predictions,
+            selection,
+        })
+    }
+
+    /// The model the predictions name (`model_name_or_path`).
+    pub fn model(&self) -> &str {
+        self.predictions.model_name()
+    }
+
+    /// Grades the plan into `cfg.run_dir`, then writes SWE-bench's files beside the run (the
+    /// run report named by `run_id`, else by the run's own id). Returns the run's summary and
+    /// the run report's path.
+    pub async fn run(
+        self,
+        cfg: EngineConfig,
+        run_id: Option<&str>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(RunSummary, PathBuf), GradingError> {
+        let (run_dir, model) = (cfg.run_dir.clone(), self.model().to_string());
+        let sel = self.selection;
+        let summary =
+            tribench_engine::run(vec![self.suite], Arc::new(self.predictions), cfg, shutdown)
+                .await?;
+        let run_id = run_id.unwrap_or(&summary.manifest.run_id);
+        let ids = (sel.report_ids.as_slice(), sel.submitted.as_slice());
+        let report = export_swebench(&run_dir, ids, &model, Some(run_id))?;
+        Ok((summary, report))
+    }
+}
+
+/// Writes SWE-bench's own files beside a run (per-instance reports and the run report named
+/// `<model>.<run_id>.json`, the run's recorded id when none is given) for the instances `ids`
+/// (reported on, submitted); returns the run report's path.
+pub fn export_swebench(
+    run_dir: &Path,
+    ids: (&[String], &[String]),
+    model: &str,
+    run_id: Option<&str>,
+) -> Result<PathBuf, GradingError> {
+    let store = RunStore::open_for_reading(run_dir)?;
+    let recorded = (store.read_manifest()?).map_or_else(|| "run".into(), |m| m.run_id);
+    let input = RunReportInput {
+        dataset_ids: ids.0,
+        submitted_ids: ids.1,
+        model,
+        run_id: run_id.unwrap_or(&recorded),
+    };
+    Ok(write_swebench_outputs(&store, &input)?)
+}
+
+/// The audit of a graded run: each trial's recorded grading, official against strict.
+pub fn audit(run: &Path) -> Result<Audit, GradingError> {
+    let store = RunStore::open_for_reading(run)?;
+    let mut audit = Audit::default();
+    for t in store.trials()? {
+        let dir = run.join(RunStore::trial_dir_rel(&t.trial_id));
+        let path = dir.join("grading.json");
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let g = serde_json::from_slice(&bytes).map_err(|source| GradingError::NotJson {
+            path: path.clone(),
+            source,
+        })?;
+        audit.add(&t.task_id, &t.trial_id, &g);
+    }
+    Ok(audit)
+}
+
+/// The verdicts of the recorded logs in `logs` of the suite's SWE-bench instances (those of
+/// `only`, when not empty), graded in `mode` on every core: no sandbox, no patch.
+pub fn regrade(
+    suite: &Suite,
+    only: &[String],
+    logs: &Path,
+    mode: GradingMode,
+) -> Result<Regraded, GradingError> {
+    let tasks: Vec<_> = (suite.tasks.iter())
+        .filter(|t| only.is_empty() || only.contains(&t.info.id))
+        .filter_map(|t| t.swebench())
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Ok(regrade_logs(&tasks, logs, mode, threads)?)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use tribench_families::load_suite;
+
+    fn sample(name: &str) -> Suite {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites");
+        load_suite(&root.join(name)).unwrap()
+    }
+
+    #[test]
+    fn gold_grades_every_instance_and_a_selection_narrows_it() {
+        let suite = sample("swebench-sample");
+        let all: Vec<String> = suite.tasks.iter().map(|t| t.info.id.clone()).collect();
+        let plan = GradePlan::new(suite.clone(), "gold", &[]).unwrap();
+        assert_eq!(plan.selection.submitted, all);
+        assert_eq!(plan.suite.tasks.len(), all.len());
+        assert_eq!(plan.model(), "gold");
+        let only = vec![all[0].clone()];
+        let plan = GradePlan::new(suite, "nop", &only).unwrap();
+        assert_eq!(plan.suite.tasks.len(), 1);
+        assert_eq!(plan.selection.report_ids, only);
+    }
+
+    #[test]
+    fn unknown_instances_and_other_families_are_refused() {
+        let err = GradePlan::new(sample("swebench-sample"), "gold", &["nope__x-1".into()]);
+        let err = err.err().unwrap().to_string();
+        assert_eq!(
+            err,
+            "--instance-id names instances not in the suite: nope__x-1"
+        );
+        let err = GradePlan::new(sample("polyglot-sample"), "gold", &[]);
+        let err = err.err().unwrap().to_string();
+        assert!(err.ends_with("is not a SWE-bench suite: grade takes SWE-bench instances"));
+    }
+
+    #[test]
+    fn regrading_an_empty_folder_finds_every_log_missing() {
+        let suite = sample("swebench-sample");
+        let logs = tempfile::tempdir().unwrap();
+        let r = regrade(&suite, &[], logs.path(), GradingMode::Official).unwrap();
+        assert!(r.reports.is_empty());
+        assert_eq!(r.missing.len(), suite.tasks.len());
+    }
+}
