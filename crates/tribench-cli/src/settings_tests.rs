@@ -2,12 +2,12 @@
 //! default its owner keeps; bad input names where it came from.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::args::{Cli, Command, ExecArgs, GradingModeArg, NetworkChoice};
-use crate::settings::{engine_config, file_config, RunLayer};
+use crate::args::{Cli, Command, ExecArgs};
 use clap::Parser;
 use std::collections::HashMap;
 use std::path::Path;
 use tribench_engine::EngineConfig;
+use tribench_settings::{engine_config, file_config, GradingModeArg, NetworkChoice, RunLayer};
 
 fn exec_of(args: &[&str]) -> ExecArgs {
     let mut argv = vec!["tribench", "run"];

@@ -1,0 +1,305 @@
+//! tribench's run settings as layers (uv's `uv-settings` is the model): what a flag, the
+//! `[run]` table of tribench.toml or a `TRIBENCH_<NAME>` variable may each say, how one layer
+//! goes over another, where tribench.toml is found and what it may hold, and the engine
+//! configuration a resolved layer gives (each default stays its owner's). The CLI's settings.rs
+//! decides the order.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use tribench_engine::{shipped, EngineConfig};
+use tribench_families::swebench::parse::GradingMode;
+
+/// Settings that cannot be read, named by where they came from.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("--config {}: no such file", .0.display())]
+    NoConfig(PathBuf),
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", path.display())]
+    Toml { path: PathBuf, message: String },
+    #[error("{name}={value:?}: {message}")]
+    Env {
+        name: String,
+        value: String,
+        message: String,
+    },
+    #[error("output_cap 0 would keep no output at all: give at least 1 byte")]
+    OutputCapZero,
+}
+
+type Result<T, E = SettingsError> = std::result::Result<T, E>;
+
+/// The run settings, as flags and as tribench.toml's `[run]` table (same names, underscores);
+/// each also from a `TRIBENCH_<NAME>` variable. `None`: this source does not say; the default
+/// is the engine's (the CLI's settings.rs resolves them).
+#[derive(clap::Args, serde::Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunLayer {
+    /// Trials run at once (default: one per core, at least 2).
+    #[arg(short = 'j', long)]
+    pub jobs: Option<usize>,
+    /// Seconds the agent may work on a trial, all tries together (default: 1800).
+    #[arg(long, value_name = "SECONDS")]
+    pub agent_timeout: Option<u64>,
+    /// Seconds one run of a task's tests may take before it is killed (`test_timeout`;
+    /// default: 180).
+    #[arg(long, value_name = "SECONDS")]
+    pub test_timeout: Option<u64>,
+    /// Seconds preparing a task's sandbox may take (default: 300).
+    #[arg(long, value_name = "SECONDS")]
+    pub setup_timeout: Option<u64>,
+    /// Extra starts a trial gets when it ends in an infrastructure error (default: 1).
+    #[arg(long)]
+    pub infra_retries: Option<u32>,
+    /// Run commands unconfined even when bubblewrap is installed.
+    #[arg(long, num_args = 0, default_missing_value = "true")]
+    pub no_isolation: Option<bool>,
+    /// Folder holding the JavaScript test tools (tools/js after `npm install`).
+    #[arg(long)]
+    pub js_tools: Option<PathBuf>,
+    /// Where per-trial sandboxes are created (default: the system temp directory).
+    #[arg(long)]
+    pub sandbox_dir: Option<PathBuf>,
+    /// Where workspace tasks (polyglot) run: local folders (the default), or containers of the
+    /// toolchain image built from images/polyglot. Terminal tasks always run in containers.
+    #[arg(long, value_enum)]
+    pub sandbox: Option<SandboxChoice>,
+    /// SWE-bench verdicts: `official` (the default) reproduces the swebench 5.x grader, its
+    /// parser faults included (leaderboard comparable); `strict` fixes them.
+    #[arg(long, value_enum)]
+    pub grading_mode: Option<GradingModeArg>,
+    /// Network for the agent: `task` (the default) gives it to tasks whose definition allows
+    /// it (Terminal-Bench's allow_internet) and keeps local workspaces offline; `off` gives it
+    /// to none; `on` to local workspaces too. Grading is always offline; an agent program
+    /// installed in the sandbox still reaches its model.
+    #[arg(long, value_enum)]
+    pub network: Option<NetworkChoice>,
+    /// The run's seed: recorded in the manifest and sent to the model with every request, for
+    /// endpoints that honour it (default: none sent, 0 recorded).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Bytes of a command's output (stdout and stderr each) kept in logs and shown to the
+    /// grader; the rest is cut (default: the sandbox's cap, 1 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub output_cap: Option<usize>,
+    /// Pull named images (official SWE-bench images) that are not present locally.
+    #[arg(long, num_args = 0, default_missing_value = "true")]
+    pub pull: Option<bool>,
+    /// Build Terminal-Bench tasks from their Dockerfile even when they name a prebuilt image.
+    #[arg(long, num_args = 0, default_missing_value = "true")]
+    pub force_build: Option<bool>,
+}
+
+#[derive(clap::ValueEnum, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum GradingModeArg {
+    Official,
+    Strict,
+}
+
+#[derive(clap::ValueEnum, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SandboxChoice {
+    Local,
+    Docker,
+}
+
+#[derive(clap::ValueEnum, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkChoice {
+    Task,
+    Off,
+    On,
+}
+
+/// What `tribench.toml` may set. Flags override it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Image names a task's Dockerfile uses in `FROM`, mapped to local images.
+    #[serde(default)]
+    pub images: std::collections::HashMap<String, String>,
+    #[serde(default)]
+    pub build: BuildConfig,
+    /// `[run]`: the run settings, named as their flags (`agent_timeout = 600`).
+    #[serde(default)]
+    pub run: RunLayer,
+}
+
+/// `[build]`: how images are built and containers set up.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildConfig {
+    /// CA certificates (PEM files, relative to the tribench.toml) trusted in image builds and
+    /// task containers: a TLS-intercepting proxy's.
+    #[serde(default)]
+    pub ca_certificates: Vec<PathBuf>,
+}
+
+#[rustfmt::skip]
+macro_rules! each_field {
+    ($m:ident) => {
+        $m!(jobs, agent_timeout, test_timeout, setup_timeout, infra_retries, sandbox_dir,
+            js_tools, sandbox, grading_mode, network, seed, output_cap, no_isolation, pull,
+            force_build)
+    };
+}
+
+impl RunLayer {
+    /// This layer where it says something, `lower` elsewhere.
+    pub fn over(self, lower: RunLayer) -> RunLayer {
+        macro_rules! merge {
+            ($($f:ident),*) => { RunLayer { $($f: self.$f.or(lower.$f)),* } };
+        }
+        each_field!(merge)
+    }
+
+    /// What `TRIBENCH_<NAME>` variables say, read through `var` (the process environment in
+    /// use, a map in tests). A value that does not parse is an error naming the variable.
+    pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Result<RunLayer> {
+        fn get<T: FromStr>(var: &dyn Fn(&str) -> Option<String>, field: &str) -> Result<Option<T>>
+        where
+            T::Err: std::fmt::Display,
+        {
+            let name = format!("TRIBENCH_{}", field.to_ascii_uppercase());
+            match var(&name).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => v.parse().map(Some).map_err(|e: T::Err| SettingsError::Env {
+                    name,
+                    value: v,
+                    message: e.to_string(),
+                }),
+            }
+        }
+        macro_rules! read {
+            ($($f:ident),*) => { RunLayer { $($f: get(var, stringify!($f))?),* } };
+        }
+        Ok(each_field!(read))
+    }
+
+    /// Paths in a tribench.toml are relative to the file.
+    fn relative_to(mut self, base: &Path) -> RunLayer {
+        for p in [&mut self.sandbox_dir, &mut self.js_tools]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        self
+    }
+}
+
+macro_rules! value_enum_from_str {
+    ($($t:ty),*) => {$(
+        impl FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                <$t as clap::ValueEnum>::from_str(s, true)
+            }
+        }
+    )*};
+}
+value_enum_from_str!(SandboxChoice, GradingModeArg, NetworkChoice);
+
+/// Which tribench.toml applies: `--config FILE` when given; else the first found beside a suite
+/// (in the suite's folder, then the folder holding it), then in the current directory.
+pub fn config_path(flag: Option<&Path>, suites: &[PathBuf]) -> Result<Option<PathBuf>> {
+    if let Some(f) = flag {
+        if !f.is_file() {
+            return Err(SettingsError::NoConfig(f.to_path_buf()));
+        }
+        return Ok(Some(f.to_path_buf()));
+    }
+    let mut candidates = Vec::new();
+    for s in suites {
+        let s = s.canonicalize().unwrap_or_else(|_| s.clone());
+        let dir = if s.is_dir() {
+            s.clone()
+        } else {
+            s.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        candidates.push(dir.join("tribench.toml"));
+        if let Some(parent) = dir.parent() {
+            candidates.push(parent.join("tribench.toml"));
+        }
+    }
+    candidates.push(PathBuf::from("tribench.toml"));
+    Ok(candidates.into_iter().find(|p| p.is_file()))
+}
+
+/// Reads a tribench.toml; relative paths in it are made relative to the file.
+pub fn file_config(path: Option<&Path>) -> Result<FileConfig> {
+    let Some(p) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(p).map_err(|source| SettingsError::Read {
+        path: p.to_path_buf(),
+        source,
+    })?;
+    let mut cfg: FileConfig = toml::from_str(&text).map_err(|e| SettingsError::Toml {
+        path: p.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let base = p.parent().unwrap_or(Path::new("."));
+    for c in &mut cfg.build.ca_certificates {
+        if c.is_relative() {
+            *c = base.join(&*c);
+        }
+    }
+    cfg.run = cfg.run.relative_to(base);
+    Ok(cfg)
+}
+
+/// The engine configuration a resolved layer gives: each setting it names, the engine's own
+/// default for the rest.
+pub fn engine_config(l: RunLayer, run_dir: &Path) -> Result<EngineConfig> {
+    let mut cfg = EngineConfig::new(run_dir);
+    if let Some(j) = l.jobs {
+        cfg.jobs = j.max(1);
+    }
+    let t = &mut cfg.timeouts;
+    t.agent_sec = l.agent_timeout.unwrap_or(t.agent_sec);
+    t.test_sec = l.test_timeout.unwrap_or(t.test_sec);
+    t.setup_sec = l.setup_timeout.unwrap_or(t.setup_sec);
+    cfg.infra_retries = l.infra_retries.unwrap_or(cfg.infra_retries);
+    cfg.sandbox_base = l.sandbox_dir;
+    cfg.js_tools = match l.js_tools {
+        Some(p) => Some(p.canonicalize().unwrap_or(p)),
+        None => shipped::js_tools(),
+    };
+    if let Some(m) = l.grading_mode {
+        cfg.grading_mode = match m {
+            GradingModeArg::Official => GradingMode::Official,
+            GradingModeArg::Strict => GradingMode::Strict,
+        };
+    }
+    match l.network {
+        Some(NetworkChoice::Task) | None => {}
+        Some(NetworkChoice::Off) => (cfg.network, cfg.allow_network) = (false, false),
+        Some(NetworkChoice::On) => (cfg.network, cfg.allow_network) = (true, true),
+    }
+    cfg.seed = l.seed.unwrap_or(cfg.seed);
+    match l.output_cap {
+        Some(0) => return Err(SettingsError::OutputCapZero),
+        Some(c) => cfg.output_cap = c,
+        None => {}
+    }
+    cfg.no_isolation = l.no_isolation.unwrap_or(cfg.no_isolation);
+    cfg.pull_images = l.pull.unwrap_or(cfg.pull_images);
+    cfg.force_build = l.force_build.unwrap_or(cfg.force_build);
+    Ok(cfg)
+}
+
+/// The models file: `--models`, else `$TRIBENCH_MODELS`, else `./models.toml` when present.
+pub fn models_path(flag: Option<&Path>) -> Option<PathBuf> {
+    flag.map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("TRIBENCH_MODELS").map(PathBuf::from))
+        .or_else(|| Some(PathBuf::from("models.toml")).filter(|p| p.is_file()))
+}
