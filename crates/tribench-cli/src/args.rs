@@ -198,7 +198,7 @@ pub struct ExecArgs {
     pub ca_cert: Vec<PathBuf>,
 }
 
-use tribench_settings::RunLayer;
+use tribench_settings::{LlmArgs, RunLayer};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -234,53 +234,6 @@ pub struct RunArgs {
     pub json: bool,
     #[command(flatten)]
     pub exec: ExecArgs,
-}
-
-/// Settings of the `llm` agent.
-#[derive(Args, Debug, Clone)]
-pub struct LlmArgs {
-    /// Model id the endpoint serves.
-    #[arg(long)]
-    pub model: Option<String>,
-    /// OpenAI-compatible endpoint, e.g. http://gpu-box:8000/v1.
-    #[arg(long)]
-    pub base_url: Option<String>,
-    /// Environment variable holding the API key (the key is never written anywhere).
-    #[arg(long)]
-    pub api_key_env: Option<String>,
-    /// tools (native tool calls), text (one fenced bash block per reply), or interactive (a
-    /// terminal the model types into and reads; container tasks). Default: tools.
-    #[arg(long)]
-    pub mode: Option<String>,
-    /// Sampling temperature sent with every request (default: the endpoint's own).
-    #[arg(long)]
-    pub temperature: Option<f64>,
-    /// Nucleus sampling: the probability mass sampled from (default: the endpoint's own).
-    #[arg(long)]
-    pub top_p: Option<f64>,
-    /// Cap on tokens the model may write per reply (default: the endpoint's own).
-    #[arg(long)]
-    pub max_tokens: Option<u64>,
-    /// Model calls per trial before `limit_reached` (default: 100).
-    #[arg(long)]
-    pub max_steps: Option<u32>,
-    /// USD per trial before `limit_reached` (default: 5).
-    #[arg(long)]
-    pub max_cost: Option<f64>,
-    /// Requests in flight to the endpoint at once (default: 8).
-    #[arg(long)]
-    pub concurrency: Option<usize>,
-    /// On context overflow, drop the oldest command outputs and go on instead of ending the
-    /// trial as context_exhausted.
-    #[arg(long)]
-    pub trim_history: bool,
-    /// Folder with system.md and/or instance.md replacing the default prompts.
-    #[arg(long)]
-    pub prompts: Option<PathBuf>,
-    /// Models file with prices for cost accounting (default: $TRIBENCH_MODELS, else
-    /// ./models.toml if present).
-    #[arg(long = "models")]
-    pub models: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -3,16 +3,13 @@
 //! environment variable, else the default its owner keeps (the engine's [`EngineConfig::new`],
 //! the agent's `Limits`, the sandbox's output cap). Clap carries no defaults of these.
 
-use crate::args::{ExecArgs, LlmArgs};
-use anyhow::{Context, Result};
+use crate::args::ExecArgs;
+use anyhow::Result;
 use std::path::{Path, PathBuf};
-use tribench_agents::build::{LlmSettings, Prices};
-use tribench_engine::{shipped, EngineConfig, ProgressMode};
+use tribench_engine::{EngineConfig, ProgressMode};
 use tribench_families::swebench::parse::GradingMode;
-pub use tribench_settings::models_path;
-use tribench_settings::{
-    config_path, engine_config, file_config, FileConfig, RunLayer, SandboxChoice,
-};
+use tribench_settings::{config_path, engine_config, file_config, FileConfig, RunLayer};
+pub use tribench_settings::{llm_settings, models_path};
 
 /// The resolved settings of one engine run.
 pub struct RunSettings {
@@ -28,25 +25,13 @@ impl RunSettings {
     /// that applies over the process environment over the defaults.
     pub fn resolve(exec: &ExecArgs, run_dir: &Path, suites: &[PathBuf]) -> Result<RunSettings> {
         let (file, layer) = layers(exec, suites)?;
-        let mut engine = engine_config(layer.clone(), run_dir)?;
+        let seed = layer.seed;
+        let (mut engine, image) = file.engine_config(layer, run_dir, &exec.ca_cert)?;
         engine.progress = ProgressMode::for_stderr(exec.quiet);
-        engine.image_map = file.images;
-        let mut certs = file.build.ca_certificates;
-        certs.extend(exec.ca_cert.iter().cloned());
-        engine.ca_certificates = tribench_engine::certs::read_ca_certificates(&certs)?;
-        let mut image_context = None;
-        if layer.sandbox == Some(SandboxChoice::Docker) {
-            let (dir, spec) = polyglot_image()?;
-            engine.workspace_image = Some(spec);
-            engine.workspace_image_js_tools = Some(PathBuf::from(
-                tribench_families::polyglot::image::IMAGE_JS_TOOLS,
-            ));
-            image_context = Some(dir);
-        }
         Ok(RunSettings {
             engine,
-            seed: layer.seed,
-            _image_context: image_context,
+            seed,
+            _image_context: image,
         })
     }
 
@@ -71,47 +56,4 @@ fn layers(exec: &ExecArgs, suites: &[PathBuf]) -> Result<(FileConfig, RunLayer)>
         .over(std::mem::take(&mut file.run))
         .over(env);
     Ok((file, layer))
-}
-
-/// The llm agent's settings: its flags, the run's seed, and the model's prices from the
-/// models file when it lists the model.
-pub fn llm_settings(a: &LlmArgs, seed: Option<u64>) -> Result<LlmSettings> {
-    let mut prices = Prices::default();
-    if let (Some(model), Some(p)) = (&a.model, models_path(a.models.as_deref())) {
-        if let Some(m) = tribench_analysis::ModelsFile::load(&p)?.get(model) {
-            prices = Prices {
-                input_per_mtok: m.price_input_per_mtok,
-                output_per_mtok: m.price_output_per_mtok,
-                cached_per_mtok: m.price_cached_per_mtok,
-            };
-        }
-    }
-    Ok(LlmSettings {
-        model: a.model.clone(),
-        base_url: a.base_url.clone(),
-        api_key_env: a.api_key_env.clone(),
-        mode: a.mode.clone(),
-        temperature: a.temperature,
-        top_p: a.top_p,
-        max_tokens: a.max_tokens,
-        seed,
-        max_steps: a.max_steps,
-        max_cost_usd: a.max_cost,
-        concurrency: a.concurrency,
-        trim_history: a.trim_history,
-        prompts: a.prompts.clone(),
-        prices,
-    })
-}
-
-/// The polyglot toolchain image staged from the Dockerfile and test tools shipped with
-/// tribench (keep the returned folder alive for the run).
-fn polyglot_image() -> Result<(tempfile::TempDir, tribench_sandbox::ImageSpec)> {
-    let find =
-        |rel| shipped::shipped(rel).with_context(|| format!("{rel} not found next to tribench"));
-    let (dockerfile, js) = (find("images/polyglot/Dockerfile")?, find("tools/js")?);
-    Ok(tribench_families::polyglot::image::stage_toolchain_image(
-        &dockerfile,
-        &js,
-    )?)
 }

@@ -7,7 +7,9 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use tribench_agents::build::{LlmSettings, Prices};
 use tribench_engine::{shipped, EngineConfig};
+use tribench_families::polyglot::image;
 use tribench_families::swebench::parse::GradingMode;
 
 /// Settings that cannot be read, named by where they came from.
@@ -30,6 +32,14 @@ pub enum SettingsError {
     },
     #[error("output_cap 0 would keep no output at all: give at least 1 byte")]
     OutputCapZero,
+    #[error(transparent)]
+    Models(#[from] tribench_analysis::ModelsError),
+    #[error(transparent)]
+    Certificates(#[from] tribench_engine::certs::CertError),
+    #[error("{0}")]
+    Shipped(String),
+    #[error(transparent)]
+    Family(#[from] tribench_families::FamilyError),
 }
 
 type Result<T, E = SettingsError> = std::result::Result<T, E>;
@@ -302,4 +312,112 @@ pub fn models_path(flag: Option<&Path>) -> Option<PathBuf> {
     flag.map(Path::to_path_buf)
         .or_else(|| std::env::var_os("TRIBENCH_MODELS").map(PathBuf::from))
         .or_else(|| Some(PathBuf::from("models.toml")).filter(|p| p.is_file()))
+}
+
+/// Settings of the `llm` agent.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LlmArgs {
+    /// Model id the endpoint serves.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// OpenAI-compatible endpoint, e.g. http://gpu-box:8000/v1.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Environment variable holding the API key (the key is never written anywhere).
+    #[arg(long)]
+    pub api_key_env: Option<String>,
+    /// tools (native tool calls), text (one fenced bash block per reply), or interactive (a
+    /// terminal the model types into and reads; container tasks). Default: tools.
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Sampling temperature sent with every request (default: the endpoint's own).
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// Nucleus sampling: the probability mass sampled from (default: the endpoint's own).
+    #[arg(long)]
+    pub top_p: Option<f64>,
+    /// Cap on tokens the model may write per reply (default: the endpoint's own).
+    #[arg(long)]
+    pub max_tokens: Option<u64>,
+    /// Model calls per trial before `limit_reached` (default: 100).
+    #[arg(long)]
+    pub max_steps: Option<u32>,
+    /// USD per trial before `limit_reached` (default: 5).
+    #[arg(long)]
+    pub max_cost: Option<f64>,
+    /// Requests in flight to the endpoint at once (default: 8).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// On context overflow, drop the oldest command outputs and go on instead of ending the
+    /// trial as context_exhausted.
+    #[arg(long)]
+    pub trim_history: bool,
+    /// Folder with system.md and/or instance.md replacing the default prompts.
+    #[arg(long)]
+    pub prompts: Option<PathBuf>,
+    /// Models file with prices for cost accounting (default: $TRIBENCH_MODELS, else
+    /// ./models.toml if present).
+    #[arg(long = "models")]
+    pub models: Option<PathBuf>,
+}
+
+/// The llm agent's settings: its flags, the run's seed, and the model's prices from the
+/// models file when it lists the model.
+pub fn llm_settings(a: &LlmArgs, seed: Option<u64>) -> Result<LlmSettings, SettingsError> {
+    let mut prices = Prices::default();
+    if let (Some(model), Some(p)) = (&a.model, models_path(a.models.as_deref())) {
+        if let Some(m) = tribench_analysis::ModelsFile::load(&p)?.get(model) {
+            prices = Prices {
+                input_per_mtok: m.price_input_per_mtok,
+                output_per_mtok: m.price_output_per_mtok,
+                cached_per_mtok: m.price_cached_per_mtok,
+            };
+        }
+    }
+    Ok(LlmSettings {
+        model: a.model.clone(),
+        base_url: a.base_url.clone(),
+        api_key_env: a.api_key_env.clone(),
+        mode: a.mode.clone(),
+        temperature: a.temperature,
+        top_p: a.top_p,
+        max_tokens: a.max_tokens,
+        seed,
+        max_steps: a.max_steps,
+        max_cost_usd: a.max_cost,
+        concurrency: a.concurrency,
+        trim_history: a.trim_history,
+        prompts: a.prompts.clone(),
+        prices,
+    })
+}
+
+impl FileConfig {
+    /// The engine configuration of `layer` resolved over this file: its image names and CA
+    /// certificates (with `extra_certs`), and with `sandbox = docker` the polyglot toolchain
+    /// image staged (the returned folder must outlive the run).
+    pub fn engine_config(
+        self,
+        layer: RunLayer,
+        run_dir: &Path,
+        extra_certs: &[PathBuf],
+    ) -> Result<(EngineConfig, Option<tempfile::TempDir>), SettingsError> {
+        let docker = layer.sandbox == Some(SandboxChoice::Docker);
+        let mut engine = engine_config(layer, run_dir)?;
+        engine.image_map = self.images;
+        let certs = [self.build.ca_certificates.as_slice(), extra_certs].concat();
+        engine.ca_certificates = tribench_engine::certs::read_ca_certificates(&certs)?;
+        if !docker {
+            return Ok((engine, None));
+        }
+        let find = |rel: &str| {
+            let missing = || SettingsError::Shipped(format!("{rel} not found next to tribench"));
+            shipped::shipped(rel).ok_or_else(missing)
+        };
+        let (dockerfile, js) = (find("images/polyglot/Dockerfile")?, find("tools/js")?);
+        let (dir, spec) = image::stage_toolchain_image(&dockerfile, &js)?;
+        engine.workspace_image = Some(spec);
+        engine.workspace_image_js_tools = Some(PathBuf::from(image::IMAGE_JS_TOOLS));
+        Ok((engine, Some(dir)))
+    }
 }
