@@ -14,6 +14,7 @@ mod render;
 mod replay;
 mod report;
 mod reporting;
+pub mod selection;
 mod svg;
 mod trials;
 mod units;

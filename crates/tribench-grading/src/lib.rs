@@ -80,6 +80,17 @@ impl GradePlan {
         })
     }
 
+    /// The note naming predictions of instances outside the suite (the first five), if any.
+    pub fn ignored_note(&self) -> Option<String> {
+        let ignored = &self.selection.ignored;
+        let first: Vec<&str> = ignored.iter().take(5).map(String::as_str).collect();
+        (!ignored.is_empty()).then(|| {
+            let n = ignored.len();
+            let first = first.join(", ");
+            format!("{n} prediction(s) name instances not in the suite, ignored: {first}")
+        })
+    }
+
     /// The model the predictions name (`model_name_or_path`).
     pub fn model(&self) -> &str {
         self.predictions.model_name()
@@ -146,19 +157,31 @@ pub fn audit(run: &Path) -> Result<Audit, GradingError> {
 }
 
 /// The verdicts of the recorded logs in `logs` of the suite's SWE-bench instances (those of
-/// `only`, when not empty), graded in `mode` on every core: no sandbox, no patch.
+/// `only`, when not empty), graded in `mode` on every core: no sandbox, no patch. Also the
+/// lines that tell the user how it went (for stderr).
 pub fn regrade(
     suite: &Suite,
     only: &[String],
     logs: &Path,
     mode: GradingMode,
-) -> Result<Regraded, GradingError> {
+) -> Result<(Regraded, Vec<String>), GradingError> {
     let tasks: Vec<_> = (suite.tasks.iter())
         .filter(|t| only.is_empty() || only.contains(&t.info.id))
         .filter_map(|t| t.swebench())
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    Ok(regrade_logs(&tasks, logs, mode, threads)?)
+    let r = regrade_logs(&tasks, logs, mode, threads)?;
+    let mut lines = Vec::new();
+    if !r.missing.is_empty() {
+        let (n, logs) = (r.missing.len(), logs.display());
+        lines.push(format!("note: {n} instance(s) have no log in {logs}"));
+    }
+    let resolved = r.reports.values().filter(|r| r.resolved).count();
+    let (n, mode) = (r.reports.len(), mode.as_str());
+    lines.push(format!(
+        "{resolved} of {n} graded logs resolved ({mode} mode)"
+    ));
+    Ok((r, lines))
 }
 
 #[cfg(test)]
@@ -180,6 +203,7 @@ mod tests {
         assert_eq!(plan.selection.submitted, all);
         assert_eq!(plan.suite.tasks.len(), all.len());
         assert_eq!(plan.model(), "gold");
+        assert_eq!(plan.ignored_note(), None);
         let only = vec![all[0].clone()];
         let plan = GradePlan::new(suite, "nop", &only).unwrap();
         assert_eq!(plan.suite.tasks.len(), 1);
@@ -203,8 +227,11 @@ mod tests {
     fn regrading_an_empty_folder_finds_every_log_missing() {
         let suite = sample("swebench-sample");
         let logs = tempfile::tempdir().unwrap();
-        let r = regrade(&suite, &[], logs.path(), GradingMode::Official).unwrap();
+        let (r, lines) = regrade(&suite, &[], logs.path(), GradingMode::Official).unwrap();
         assert!(r.reports.is_empty());
         assert_eq!(r.missing.len(), suite.tasks.len());
+        let n = suite.tasks.len();
+        assert!(lines[0].starts_with(&format!("note: {n} instance(s) have no log in ")));
+        assert_eq!(lines[1], "0 of 0 graded logs resolved (official mode)");
     }
 }

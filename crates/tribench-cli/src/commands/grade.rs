@@ -20,14 +20,8 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
     let suite = load_suites(std::slice::from_ref(suite_path), false)?.remove(0);
     if let Some(logs) = &a.logs {
         let mode = RunSettings::resolve_grading_mode(&a.exec, &suite.path)?;
-        let r = grading::regrade(&suite, &a.instance_ids, logs, mode)?;
-        if !r.missing.is_empty() {
-            let (n, logs) = (r.missing.len(), logs.display());
-            eprintln!("note: {n} instance(s) have no log in {logs}");
-        }
-        let resolved = r.reports.values().filter(|r| r.resolved).count();
-        let (n, mode) = (r.reports.len(), mode.as_str());
-        eprintln!("{resolved} of {n} graded logs resolved ({mode} mode)");
+        let (r, lines) = grading::regrade(&suite, &a.instance_ids, logs, mode)?;
+        lines.iter().for_each(|l| eprintln!("{l}"));
         println!("{}", serde_json::to_string(&r.reports)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -35,17 +29,7 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
         bail!(NEEDS)
     };
     let plan = grading::GradePlan::new(suite, pred, &a.instance_ids)?;
-    let ignored = &plan.selection.ignored;
-    if !ignored.is_empty() {
-        let (n, first) = (
-            ignored.len(),
-            ignored.iter().take(5).cloned().collect::<Vec<_>>(),
-        );
-        eprintln!(
-            "note: {n} prediction(s) name instances not in the suite, ignored: {}",
-            first.join(", ")
-        );
-    }
+    notes(plan.ignored_note().as_slice());
     let model = plan.model().to_string();
     let default_dir = || shipped::default_run_dir(&format!("grade-{}", model.replace('/', "__")));
     let run_dir = a.run_dir.clone().unwrap_or_else(default_dir);

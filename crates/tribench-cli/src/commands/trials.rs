@@ -2,26 +2,10 @@
 
 use super::*;
 use crate::args::TrialsArgs;
-use tribench_types::Outcome;
+use tribench_analysis::selection::select_trials;
 
 pub fn trials(a: TrialsArgs) -> Result<ExitCode> {
-    let run = read_run(&a.run)?;
-    let outcome = match &a.outcome {
-        Some(o) => Some(Outcome::parse(o).ok_or_else(|| {
-            let all = Outcome::ALL.map(Outcome::as_str).join(", ");
-            anyhow::anyhow!("--outcome {o:?}: expected one of {all}")
-        })?),
-        None => None,
-    };
-    if let Some(g) = &a.group {
-        if !run.trials.iter().any(|t| &t.group == g) {
-            let mut groups: Vec<&str> = run.trials.iter().map(|t| t.group.as_str()).collect();
-            groups.sort_unstable();
-            groups.dedup();
-            bail!("--group {g:?}: the run's groups are {}", groups.join(", "));
-        }
-    }
-    let rows = tribench_analysis::list_trials(&run, outcome, a.group.as_deref());
+    let rows = select_trials(&read_run(&a.run)?, a.outcome.as_deref(), a.group.as_deref())?;
     emit(a.json, &rows, |r| tribench_analysis::render_trials(r))?;
     Ok(ExitCode::SUCCESS)
 }
