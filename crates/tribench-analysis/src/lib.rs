@@ -42,7 +42,10 @@ pub use replay::{render_replay, replay_comparison, ReplayComparison, ReplayRow};
 pub use report::{
     build_report, Cause, Efficiency, KValue, OutcomeCount, Report, Score, Slice, TimingStats,
 };
-pub use reporting::{render_report, report_with_models, PricedReport, ReportFormat};
+pub use reporting::{
+    read_task_dates, render_report, report_with_models, summary_line, PricedReport, ReportFormat,
+    TaskDatesError,
+};
 pub use svg::pareto_frontier;
 pub use trials::{
     list_trials, nearest_trial_ids, render_trajectory, render_trials, TrialRow, TrialsError,

@@ -4,6 +4,7 @@
 
 use crate::{build_report, freshness, price_trials, ModelEntry, ModelsFile, Report, RunData};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// How a report is written out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,5 +53,82 @@ pub fn report_with_models(
         report,
         model,
         priced,
+    }
+}
+
+/// A task dates file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskDatesError {
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not JSON or JSONL", path.display())]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+/// The task dates a file gives (`--task-dates`: JSON or JSONL rows); none without a file.
+pub fn read_task_dates(path: Option<&Path>) -> Result<HashMap<String, String>, TaskDatesError> {
+    let Some(path) = path else {
+        return Ok(HashMap::new());
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| TaskDatesError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    freshness::task_dates_from(&text).map_err(|source| TaskDatesError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+impl PricedReport {
+    /// The note saying that trials of the run in `dir` were priced from the models file.
+    pub fn priced_note(&self, dir: &Path) -> Option<String> {
+        let (m, n, dir) = (self.model.as_ref()?, self.priced, dir.display());
+        let id = &m.id;
+        (n > 0).then(|| format!("priced {n} trials of {dir} at {id}'s prices from the models file"))
+    }
+}
+
+/// A report in one line: `model M, run ID: resolved S of N tasks, P% [95% CI L, H]`.
+pub fn summary_line(r: &Report) -> String {
+    let model = (r.manifest.model.as_ref())
+        .map(|m| format!("model {}, ", m.id))
+        .unwrap_or_default();
+    let (id, s) = (&r.manifest.run_id, &r.total.score);
+    format!(
+        "{model}run {id}: resolved {} of {} tasks, {:.1}% [95% CI {:.1}, {:.1}]",
+        s.successes,
+        r.total.tasks,
+        s.rate * 100.0,
+        s.low * 100.0,
+        s.high * 100.0
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_dates_come_from_json_or_jsonl_and_bad_files_are_named() {
+        assert!(read_task_dates(None).unwrap().is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("dates.jsonl");
+        let row = r#"{"instance_id": "a__b-1", "created_at": "2024-05-01T00:00:00Z"}"#;
+        std::fs::write(&p, format!("{row}\n")).unwrap();
+        assert_eq!(read_task_dates(Some(&p)).unwrap().len(), 1);
+        std::fs::write(&p, "not json").unwrap();
+        let err = read_task_dates(Some(&p)).unwrap_err().to_string();
+        assert!(err.ends_with("dates.jsonl: not JSON or JSONL"), "{err}");
+        let missing = dir.path().join("none.json");
+        let err = read_task_dates(Some(&missing)).unwrap_err().to_string();
+        assert!(err.starts_with("cannot read "), "{err}");
     }
 }

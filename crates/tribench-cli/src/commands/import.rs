@@ -32,19 +32,8 @@ pub fn import(a: ImportArgs) -> Result<ExitCode> {
         print_report(run_dir, a.json)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let r = tribench_analysis::build_report(&read_run(run_dir)?);
-    let model = (r.manifest.model.as_ref())
-        .map(|m| format!("model {}, ", m.id))
-        .unwrap_or_default();
-    let (id, s) = (&r.manifest.run_id, &r.total.score);
-    println!(
-        "{model}run {id}: resolved {} of {} tasks, {:.1}% [95% CI {:.1}, {:.1}]",
-        s.successes,
-        r.total.tasks,
-        s.rate * 100.0,
-        s.low * 100.0,
-        s.high * 100.0
-    );
+    let report = tribench_analysis::build_report(&read_run(run_dir)?);
+    println!("{}", tribench_analysis::summary_line(&report));
     println!(
         "the full report: tribench report {}",
         invocation::shell_word(&run_dir.display().to_string())

@@ -16,22 +16,11 @@ pub fn report(a: ReportArgs) -> Result<ExitCode> {
         Some(p) => ModelsFile::load(&p)?,
         None => ModelsFile::default(),
     };
-    let dates = match &a.task_dates {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read {}", p.display()))?;
-            tribench_analysis::task_dates_from(&text)
-                .with_context(|| format!("{}: not JSON or JSONL", p.display()))?
-        }
-        None => Default::default(),
-    };
+    let dates = tribench_analysis::read_task_dates(a.task_dates.as_deref())?;
     let mut html_runs = Vec::new();
     for (i, dir) in a.runs.iter().enumerate() {
         let r = report_with_models(read_run(dir)?, &models, a.cutoff.as_deref(), &dates);
-        if let (Some(m), true) = (&r.model, r.priced > 0) {
-            let (n, dir, id) = (r.priced, dir.display(), &m.id);
-            eprintln!("note: priced {n} trials of {dir} at {id}'s prices from the models file");
-        }
+        notes(r.priced_note(dir).as_slice());
         if i > 0 && !a.json {
             println!();
         }
