@@ -66,6 +66,29 @@ impl ProgressMode {
     }
 }
 
+/// Validation's two runs of `suites`: the oracle `repeat` times (at least once) with `oracle`'s
+/// configuration, then the nop agent once with `nop`'s, one try each (the oracle must pass
+/// outright; a nop's second try would change nothing). `announce` says which runs on stderr.
+pub async fn validation_runs(
+    suites: &[Suite],
+    (mut oracle, mut nop): (crate::EngineConfig, crate::EngineConfig),
+    repeat: u32,
+    announce: bool,
+) -> Result<(), EngineError> {
+    oracle.attempts = repeat.max(1);
+    (oracle.max_tries, nop.max_tries) = (Some(1), Some(1));
+    for (name, cfg) in [("oracle", oracle), ("nop", nop)] {
+        let agent = tribench_agents::by_name(name).ok_or_else(|| {
+            EngineError::Agent(format!("agent {name} is missing from this build"))
+        })?;
+        if announce {
+            eprintln!("validating with the {name} agent ...");
+        }
+        crate::run(suites.to_vec(), agent.into(), cfg, shutdown_signal()).await?;
+    }
+    Ok(())
+}
+
 /// Resolves when the user asks the run to stop (Ctrl-C or SIGTERM), after saying so on stderr.
 pub async fn shutdown_signal() {
     let term = async {

@@ -33,8 +33,8 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
     let model = plan.model().to_string();
     let default_dir = || shipped::default_run_dir(&format!("grade-{}", model.replace('/', "__")));
     let run_dir = a.run_dir.clone().unwrap_or_else(default_dir);
-    let cfg =
-        RunSettings::resolve(&a.exec, &run_dir, std::slice::from_ref(&plan.suite.path))?.engine;
+    let s = RunSettings::resolve(&a.exec, &run_dir, std::slice::from_ref(&plan.suite.path))?;
+    let cfg = s.engine; // s keeps the staged image context alive for the run
     let (n, jobs, mode) = (plan.suite.tasks.len(), cfg.jobs, cfg.grading_mode.as_str());
     eprintln!(
         "grading {n} predictions of {model} in {} ({jobs} at once, {mode} mode)",

@@ -16,7 +16,8 @@ pub async fn replay(a: ReplayArgs) -> Result<ExitCode> {
         true => ReplayAgent::from_patches(a.source.clone()),
         false => ReplayAgent::new(a.source.clone()),
     });
-    let mut cfg = RunSettings::resolve(&a.exec, &a.run_dir, &paths)?.engine;
+    let s = RunSettings::resolve(&a.exec, &a.run_dir, &paths)?;
+    let mut cfg = s.engine; // s keeps the staged image context alive for the run
     cfg.max_tries = source.manifest.max_tries;
     if let Some(stopped) = run_engine(suites, agent, cfg).await? {
         return Ok(stopped);

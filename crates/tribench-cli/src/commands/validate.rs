@@ -17,23 +17,12 @@ pub async fn validate(a: ValidateArgs) -> Result<ExitCode> {
             temp.path().to_path_buf()
         }
     };
-    for agent_name in ["oracle", "nop"] {
-        let agent: Arc<dyn Agent> = match tribench_agents::by_name(agent_name) {
-            Some(agent) => Arc::from(agent),
-            None => bail!("agent {agent_name} is missing from this build"),
-        };
-        let mut cfg = RunSettings::resolve(&a.exec, &base.join(agent_name), &a.suites)?.engine;
-        // One try: the oracle must pass outright, and the nop's second try would change nothing.
-        cfg.max_tries = Some(1);
-        if agent_name == "oracle" {
-            cfg.attempts = a.repeat.max(1);
-        }
-        if !a.json {
-            eprintln!("validating with the {agent_name} agent ...");
-        }
-        if let Some(stopped) = run_engine(suites.clone(), agent, cfg).await? {
-            return Ok(stopped);
-        }
+    let cfg = |agent: &str| RunSettings::resolve(&a.exec, &base.join(agent), &a.suites);
+    let (oracle, nop) = (cfg("oracle")?, cfg("nop")?); // kept: their staged image contexts
+    match invocation::validation_runs(&suites, (oracle.engine, nop.engine), a.repeat, !a.json).await
+    {
+        Err(EngineError::Interrupted { .. }) => return Ok(ExitCode::from(INTERRUPTED)),
+        done => done?,
     }
     let tasks: Vec<(String, String)> = (suites.iter().flat_map(|s| &s.tasks))
         .map(|t| (t.info.id.clone(), t.info.group.clone()))
