@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tribench_agents::Agent;
 use tribench_analysis::{ReportFormat, RunData};
-use tribench_engine::{invocation, EngineConfig, EngineError};
+use tribench_engine::{invocation, EngineError};
 use tribench_families::Suite;
 
 /// Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT).
@@ -60,24 +60,16 @@ fn notes(notes: &[String]) {
     notes.iter().for_each(|n| eprintln!("note: {n}"));
 }
 
+/// Prints each line on stderr.
+fn notes_plain(lines: &[String]) {
+    lines.iter().for_each(|l| eprintln!("{l}"));
+}
+
 /// The suites of `paths` (see [`invocation::load_suites`]), the notes of those skipped printed.
 fn load_suites(paths: &[PathBuf], skip_unsupported: bool) -> Result<Vec<Suite>> {
     let (suites, skipped) = invocation::load_suites(paths, skip_unsupported)?;
     notes(&skipped);
     Ok(suites)
-}
-
-/// Runs the engine to the end; `Some(exit code)` when the user stopped it.
-async fn run_engine(
-    suites: Vec<Suite>,
-    agent: Arc<dyn Agent>,
-    cfg: EngineConfig,
-) -> Result<Option<ExitCode>> {
-    match tribench_engine::run(suites, agent, cfg, invocation::shutdown_signal()).await {
-        Ok(_) => Ok(None),
-        Err(EngineError::Interrupted { .. }) => Ok(Some(ExitCode::from(INTERRUPTED))),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Prints `value` as JSON with `--json`, else as `render` writes it.
@@ -108,8 +100,10 @@ fn print_report(run_dir: &Path, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Fails the command (exit 4) when every trial of the run ended in an infrastructure error.
-fn check_infrastructure(run_dir: &Path, then: &str) -> Result<ExitCode> {
+/// The report of the run, then exit 4 when every trial of it ended in an infrastructure error
+/// (`then` says what to do about it).
+fn finish(run_dir: &Path, json: bool, then: &str) -> Result<ExitCode> {
+    print_report(run_dir, json)?;
     let why = tribench_analysis::all_infrastructure(run_dir, then)
         .with_context(|| format!("cannot read run {}", run_dir.display()))?;
     Ok(why.map_or(ExitCode::SUCCESS, |why| {

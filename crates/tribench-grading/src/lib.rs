@@ -97,23 +97,48 @@ impl GradePlan {
     }
 
     /// Grades the plan into `cfg.run_dir`, then writes SWE-bench's files beside the run (the
-    /// run report named by `run_id`, else by the run's own id). Returns the run's summary and
-    /// the run report's path.
+    /// run report named by `run_id`, else by the run's own id).
     pub async fn run(
         self,
         cfg: EngineConfig,
         run_id: Option<&str>,
         shutdown: impl Future<Output = ()>,
-    ) -> Result<(RunSummary, PathBuf), GradingError> {
+    ) -> Result<Graded, GradingError> {
         let (run_dir, model) = (cfg.run_dir.clone(), self.model().to_string());
         let sel = self.selection;
+        let t0 = std::time::Instant::now();
         let summary =
             tribench_engine::run(vec![self.suite], Arc::new(self.predictions), cfg, shutdown)
                 .await?;
+        let seconds = t0.elapsed().as_secs_f64();
         let run_id = run_id.unwrap_or(&summary.manifest.run_id);
         let ids = (sel.report_ids.as_slice(), sel.submitted.as_slice());
         let report = export_swebench(&run_dir, ids, &model, Some(run_id))?;
-        Ok((summary, report))
+        Ok(Graded {
+            summary,
+            report,
+            seconds,
+        })
+    }
+}
+
+/// A finished grading run.
+pub struct Graded {
+    pub summary: RunSummary,
+    /// SWE-bench's run report.
+    pub report: PathBuf,
+    /// How long this invocation graded.
+    pub seconds: f64,
+}
+
+impl Graded {
+    /// How fast this invocation graded with `jobs` at once; `None` when it graded nothing.
+    pub fn rate_line(&self, jobs: usize) -> Option<String> {
+        let (ran, s) = (self.summary.ran, self.seconds);
+        let rate = ran as f64 * 60.0 / s.max(1e-9);
+        (ran > 0).then(|| {
+            format!("graded {ran} instances in {s:.1} s with {jobs} at once: {rate:.1} instances/minute")
+        })
     }
 }
 

@@ -21,7 +21,7 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
     if let Some(logs) = &a.logs {
         let mode = RunSettings::resolve_grading_mode(&a.exec, &suite.path)?;
         let (r, lines) = grading::regrade(&suite, &a.instance_ids, logs, mode)?;
-        lines.iter().for_each(|l| eprintln!("{l}"));
+        notes_plain(&lines);
         println!("{}", serde_json::to_string(&r.reports)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -40,12 +40,11 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
         "grading {n} predictions of {model} in {} ({jobs} at once, {mode} mode)",
         run_dir.display()
     );
-    let t0 = std::time::Instant::now();
-    let (summary, report) = match plan
+    let graded = match plan
         .run(cfg, a.run_id.as_deref(), invocation::shutdown_signal())
         .await
     {
-        Ok(done) => done,
+        Ok(graded) => graded,
         Err(grading::GradingError::Engine(EngineError::Interrupted { done })) => {
             eprintln!(
                 "interrupted after grading {done} instances; rerun the same command to finish"
@@ -54,16 +53,11 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
-    let elapsed = t0.elapsed().as_secs_f64();
-    if summary.ran > 0 {
-        let rate = summary.ran as f64 * 60.0 / elapsed.max(1e-9);
-        let ran = summary.ran;
-        eprintln!("graded {ran} instances in {elapsed:.1} s with {jobs} at once: {rate:.1} instances/minute");
-    }
-    eprintln!("official run report: {}", report.display());
-    print_report(&run_dir, a.json)?;
-    check_infrastructure(
+    notes_plain(graded.rate_line(jobs).as_slice());
+    eprintln!("official run report: {}", graded.report.display());
+    finish(
         &run_dir,
+        a.json,
         "grade again into a new --run-dir (a rerun of this one keeps the recorded errors)",
     )
 }

@@ -19,9 +19,10 @@ pub async fn replay(a: ReplayArgs) -> Result<ExitCode> {
     let s = RunSettings::resolve(&a.exec, &a.run_dir, &paths)?;
     let mut cfg = s.engine; // s keeps the staged image context alive for the run
     cfg.max_tries = source.manifest.max_tries;
-    if let Some(stopped) = run_engine(suites, agent, cfg).await? {
-        return Ok(stopped);
-    }
+    match tribench_engine::run(suites, agent, cfg, invocation::shutdown_signal()).await {
+        Err(EngineError::Interrupted { .. }) => return Ok(ExitCode::from(INTERRUPTED)),
+        done => done?,
+    };
     let c = tribench_analysis::replay_comparison(&source, &RunData::load(&a.run_dir)?);
     emit(a.json, &c, |c| {
         tribench_analysis::render_replay(c, a.patches)

@@ -60,6 +60,9 @@ pub async fn run(a: RunArgs) -> Result<ExitCode> {
         let model = tribench_agents::build::model_name(&a.agent, a.llm.model.as_deref());
         export_swebench(&run_dir, (&swebench_ids, &swebench_ids), &model, None)?;
     }
-    print_report(&run_dir, a.json)?;
-    check_infrastructure(&run_dir, "rerun the same command with --retry-errors")
+    finish(
+        &run_dir,
+        a.json,
+        "rerun the same command with --retry-errors",
+    )
 }
