@@ -38,6 +38,18 @@ pub enum PracticeRule {
     Tasks(f64),
 }
 
+impl PracticeRule {
+    /// The rule flags name, as [`CompareOptions::practice_rule`] takes it: none when `none`,
+    /// else in points, else in tasks; `None` (the dataset decides) when they name nothing.
+    pub fn from_flags(none: bool, points: Option<f64>, tasks: Option<f64>) -> Option<Option<Self>> {
+        match (none, points, tasks) {
+            (true, _, _) => Some(None),
+            (false, Some(p), _) => Some(Some(PracticeRule::Points(p))),
+            (false, None, t) => t.map(|t| Some(PracticeRule::Tasks(t))),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
     pub force: bool,
@@ -659,6 +671,19 @@ pub fn render_comparison(c: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn practice_rule_flags_no_rule_then_points_then_tasks() {
+        assert!(matches!(
+            PracticeRule::from_flags(true, Some(1.0), None),
+            Some(None)
+        ));
+        let points = PracticeRule::from_flags(false, Some(3.0), Some(2.0));
+        assert!(matches!(points, Some(Some(PracticeRule::Points(p))) if p == 3.0));
+        let tasks = PracticeRule::from_flags(false, None, Some(2.0));
+        assert!(matches!(tasks, Some(Some(PracticeRule::Tasks(t))) if t == 2.0));
+        assert!(PracticeRule::from_flags(false, None, None).is_none());
+    }
 
     #[test]
     fn attempts_needed_splits_between_and_within_variance() {

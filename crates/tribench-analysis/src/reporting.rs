@@ -16,6 +16,18 @@ pub enum ReportFormat {
     Markdown,
 }
 
+impl ReportFormat {
+    /// The format flags ask for: JSON over Markdown over the wide table over the table.
+    pub fn from_flags(json: bool, markdown: bool, wide: bool) -> ReportFormat {
+        match (json, markdown, wide) {
+            (true, _, _) => ReportFormat::Json,
+            (_, true, _) => ReportFormat::Markdown,
+            (_, _, true) => ReportFormat::WideTable,
+            _ => ReportFormat::Table,
+        }
+    }
+}
+
 /// The report of `run` in `format`.
 pub fn render_report(r: &Report, format: ReportFormat) -> Result<String, serde_json::Error> {
     Ok(match format {
@@ -115,6 +127,26 @@ pub fn summary_line(r: &Report) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_format_flags_json_first_then_markdown_then_wide() {
+        assert_eq!(
+            ReportFormat::from_flags(true, true, true),
+            ReportFormat::Json
+        );
+        assert_eq!(
+            ReportFormat::from_flags(false, true, true),
+            ReportFormat::Markdown
+        );
+        assert_eq!(
+            ReportFormat::from_flags(false, false, true),
+            ReportFormat::WideTable
+        );
+        assert_eq!(
+            ReportFormat::from_flags(false, false, false),
+            ReportFormat::Table
+        );
+    }
 
     #[test]
     fn task_dates_come_from_json_or_jsonl_and_bad_files_are_named() {

@@ -91,10 +91,7 @@ fn read_run(dir: &Path) -> Result<RunData> {
 
 /// The report of a run, as a table or JSON.
 fn print_report(run_dir: &Path, json: bool) -> Result<()> {
-    let format = match json {
-        true => ReportFormat::Json,
-        false => ReportFormat::Table,
-    };
+    let format = ReportFormat::from_flags(json, false, false);
     let report = tribench_analysis::build_report(&read_run(run_dir)?);
     print!("{}", tribench_analysis::render_report(&report, format)?);
     Ok(())

@@ -162,6 +162,14 @@ pub fn export_swebench(
     Ok(write_swebench_outputs(&store, &input)?)
 }
 
+/// The ids of the SWE-bench instances among `suites`, for [`export_swebench`] after an agent
+/// run (each instance run is reported and counted as submitted).
+pub fn swebench_ids(suites: &[Suite]) -> Vec<String> {
+    (suites.iter().filter(|s| s.family == FamilyKind::Swebench))
+        .flat_map(|s| s.tasks.iter().map(|t| t.info.id.clone()))
+        .collect()
+}
+
 /// The audit of a graded run: each trial's recorded grading, official against strict.
 pub fn audit(run: &Path) -> Result<Audit, GradingError> {
     let store = RunStore::open_for_reading(run)?;

@@ -6,13 +6,7 @@ use tribench_analysis::{CompareOptions, PracticeRule};
 
 pub fn compare(a: CompareArgs) -> Result<ExitCode> {
     let (ra, rb) = (read_run(&a.a)?, read_run(&a.b)?);
-    let rule = if a.no_rule {
-        Some(None)
-    } else if let Some(p) = a.rule_points {
-        Some(Some(PracticeRule::Points(p)))
-    } else {
-        a.rule_tasks.map(|t| Some(PracticeRule::Tasks(t)))
-    };
+    let rule = PracticeRule::from_flags(a.no_rule, a.rule_points, a.rule_tasks);
     let d = CompareOptions::default();
     let opts = CompareOptions {
         force: a.force,

@@ -6,12 +6,7 @@ use crate::args::ReportArgs;
 use tribench_analysis::{render_report, report_with_models, ModelsFile};
 
 pub fn report(a: ReportArgs) -> Result<ExitCode> {
-    let format = match (a.json, a.markdown, a.wide) {
-        (true, _, _) => ReportFormat::Json,
-        (_, true, _) => ReportFormat::Markdown,
-        (_, _, true) => ReportFormat::WideTable,
-        _ => ReportFormat::Table,
-    };
+    let format = ReportFormat::from_flags(a.json, a.markdown, a.wide);
     let models = match crate::settings::models_path(a.models.as_deref()) {
         Some(p) => ModelsFile::load(&p)?,
         None => ModelsFile::default(),

@@ -6,7 +6,6 @@ use crate::args::RunArgs;
 use crate::settings::{self, RunSettings};
 use tribench_engine::shipped;
 use tribench_grading::export_swebench;
-use tribench_types::FamilyKind;
 
 pub async fn run(a: RunArgs) -> Result<ExitCode> {
     let bundled = a.suites.is_empty();
@@ -34,9 +33,7 @@ pub async fn run(a: RunArgs) -> Result<ExitCode> {
     let (dir, attempts) = (run_dir.display(), cfg.attempts);
     let tasks: usize = suites.iter().map(|s| s.tasks.len()).sum();
     eprintln!("run directory {dir} ({tasks} tasks x {attempts} attempts; rerun with --run-dir {dir} to resume)");
-    let swebench_ids: Vec<String> = (suites.iter().filter(|s| s.family == FamilyKind::Swebench))
-        .flat_map(|s| s.tasks.iter().map(|t| t.info.id.clone()))
-        .collect();
+    let swebench_ids = tribench_grading::swebench_ids(&suites);
     match tribench_engine::run(suites, agent, cfg, invocation::shutdown_signal()).await {
         Ok(summary) if summary.skipped > 0 => eprintln!(
             "resumed: {} trials were already recorded, {} ran now",
