@@ -65,6 +65,13 @@ pub struct RunData {
 }
 
 impl RunData {
+    /// Where the run's suites were, as its manifest recorded them.
+    pub fn dataset_paths(&self) -> Vec<PathBuf> {
+        (self.manifest.datasets.iter())
+            .map(|d| PathBuf::from(&d.path))
+            .collect()
+    }
+
     pub fn load(dir: &Path) -> Result<RunData, StoreError> {
         let store = RunStore::open_for_reading(dir)?;
         let manifest = store

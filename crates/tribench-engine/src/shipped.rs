@@ -29,6 +29,14 @@ pub fn bundled_suites() -> Vec<PathBuf> {
     v
 }
 
+/// The suites `given`, else (none given) the bundled ones; `true` when they are the bundled.
+pub fn suites_or_bundled(given: &[PathBuf]) -> (Vec<PathBuf>, bool) {
+    match given.is_empty() {
+        true => (bundled_suites(), true),
+        false => (given.to_vec(), false),
+    }
+}
+
 /// Which agent `--agent` names: `cli:NAME|PATH` is an agent program's definition file (a path,
 /// or agents/NAME.toml shipped with tribench); anything else a named agent.
 pub fn agent_choice(name: &str) -> Result<AgentChoice, EngineError> {
@@ -78,6 +86,13 @@ mod tests {
             err.contains("no agent definition \"no-such-agent-here\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn given_suites_are_kept_and_none_means_the_bundled() {
+        let given = vec![PathBuf::from("a"), PathBuf::from("b")];
+        assert_eq!(suites_or_bundled(&given), (given, false));
+        assert_eq!(suites_or_bundled(&[]), (bundled_suites(), true));
     }
 
     #[test]

@@ -8,9 +8,7 @@ use tribench_agents::llm::ReplayAgent;
 
 pub async fn replay(a: ReplayArgs) -> Result<ExitCode> {
     let source = read_run(&a.source)?;
-    let paths: Vec<PathBuf> = (source.manifest.datasets.iter())
-        .map(|d| PathBuf::from(&d.path))
-        .collect();
+    let paths = source.dataset_paths();
     let suites = load_suites(&paths, false)?;
     let agent: Arc<dyn Agent> = Arc::new(match a.patches {
         true => ReplayAgent::from_patches(a.source.clone()),

@@ -8,12 +8,7 @@ use tribench_engine::shipped;
 use tribench_grading::export_swebench;
 
 pub async fn run(a: RunArgs) -> Result<ExitCode> {
-    let bundled = a.suites.is_empty();
-    let paths = if bundled {
-        shipped::bundled_suites()
-    } else {
-        a.suites.clone()
-    };
+    let (paths, bundled) = shipped::suites_or_bundled(&a.suites);
     let mut suites = load_suites(&paths, bundled)?;
     if bundled {
         let skipped;
