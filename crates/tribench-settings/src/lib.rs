@@ -421,3 +421,6 @@ impl FileConfig {
         Ok((engine, Some(dir)))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,115 @@
+//! The layers on their own: one over another, from variables, from a tribench.toml found beside
+//! a suite, and what they make of the engine's and the llm agent's settings.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use std::collections::HashMap;
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = (pairs.iter())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k| map.get(k).cloned()
+}
+
+#[test]
+fn a_layer_says_what_it_says_and_the_lower_one_the_rest() {
+    let upper = RunLayer {
+        jobs: Some(3),
+        ..RunLayer::default()
+    };
+    let lower = RunLayer {
+        jobs: Some(8),
+        seed: Some(7),
+        ..RunLayer::default()
+    };
+    let l = upper.over(lower);
+    assert_eq!((l.jobs, l.seed, l.agent_timeout), (Some(3), Some(7), None));
+}
+
+#[test]
+fn variables_are_read_by_name_and_a_bad_value_names_its_variable() {
+    let l = RunLayer::from_env(&env(&[
+        ("TRIBENCH_AGENT_TIMEOUT", "60"),
+        ("TRIBENCH_NETWORK", "off"),
+        ("TRIBENCH_JOBS", ""),
+    ]))
+    .unwrap();
+    assert_eq!(l.agent_timeout, Some(60));
+    assert_eq!(l.network, Some(NetworkChoice::Off));
+    assert_eq!(l.jobs, None);
+    let err = RunLayer::from_env(&env(&[("TRIBENCH_SEED", "x")])).unwrap_err();
+    assert!(
+        err.to_string().starts_with("TRIBENCH_SEED=\"x\": "),
+        "{err}"
+    );
+}
+
+#[test]
+fn tribench_toml_is_found_beside_the_suite_and_its_paths_are_relative_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suite");
+    std::fs::create_dir(&suite).unwrap();
+    assert_eq!(
+        config_path(None, std::slice::from_ref(&suite)).unwrap(),
+        None
+    );
+    let toml = dir.path().join("tribench.toml");
+    std::fs::write(&toml, "[run]\njobs = 2\nsandbox_dir = \"boxes\"\n").unwrap();
+    let found = config_path(None, std::slice::from_ref(&suite))
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.canonicalize().unwrap(), toml.canonicalize().unwrap());
+    let cfg = file_config(Some(&found)).unwrap();
+    assert_eq!(cfg.run.jobs, Some(2));
+    assert_eq!(
+        cfg.run.sandbox_dir,
+        Some(found.parent().unwrap().join("boxes"))
+    );
+    let missing = dir.path().join("none.toml");
+    let err = config_path(Some(&missing), &[]).unwrap_err().to_string();
+    assert!(err.ends_with("none.toml: no such file"), "{err}");
+}
+
+#[test]
+fn the_engine_keeps_its_defaults_where_no_layer_speaks() {
+    let defaults = EngineConfig::new(Path::new("r"));
+    let cfg = engine_config(RunLayer::default(), Path::new("r")).unwrap();
+    assert_eq!(cfg.timeouts.agent_sec, defaults.timeouts.agent_sec);
+    assert_eq!(cfg.output_cap, defaults.output_cap);
+    let zero = RunLayer {
+        output_cap: Some(0),
+        ..RunLayer::default()
+    };
+    assert!(matches!(
+        engine_config(zero, Path::new("r")),
+        Err(SettingsError::OutputCapZero)
+    ));
+}
+
+#[test]
+fn the_llm_agent_is_priced_from_the_models_file_when_it_lists_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models.toml");
+    let entry = "[[model]]\nid = \"m1\"\nprice_input_per_mtok = 0.2\nprice_output_per_mtok = 0.8\n";
+    std::fs::write(&models, entry).unwrap();
+    let args = |model: &str| LlmArgs {
+        model: Some(model.into()),
+        base_url: None,
+        api_key_env: None,
+        mode: None,
+        temperature: None,
+        top_p: None,
+        max_tokens: None,
+        max_steps: None,
+        max_cost: None,
+        concurrency: None,
+        trim_history: false,
+        prompts: None,
+        models: Some(models.clone()),
+    };
+    let s = llm_settings(&args("m1"), Some(5)).unwrap();
+    assert_eq!((s.prices.input_per_mtok, s.seed), (Some(0.2), Some(5)));
+    let s = llm_settings(&args("other"), None).unwrap();
+    assert_eq!(s.prices.input_per_mtok, None);
+}
