@@ -32,6 +32,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Turn another harness's results into a tribench run (then report and compare work on it).
     Import(ImportArgs),
+    /// Browse runs, trials and comparisons in a web browser (or write a static copy).
+    View(ViewArgs),
     /// Grade SWE-bench predictions made elsewhere (or `gold`, `nop`); `--audit RUN` lists where
     /// the official and strict verdicts disagree, and why.
     // Grading has no agent: the agent's limits and the workspace-task options do not apply.
@@ -445,4 +447,23 @@ pub struct ReplayArgs {
     pub json: bool,
     #[command(flatten)]
     pub exec: ExecArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ViewArgs {
+    /// Run directories, or directories holding runs (default: runs).
+    #[arg(default_value = "runs")]
+    pub paths: Vec<PathBuf>,
+    /// Address to listen on; anything but loopback requires a token.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Port (0: any free port; the address is printed).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// The token a non-loopback server requires (at least 16 characters; default: generated).
+    #[arg(long, env = "TRIBENCH_VIEW_TOKEN")]
+    pub token: Option<String>,
+    /// Write a static copy that opens from file:// into this directory, then exit.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
 }

@@ -5,6 +5,9 @@ use crate::args::{
     ReportArgs, RunArgs, TrajectoryArgs, TrialsArgs, ValidateArgs,
 };
 use crate::settings;
+
+#[path = "commands/view.rs"]
+mod view;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use std::collections::BTreeMap;
@@ -38,6 +41,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Trials(a)) => trials(a),
         Some(Command::Replay(a)) => replay(a).await,
         Some(Command::Grade(a)) => crate::grade::grade(*a).await,
+        Some(Command::View(a)) => view::view(a).await,
         None => {
             // No subcommand: `tribench run` with its defaults (bundled suites, oracle).
             match Cli::parse_from(["tribench", "run"]).command {

@@ -45,6 +45,9 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
                 SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
+            .x_labels(6)
+            .x_label_style(LABEL_FONT)
+            .axis_desc_style(LABEL_FONT)
             .x_desc(x_desc)
             .draw()
             .ok()?;
@@ -85,7 +88,8 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
 /// A histogram of `values` in up to 20 equal bins; nothing when there are no values.
 pub fn histogram(title: &str, values: &[f64], x_desc: &str) -> String {
     let values: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    if values.is_empty() {
+    // All zeros (no tokens, free trials) say nothing a chart would add.
+    if values.iter().all(|v| *v == 0.0) {
         return String::new();
     }
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -118,6 +122,7 @@ pub fn histogram(title: &str, values: &[f64], x_desc: &str) -> String {
             .disable_x_mesh()
             .x_labels(5)
             .y_labels(4)
+            .label_style(("sans-serif", 12))
             .x_desc(x_desc)
             .draw()
             .ok()?;
@@ -161,5 +166,6 @@ mod tests {
     fn a_histogram_of_one_value_draws() {
         assert!(histogram("t", &[3.0], "s").contains("<rect"));
         assert!(histogram("t", &[], "s").is_empty());
+        assert!(histogram("t", &[0.0, 0.0], "s").is_empty());
     }
 }
