@@ -29,6 +29,7 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 15))
             .margin(6)
+            .margin_right(28)
             .x_label_area_size(34)
             .y_label_area_size(180)
             .build_cartesian_2d(
@@ -39,6 +40,7 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
         chart
             .configure_mesh()
             .disable_y_mesh()
+            .light_line_style(TRANSPARENT)
             .y_labels(n)
             .y_label_style(LABEL_FONT)
             .y_label_formatter(&|v| match v {
@@ -46,6 +48,13 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
                 _ => String::new(),
             })
             .x_labels(6)
+            .x_label_formatter(&|v| {
+                if v.fract() == 0.0 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.1}")
+                }
+            })
             .x_label_style(LABEL_FONT)
             .axis_desc_style(LABEL_FONT)
             .x_desc(x_desc)
@@ -60,7 +69,7 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
                     ],
                     BLUE.mix(0.8).filled(),
                 );
-                r.set_margin(4, 4, 0, 0);
+                r.set_margin(3, 3, 0, 0);
                 r
             }))
             .ok()?;
@@ -120,6 +129,7 @@ pub fn histogram(title: &str, values: &[f64], x_desc: &str) -> String {
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
             .x_labels(5)
             .y_labels(4)
             .label_style(("sans-serif", 12))

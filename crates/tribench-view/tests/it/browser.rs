@@ -131,7 +131,7 @@ async fn the_viewer_works_in_a_real_browser() {
     // Scores, outcomes, time and tokens; no cost chart: the scripted model has no prices.
     assert_eq!(get("charts").as_u64(), Some(4), "{seen:#?}");
     assert_eq!(strs("failures"), ["python+two.a1"]);
-    assert_eq!(strs("searched"), [f.marked_trial.clone()]);
+    assert_eq!(strs("searched"), [f.marked_trial.as_str()]);
     assert_eq!(get("steps"), "2");
     assert_eq!(
         strs("diff_added"),
@@ -149,7 +149,7 @@ async fn the_viewer_works_in_a_real_browser() {
     assert_eq!(get("first_row")["task"], "python/two");
     assert_eq!(strs("sides"), ["unresolved", "resolved"]);
     assert_eq!(strs("export_runs"), ["llm", "oracle"]);
-    assert_eq!(strs("export_searched"), [f.marked_trial.clone()]);
+    assert_eq!(strs("export_searched"), [f.marked_trial.as_str()]);
     assert_eq!(get("export_steps"), "2");
     assert!(get("export_first_message").as_str().unwrap().contains(XSS));
     assert!(get("export_url").as_str().unwrap().starts_with("file://"));
