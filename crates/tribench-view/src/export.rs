@@ -36,7 +36,15 @@ pub fn export(site: &Site, dest: &Path) -> Result<Exported, ViewError> {
         paths.push(format!("run/{}/index.html", e.key));
         paths.push(format!("run/{}/search.js", e.key));
         for t in &run.trials {
-            paths.push(format!("run/{}/trial/{}.html", e.key, t.trial_id));
+            let steps =
+                crate::source::trajectory(&e.dir, &t.trial_id).map_or(0, |tr| tr.steps.len());
+            for page in 1..=crate::pages::step_pages(steps) {
+                paths.push(format!(
+                    "run/{}/trial/{}",
+                    e.key,
+                    crate::pages::trial_page_name(&t.trial_id, page)
+                ));
+            }
             for rel in files_of(&e.dir, &t.trial_id) {
                 paths.push(format!("run/{}/file/{rel}", e.key));
             }

@@ -30,7 +30,7 @@ pub enum ViewError {
         source: std::io::Error,
     },
     #[error(
-        "--host {0} is not a loopback address: it needs a token (--token, or one is generated)"
+        "--host {0} is not a loopback address: it needs a token of at least 16 characters (--token, or leave it out to have one generated)"
     )]
     TokenRequired(String),
     #[error("cannot listen on {addr}: {source}")]

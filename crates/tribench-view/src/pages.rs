@@ -17,6 +17,8 @@ const JS: &str = include_str!("../assets/view.js");
 
 /// Longest tool output shown whole; longer ones show their start and end.
 const OUTPUT_CAP: usize = 16 * 1024;
+/// Steps on one trial page: a long trajectory opens page by page, not all at once.
+pub(crate) const STEPS_PER_PAGE: usize = 100;
 /// Outputs longer than this many lines start folded.
 const FOLD_LINES: usize = 12;
 
@@ -42,7 +44,16 @@ pub(crate) fn render(site: &Site, path: &str) -> Result<Option<Page>, ViewError>
             None => None,
         },
         ["run", key, "trial", file] => match (site.run(key), file.strip_suffix(".html")) {
-            (Some(e), Some(id)) => trial_page(&e, id)?.map(Page::html),
+            (Some(e), Some(name)) => {
+                let (id, page) = match name.rsplit_once("~p") {
+                    Some((id, n)) => match n.parse::<usize>() {
+                        Ok(n) if n >= 2 => (id, n),
+                        _ => return Ok(None),
+                    },
+                    None => (name, 1),
+                };
+                trial_page(&e, id, page)?.map(Page::html)
+            }
             _ => None,
         },
         ["run", key, "file", rest @ ..] => match site.run(key) {
@@ -437,14 +448,30 @@ fn folded(summary: &str, text: &str, full_link: Option<&str>) -> Markup {
     }
 }
 
-fn trial_page(e: &RunEntry, id: &str) -> Result<Option<Markup>, ViewError> {
+/// The page name of a trial's `page`-th page of steps (1: the trial's own page).
+pub(crate) fn trial_page_name(trial_id: &str, page: usize) -> String {
+    if page <= 1 {
+        format!("{trial_id}.html")
+    } else {
+        format!("{trial_id}~p{page}.html")
+    }
+}
+
+/// How many pages of steps a trial's trajectory takes.
+pub(crate) fn step_pages(steps: usize) -> usize {
+    steps.div_ceil(STEPS_PER_PAGE).max(1)
+}
+
+fn trial_page(e: &RunEntry, id: &str, page: usize) -> Result<Option<Markup>, ViewError> {
     let run = source::load_run(&e.dir)?;
     let Some(pos) = run.trials.iter().position(|t| t.trial_id == id) else {
         return Ok(None);
     };
     let root = "../../../";
     let run_link = "../index.html";
-    let body = trial_body(&run, &run.trials[pos], "", "../file/");
+    let Some(body) = trial_body(&run, &run.trials[pos], "", "../file/", page) else {
+        return Ok(None);
+    };
     let prev = pos.checked_sub(1).and_then(|i| run.trials.get(i));
     let next = run.trials.get(pos + 1);
     let t = &run.trials[pos];
@@ -471,9 +498,33 @@ fn trial_page(e: &RunEntry, id: &str) -> Result<Option<Markup>, ViewError> {
     )))
 }
 
-/// A trial's whole story; `self_prefix` leads to trial pages, `file_prefix` to run files.
-fn trial_body(run: &RunData, t: &TrialRecord, self_prefix: &str, file_prefix: &str) -> Markup {
+/// A trial's whole story, with the `page`-th page of its steps (`None` past the last page);
+/// `self_prefix` leads to trial pages, `file_prefix` to run files.
+fn trial_body(
+    run: &RunData,
+    t: &TrialRecord,
+    self_prefix: &str,
+    file_prefix: &str,
+    page: usize,
+) -> Option<Markup> {
     let traj = source::trajectory(&run.dir, &t.trial_id);
+    let total_steps = traj.as_ref().map_or(0, |tr| tr.steps.len());
+    let pages = step_pages(total_steps);
+    if page > pages {
+        return None;
+    }
+    let first = (page - 1) * STEPS_PER_PAGE;
+    let pager = html! {
+        @if pages > 1 {
+            p.pager {
+                "steps " (first + 1) "–" ((first + STEPS_PER_PAGE).min(total_steps)) " of " (total_steps) " · pages: "
+                @for n in 1..=pages {
+                    @if n == page { b { (n) } } @else { a.page href={(self_prefix) (trial_page_name(&t.trial_id, n))} { (n) } }
+                    " "
+                }
+            }
+        }
+    };
     let diff = source::read_artifact(&run.dir, &t.trial_id, "diff.patch");
     let instruction = source::read_artifact(&run.dir, &t.trial_id, "instruction.md");
     let grading = source::grading(&run.dir, &t.trial_id);
@@ -481,7 +532,7 @@ fn trial_body(run: &RunData, t: &TrialRecord, self_prefix: &str, file_prefix: &s
         "{file_prefix}{}/trajectory.json",
         tribench_store::RunStore::trial_dir_rel(&t.trial_id)
     );
-    html! {
+    Some(html! {
         h1 { a href={(self_prefix) (t.trial_id) ".html"} { (t.trial_id) } }
         p {
             span.tag.big.{"o-" (t.outcome.as_str())} #outcome { (t.outcome.as_str()) }
@@ -496,8 +547,9 @@ fn trial_body(run: &RunData, t: &TrialRecord, self_prefix: &str, file_prefix: &s
         @match &traj {
             Some(tr) => {
                 p { span #step-count { (tr.steps.len()) } " steps" }
-                @for (role, text) in &tr.preamble { (folded(role, text, None)) }
-                @for s in &tr.steps {
+                @if page == 1 { @for (role, text) in &tr.preamble { (folded(role, text, None)) } }
+                (pager)
+                @for s in tr.steps.iter().skip(first).take(STEPS_PER_PAGE) {
                     section.step id={"step-" (s.number)} {
                         h3 { "step " (s.number)
                             @if let Some((p, c)) = s.tokens { small { " · " (p) " tokens in, " (c) " out" } } }
@@ -515,6 +567,7 @@ fn trial_body(run: &RunData, t: &TrialRecord, self_prefix: &str, file_prefix: &s
             }
             None => { p { span #step-count { "0" } " steps: the " (t.agent) " agent works without a model." } }
         }
+        (pager)
         h2 { "Change" }
         @match &diff {
             Some(d) if !d.trim().is_empty() => { (diff_markup(d)) }
@@ -566,7 +619,7 @@ fn trial_body(run: &RunData, t: &TrialRecord, self_prefix: &str, file_prefix: &s
             tr { th { "tests" } td { (secs(t.timings.test_ms)) } th { "steps" } td { (t.usage.steps) } }
             tr { th { "started" } td { (t.started_at) } th { "ended" } td { (t.ended_at) } }
         }
-    }
+    })
 }
 
 fn status_word(s: TestStatus) -> &'static str {
@@ -702,7 +755,7 @@ fn side_by_side(a: &RunEntry, b: &RunEntry, name: &str) -> Result<Option<Markup>
                 h2 { (e.key) }
                 @if trials.is_empty() { p { "no trial of this task" } }
                 @for t in trials {
-                    (trial_body(r, t, &format!("../../run/{}/trial/", e.key), &format!("../../run/{}/file/", e.key)))
+                    @if let Some(b) = trial_body(r, t, &format!("../../run/{}/trial/", e.key), &format!("../../run/{}/file/", e.key), 1) { (b) }
                 }
             }
         }

@@ -252,3 +252,58 @@ fn reading_a_live_run_never_blocks_or_changes_it() {
     assert!(site.render("run/fresh/index.html").unwrap().is_some());
     assert!(!fresh.join("trials.sqlite").exists());
 }
+
+#[test]
+fn a_long_trajectory_opens_page_by_page() {
+    let f = fixture();
+    let source = tribench_store::RunStore::open_for_reading(&f.runs.join("llm")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let long = dir.path().join("long");
+    let store = tribench_store::RunStore::open_for_writing(&long).unwrap();
+    store
+        .write_manifest(&source.read_manifest().unwrap().unwrap())
+        .unwrap();
+    let rec = source.trials().unwrap().remove(0);
+    store.record(&rec).unwrap();
+    let steps: Vec<serde_json::Value> = (1..=250)
+        .map(|i| {
+            serde_json::json!({"step": i, "turn": 1,
+                "assistant": {"role": "assistant", "content": format!("thinking about marker-{i}-end")},
+                "results": [{"tool": "bash", "arguments": {"command": format!("echo {i}")}, "output": "x\n".repeat(50)}]})
+        })
+        .collect();
+    let traj =
+        serde_json::json!({"format": "tribench-trajectory/1", "messages": [], "steps": steps});
+    store
+        .write_artifact(
+            &rec.trial_id,
+            "trajectory.json",
+            traj.to_string().as_bytes(),
+        )
+        .unwrap();
+    drop(store);
+    let site = Site::new(vec![dir.path().to_path_buf()]).unwrap();
+    let page = |name: &str| {
+        site.render(&format!("run/long/trial/{name}"))
+            .unwrap()
+            .map(|p| String::from_utf8(p.body).unwrap())
+    };
+    let first = page(&format!("{}.html", rec.trial_id)).unwrap();
+    assert!(first.contains(r#"<span id="step-count">250</span>"#));
+    assert!(first.contains("marker-1-end") && first.contains("marker-100-end"));
+    assert!(
+        !first.contains("marker-101-end"),
+        "page 1 holds only its 100 steps"
+    );
+    assert!(first.contains(&format!(r#"href="{}~p3.html""#, rec.trial_id)));
+    let third = page(&format!("{}~p3.html", rec.trial_id)).unwrap();
+    assert!(third.contains("marker-250-end") && !third.contains("marker-200-end"));
+    assert!(page(&format!("{}~p4.html", rec.trial_id)).is_none());
+    assert!(page(&format!("{}~p1.html", rec.trial_id)).is_none());
+    let out = tempfile::tempdir().unwrap();
+    export(&site, out.path()).unwrap();
+    assert!(out
+        .path()
+        .join(format!("run/long/trial/{}~p3.html", rec.trial_id))
+        .is_file());
+}
