@@ -51,6 +51,7 @@
 
   // Run page: filters and search across the run's messages.
   var trials = document.getElementById('trials');
+  var applyFilters = function () {};
   if (trials) {
     var search = document.getElementById('search');
     var shown = document.getElementById('shown');
@@ -84,7 +85,28 @@
     };
     document.querySelectorAll('select.filter').forEach(function (s) { s.addEventListener('change', apply); });
     search.addEventListener('input', apply);
+    applyFilters = function () { window.TB_SEARCH = undefined; loading = false; apply(); };
   }
+
+  // A run page whose run got new trials: take the new table, charts and score from the server
+  // (parsed, never executed) and keep the filters the reader set.
+  var refreshing = false;
+  var refreshRun = function () {
+    if (refreshing) return;
+    refreshing = true;
+    fetch(location.href, { cache: 'no-store', credentials: 'same-origin' })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        ['#trials tbody', '.charts', '#score'].forEach(function (sel) {
+          var fresh = doc.querySelector(sel), old = document.querySelector(sel);
+          if (fresh && old) old.replaceWith(document.importNode(fresh, true));
+        });
+        applyFilters();
+      })
+      .catch(function () {})
+      .then(function () { refreshing = false; });
+  };
 
   // Live: progress of running runs, from the server's event stream (not from file://).
   var lives = document.querySelectorAll('[data-live-run]');
@@ -103,8 +125,10 @@
         el.querySelector('.infra').textContent = p.infra;
         el.querySelector('.state').textContent = p.finished ? ' · finished' : ' · running';
         if (first[key] === undefined) first[key] = el.getAttribute('data-initial') || p.recorded;
-        var reload = document.querySelector('a.reload');
-        if (reload && String(p.recorded) !== String(first[key])) reload.hidden = false;
+        if (String(p.recorded) !== String(first[key])) {
+          first[key] = p.recorded;
+          if (trials && el.closest('ul.facts')) refreshRun();
+        }
       });
     };
   }

@@ -309,7 +309,7 @@ fn run_page(e: &RunEntry) -> Result<Markup, ViewError> {
             li { "suites " @for d in &m.datasets { b { (d.name) } " (" (d.tasks) " tasks, " (d.family.as_str()) ") " } }
             li { "attempts " (m.attempts) " · backend " (m.environment.backend) " · harness " (m.harness_version) }
             li { "started " (m.started_at) @if let Some(end) = &m.ended_at { " · ended " (end) } " · host " (m.host) }
-            li { "progress " (live(&e.key, &progress)) " " a.reload hidden href="index.html" { "new trials: reload" } }
+            li { "progress " (live(&e.key, &progress)) }
             li { "score " b #score { (score_text(&report.total.score)) } " (" (report.total.score.method) ") · cost " (usd(report.total.efficiency.cost_usd_total)) }
         }
         section.charts {

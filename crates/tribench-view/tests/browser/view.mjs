@@ -102,7 +102,9 @@ try {
   await once(lines, 'line');
   await page.waitForFunction((b) => document.querySelector('ul.facts .recorded').textContent !== b, before, { timeout: 30000 });
   out('live_after', await page.textContent(counter));
-  out('reload_shown', await page.$eval('a.reload', (a) => !a.hidden));
+  // The table follows without a reload.
+  await page.waitForFunction(() => document.querySelectorAll('#trials tbody tr').length === 2, null, { timeout: 30000 });
+  out('live_rows', await visibleTrials(page));
   await shot(page, 'live');
   lines.close();
 
