@@ -13,7 +13,9 @@ pub mod source;
 pub use export::{export, Exported, MAX_PAIRS};
 pub use server::{serve, ServeOptions, Served};
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ViewError {
@@ -62,7 +64,11 @@ impl Page {
 #[derive(Debug, Clone)]
 pub struct Site {
     roots: Vec<PathBuf>,
+    recent: Arc<Mutex<VecDeque<(String, source::Stamp, Page)>>>,
 }
+
+/// Rendered pages the server keeps, most recent first; any change to any run drops them.
+const RECENT_PAGES: usize = 32;
 
 impl Site {
     /// A site over these run directories or directories of runs.
@@ -72,7 +78,10 @@ impl Site {
                 return Err(ViewError::NoRuns(r.display().to_string()));
             }
         }
-        Ok(Site { roots })
+        Ok(Site {
+            roots,
+            recent: Arc::new(Mutex::new(VecDeque::new())),
+        })
     }
 
     /// The runs currently found.
@@ -87,6 +96,34 @@ impl Site {
     /// The page at `path` (relative, no leading `/`), or `None` when there is none.
     pub fn render(&self, path: &str) -> Result<Option<Page>, ViewError> {
         pages::render(self, path)
+    }
+
+    /// Like [`Site::render`], reusing a page rendered earlier while no run changed on disk
+    /// (the server's path: a big run's page is not rebuilt on every request).
+    pub fn render_cached(&self, path: &str) -> Result<Option<Page>, ViewError> {
+        let stamp: source::Stamp = self
+            .runs()
+            .iter()
+            .flat_map(|r| source::stamp(&r.dir))
+            .collect();
+        let hit = self
+            .recent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|(p, s, _)| p == path && *s == stamp)
+            .map(|(_, _, page)| page.clone());
+        if hit.is_some() {
+            return Ok(hit);
+        }
+        let page = self.render(path)?;
+        if let Some(p) = &page {
+            let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+            recent.retain(|(q, s, _)| q != path && *s == stamp);
+            recent.push_front((path.to_string(), stamp, p.clone()));
+            recent.truncate(RECENT_PAGES);
+        }
+        Ok(page)
     }
 
     /// Live progress of every run, keyed by run key (the Live feed).

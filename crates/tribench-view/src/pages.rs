@@ -771,7 +771,7 @@ fn side_by_side(a: &RunEntry, b: &RunEntry, name: &str) -> Result<Option<Markup>
 fn matrix_page(runs: &[RunEntry]) -> Result<Markup, ViewError> {
     let data: Vec<RunData> = runs
         .iter()
-        .map(|e| source::load_run(&e.dir))
+        .map(|e| source::load_run(&e.dir).map(|r| (*r).clone()))
         .collect::<Result<_, _>>()?;
     let m = tribench_analysis::matrix(&data, 0.05, 2000, 0);
     let body = html! {

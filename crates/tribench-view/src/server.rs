@@ -201,7 +201,7 @@ fn secured(mut resp: Response) -> Response {
 async fn page(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let site = state.site.clone();
-    let rendered = tokio::task::spawn_blocking(move || site.render(&path)).await;
+    let rendered = tokio::task::spawn_blocking(move || site.render_cached(&path)).await;
     match rendered {
         Ok(Ok(Some(p))) => {
             let mut resp = Response::new(Body::from(p.body));

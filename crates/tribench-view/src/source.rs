@@ -7,6 +7,7 @@ use crate::ViewError;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 use tribench_analysis::RunData;
 use tribench_store::RunStore;
 use tribench_types::{Outcome, TrialKey, TrialRecord};
@@ -86,8 +87,46 @@ pub fn safe_key(s: &str) -> String {
     }
 }
 
-/// Loads a run read-only: its manifest and every trial recorded so far.
-pub fn load_run(dir: &Path) -> Result<RunData, ViewError> {
+/// What identifies a run's state on disk: size and modification time of its manifest, database
+/// and write-ahead log. Any recorded trial changes it.
+pub(crate) type Stamp = Vec<Option<(u64, std::time::SystemTime)>>;
+
+pub(crate) fn stamp(dir: &Path) -> Stamp {
+    ["manifest.json", "trials.sqlite", "trials.sqlite-wal"]
+        .iter()
+        .map(|f| {
+            let m = std::fs::metadata(dir.join(f)).ok()?;
+            Some((m.len(), m.modified().ok()?))
+        })
+        .collect()
+}
+
+type Cache = Mutex<HashMap<PathBuf, (Stamp, Arc<RunData>)>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Loads a run read-only: its manifest and every trial recorded so far. Kept in memory until
+/// the run changes on disk, so the pages of a big run do not parse it again on every request.
+pub fn load_run(dir: &Path) -> Result<Arc<RunData>, ViewError> {
+    let key = dir.to_path_buf();
+    let now = stamp(dir);
+    if let Some((st, run)) = cache().lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        if *st == now {
+            return Ok(run.clone());
+        }
+    }
+    let run = Arc::new(load_run_uncached(dir)?);
+    cache()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, (now, run.clone()));
+    Ok(run)
+}
+
+fn load_run_uncached(dir: &Path) -> Result<RunData, ViewError> {
     let manifest = tribench_store::read_manifest(dir)?
         .ok_or_else(|| ViewError::NotARun(dir.display().to_string()))?;
     let trials = match RunStore::open_read_only(dir)? {
