@@ -196,6 +196,15 @@ fn the_export_is_a_closed_set_of_pages() {
     )
     .unwrap();
     assert!(marked.contains("&lt;script&gt;alert(1)") && !marked.contains(XSS));
+    // The pair's comparison and the matrix of all runs are in the copy.
+    let compare =
+        std::fs::read_to_string(out.path().join("compare/llm~oracle/index.html")).unwrap();
+    assert!(compare.contains(r#"id="heatmap""#));
+    let matrix = std::fs::read_to_string(out.path().join("matrix/llm+oracle/index.html")).unwrap();
+    assert!(
+        matrix.contains("Matrix of 2 runs") && matrix.contains("<pre>"),
+        "{matrix}"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -306,4 +315,65 @@ fn a_long_trajectory_opens_page_by_page() {
         .path()
         .join(format!("run/long/trial/{}~p3.html", rec.trial_id))
         .is_file());
+}
+
+#[test]
+fn trial_pages_show_both_polyglot_tries_and_the_swebench_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    // A polyglot task the nop agent fails twice (the second try after the feedback).
+    let suite = dir.path().join("poly");
+    super::python_exercise(&suite, "one", 42);
+    // One SWE-bench sample instance graded on the local Go toolchain.
+    let swe = dir.path().join("swe");
+    std::fs::create_dir_all(&swe).unwrap();
+    let sample = super::workspace().join("suites/swebench-sample");
+    std::fs::copy(sample.join("swebench.toml"), swe.join("swebench.toml")).unwrap();
+    std::os::unix::fs::symlink(sample.join("repos"), swe.join("repos")).unwrap();
+    let line = std::fs::read_to_string(sample.join("instances.jsonl"))
+        .unwrap()
+        .lines()
+        .find(|l| l.contains("\"tribench-samples__textkit-1\""))
+        .unwrap()
+        .to_string();
+    std::fs::write(swe.join("instances.jsonl"), line + "\n").unwrap();
+    let runs = dir.path().join("runs");
+    std::thread::spawn({
+        let (suite, swe, runs) = (suite.clone(), swe.clone(), runs.clone());
+        move || {
+            tokio::runtime::Runtime::new().unwrap().block_on(async {
+                for (name, path, agent) in [
+                    (
+                        "nop",
+                        &suite,
+                        std::sync::Arc::new(tribench_agents::Nop)
+                            as std::sync::Arc<dyn tribench_agents::Agent>,
+                    ),
+                    ("swe", &swe, std::sync::Arc::new(tribench_agents::Oracle)),
+                ] {
+                    let mut cfg = super::config(&runs.join(name));
+                    cfg.max_tries = None;
+                    let s = tribench_families::load_suite(path).unwrap();
+                    tribench_engine::run(vec![s], agent, cfg, std::future::pending())
+                        .await
+                        .unwrap();
+                }
+            })
+        }
+    })
+    .join()
+    .unwrap();
+    let site = Site::new(vec![runs]).unwrap();
+    let page = |p: &str| String::from_utf8(site.render(p).unwrap().unwrap().body).unwrap();
+    let nop = page("run/nop/trial/python+one.a1.html");
+    assert!(
+        nop.contains(r#"id="tests-1""#) && nop.contains(r#"id="tests-2""#),
+        "{nop}"
+    );
+    assert!(nop.contains("try 2: "));
+    let swe = page("run/swe/trial/tribench-samples__textkit-1.a1.html");
+    assert!(swe.contains("Grading audit"), "{swe}");
+    assert!(swe.contains("official resolved · strict resolved"), "{swe}");
+    assert!(swe.contains(r#"id="swebench-lists""#), "{swe}");
+    assert!(swe.contains("<td>FAIL_TO_PASS</td>"), "{swe}");
+    assert!(swe.contains("<td>PASS_TO_PASS</td>"), "{swe}");
 }

@@ -29,7 +29,7 @@ pub struct Fixture {
     _dir: tempfile::TempDir,
 }
 
-fn python_exercise(root: &Path, name: &str, expected: u32) {
+pub fn python_exercise(root: &Path, name: &str, expected: u32) {
     let module = name.replace('-', "_");
     let d = root.join("python/exercises/practice").join(name);
     std::fs::create_dir_all(d.join(".docs")).unwrap();
@@ -57,7 +57,7 @@ fn python_exercise(root: &Path, name: &str, expected: u32) {
     .unwrap();
 }
 
-fn config(run_dir: &Path) -> EngineConfig {
+pub fn config(run_dir: &Path) -> EngineConfig {
     let mut c = EngineConfig::new(run_dir);
     // One at a time: the scripted replies are taken in trial order.
     c.jobs = 1;
