@@ -124,6 +124,7 @@
         el.querySelector('.resolved').textContent = p.resolved;
         el.querySelector('.infra').textContent = p.infra;
         el.querySelector('.state').textContent = p.finished ? ' · finished' : ' · running';
+        el.querySelector('.summary').textContent = p.summary;
         if (first[key] === undefined) first[key] = el.getAttribute('data-initial') || p.recorded;
         if (String(p.recorded) !== String(first[key])) {
           first[key] = p.recorded;

@@ -174,6 +174,7 @@ fn live(key: &str, p: &source::Progress) -> Markup {
             " · resolved " span.resolved { (p.resolved) }
             " · infrastructure errors " span.infra { (p.infra) }
             span.state { @if p.finished { " · finished" } @else { " · running" } }
+            br; span.summary { (p.summary) }
         }
     }
 }
@@ -437,10 +438,14 @@ fn capped(s: &str) -> (String, bool) {
 }
 
 fn folded(summary: &str, text: &str, full_link: Option<&str>) -> Markup {
+    folded_open(summary, text, full_link, text.lines().count() <= FOLD_LINES)
+}
+
+fn folded_open(summary: &str, text: &str, full_link: Option<&str>, open: bool) -> Markup {
     let lines = text.lines().count();
     let (shown, cut) = capped(text);
     html! {
-        details.out open[lines <= FOLD_LINES] {
+        details.out open[open] {
             summary { (summary) " (" (lines) " lines)" }
             pre { (shown) }
             @if cut { @if let Some(l) = full_link { a href=(l) { "the whole file" } } }
@@ -547,7 +552,7 @@ fn trial_body(
         @match &traj {
             Some(tr) => {
                 p { span #step-count { (tr.steps.len()) } " steps" }
-                @if page == 1 { @for (role, text) in &tr.preamble { (folded(role, text, None)) } }
+                @if page == 1 { @for (role, text) in &tr.preamble { (folded_open(role, text, None, false)) } }
                 (pager)
                 @for s in tr.steps.iter().skip(first).take(STEPS_PER_PAGE) {
                     section.step id={"step-" (s.number)} {

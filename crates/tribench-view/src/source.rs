@@ -5,7 +5,7 @@
 
 use crate::ViewError;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use tribench_analysis::RunData;
@@ -140,7 +140,9 @@ fn load_run_uncached(dir: &Path) -> Result<RunData, ViewError> {
     })
 }
 
-/// Live progress of a run: trials recorded, resolved, and failed for infrastructure reasons.
+/// Live progress of a run: trials recorded, resolved, and failed for infrastructure reasons,
+/// with the figures the terminal shows while a run goes (score so far with its Wilson
+/// interval, time left at the pace so far, failures by kind).
 #[derive(Debug, Clone, Default, serde::Serialize, PartialEq)]
 pub struct Progress {
     pub recorded: usize,
@@ -148,6 +150,51 @@ pub struct Progress {
     pub infra: usize,
     pub expected: usize,
     pub finished: bool,
+    /// `score 50.0% [9.5, 90.5] · ETA 3 min 05 s · unresolved 1`, as on the terminal.
+    pub summary: String,
+}
+
+/// The terminal's progress summary for these outcomes.
+fn summary(outcomes: &[Outcome], expected: usize, started_at: &str, finished: bool) -> String {
+    let done = outcomes.len();
+    let resolved = outcomes.iter().filter(|o| **o == Outcome::Resolved).count();
+    let w = tribench_stats::wilson(resolved as u64, done as u64, 0.95);
+    let mut s = format!(
+        "score {:.1}% [{:.1}, {:.1}]",
+        w.estimate * 100.0,
+        w.low * 100.0,
+        w.high * 100.0
+    );
+    let left = expected.saturating_sub(done);
+    let elapsed = chrono::DateTime::parse_from_rfc3339(started_at)
+        .ok()
+        .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_milliseconds());
+    if let (false, true, true, Some(ms)) = (finished, left > 0, done > 0, elapsed) {
+        let secs = (ms.max(0) as f64 / 1000.0 / done as f64 * left as f64).round() as u64;
+        s.push_str(&format!(" · ETA {}", eta(secs)));
+    }
+    let mut failures: BTreeMap<Outcome, usize> = BTreeMap::new();
+    for o in outcomes.iter().filter(|o| **o != Outcome::Resolved) {
+        *failures.entry(*o).or_default() += 1;
+    }
+    let mut f: Vec<(Outcome, usize)> = failures.into_iter().collect();
+    f.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if !f.is_empty() {
+        let parts: Vec<String> = f.iter().map(|(o, n)| format!("{o} {n}")).collect();
+        s.push_str(" · ");
+        s.push_str(&parts.join(", "));
+    }
+    s
+}
+
+fn eta(s: u64) -> String {
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        format!("{} min {:02} s", s / 60, s % 60)
+    } else {
+        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+    }
 }
 
 /// Reads a run's progress without loading the records (the live page polls this).
@@ -159,14 +206,22 @@ pub fn progress(dir: &Path) -> Result<Progress, ViewError> {
         None => HashMap::new(),
     };
     let tasks: usize = manifest.datasets.iter().map(|d| d.tasks).sum();
+    let expected = tasks * manifest.attempts.max(1) as usize;
+    let all: Vec<Outcome> = outcomes.values().copied().collect();
     Ok(Progress {
+        summary: summary(
+            &all,
+            expected,
+            &manifest.started_at,
+            manifest.ended_at.is_some(),
+        ),
         recorded: outcomes.len(),
         resolved: outcomes
             .values()
             .filter(|o| **o == Outcome::Resolved)
             .count(),
         infra: outcomes.values().filter(|o| o.is_infrastructure()).count(),
-        expected: tasks * manifest.attempts.max(1) as usize,
+        expected,
         finished: manifest.ended_at.is_some(),
     })
 }
@@ -468,6 +523,24 @@ mod tests {
         ] {
             assert!(artifact_path(&run, bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_live_summary_reads_as_the_terminal_does() {
+        use Outcome::*;
+        let s = summary(
+            &[Resolved, Unresolved, TestTimeout, Unresolved],
+            8,
+            "2020-01-01T00:00:00Z",
+            true,
+        );
+        assert_eq!(s, "score 25.0% [4.6, 69.9] · unresolved 2, test_timeout 1");
+        let running = summary(&[Resolved], 3, &chrono::Utc::now().to_rfc3339(), false);
+        assert!(
+            running.starts_with("score 100.0% [20.7, 100.0] · ETA "),
+            "{running}"
+        );
+        assert_eq!(eta(3725), "1 h 02 min");
     }
 
     #[test]

@@ -102,6 +102,7 @@ try {
   await once(lines, 'line');
   await page.waitForFunction((b) => document.querySelector('ul.facts .recorded').textContent !== b, before, { timeout: 30000 });
   out('live_after', await page.textContent(counter));
+  out('live_summary', await page.textContent('ul.facts .summary'));
   // The table follows without a reload.
   await page.waitForFunction(() => document.querySelectorAll('#trials tbody tr').length === 2, null, { timeout: 30000 });
   out('live_rows', await visibleTrials(page));

@@ -155,6 +155,14 @@ async fn the_viewer_works_in_a_real_browser() {
     assert!(get("export_url").as_str().unwrap().starts_with("file://"));
     assert_eq!(get("live_before"), "1");
     assert_eq!(get("live_after"), "2");
+    // The terminal's figures: the score so far with its interval (two of two resolved).
+    assert!(
+        get("live_summary")
+            .as_str()
+            .unwrap()
+            .starts_with("score 100.0% [34.2, 100.0]"),
+        "{seen:#?}"
+    );
     assert_eq!(strs("live_rows"), ["python+one.a1", "python+two.a1"]);
     assert_eq!(get("dialogs"), serde_json::json!([]), "a script ran");
     assert_eq!(get("errors"), serde_json::json!([]), "page errors");
