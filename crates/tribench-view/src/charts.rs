@@ -131,6 +131,7 @@ pub fn histogram(title: &str, values: &[f64], x_desc: &str) -> String {
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
             .x_labels(5)
+            .x_label_formatter(&|v| tick(*v))
             .y_labels(4)
             .label_style(("sans-serif", 12))
             .x_desc(x_desc)
@@ -150,6 +151,17 @@ pub fn histogram(title: &str, values: &[f64], x_desc: &str) -> String {
         return String::new();
     }
     svg
+}
+
+/// A tick label no longer than it needs to be.
+fn tick(v: f64) -> String {
+    if v.abs() >= 100.0 || v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3}")
+    }
 }
 
 #[cfg(test)]

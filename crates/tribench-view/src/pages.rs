@@ -408,10 +408,143 @@ fn diff_markup(diff: &str) -> Markup {
                 } else {
                     "d-ctx"
                 };
-                span class=(class) { (line) } "\n"
+                @if class == "d-file" || class == "d-hunk" || line.is_empty() {
+                    span class=(class) { (line) } "\n"
+                } @else {
+                    span class=(class) {
+                        (&line[..1])
+                        @for (kind, text) in code_tokens(&line[1..]) {
+                            @if kind.is_empty() { (text) } @else { span class=(kind) { (text) } }
+                        }
+                    } "\n"
+                }
             }
         }
     }
+}
+
+/// Words most languages of the three families reserve, coloured in diffs.
+const KEYWORDS: &[&str] = &[
+    "as",
+    "async",
+    "await",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "def",
+    "defer",
+    "elif",
+    "else",
+    "enum",
+    "except",
+    "export",
+    "extends",
+    "false",
+    "False",
+    "finally",
+    "fn",
+    "for",
+    "from",
+    "func",
+    "function",
+    "if",
+    "impl",
+    "import",
+    "in",
+    "interface",
+    "lambda",
+    "let",
+    "match",
+    "mod",
+    "mut",
+    "new",
+    "nil",
+    "None",
+    "not",
+    "null",
+    "package",
+    "pass",
+    "private",
+    "pub",
+    "public",
+    "raise",
+    "return",
+    "self",
+    "static",
+    "struct",
+    "switch",
+    "this",
+    "throw",
+    "trait",
+    "true",
+    "True",
+    "try",
+    "type",
+    "use",
+    "var",
+    "void",
+    "while",
+    "with",
+    "yield",
+];
+
+/// A line of code cut into (class, text): `k` keyword, `s` string, `c` comment, `n` number,
+/// `""` anything else. A light, language-blind highlighter: good enough to read a diff by.
+fn code_tokens(code: &str) -> Vec<(&'static str, &str)> {
+    let b = code.as_bytes();
+    let mut out: Vec<(&'static str, &str)> = Vec::new();
+    let (mut i, mut plain) = (0, 0);
+    while i < b.len() {
+        let c = b[i];
+        let token = if c == b'#' || (c == b'/' && b.get(i + 1) == Some(&b'/')) {
+            Some(("c", b.len()))
+        } else if c == b'"' || c == b'\'' || c == b'`' {
+            let mut j = i + 1;
+            while j < b.len() && b[j] != c {
+                j += if b[j] == b'\\' { 2 } else { 1 };
+            }
+            (j < b.len()).then_some(("s", j + 1))
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let mut j = i;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                j += 1;
+            }
+            if KEYWORDS.contains(&&code[i..j]) {
+                Some(("k", j))
+            } else {
+                i = j;
+                continue;
+            }
+        } else if c.is_ascii_digit()
+            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
+        {
+            let mut j = i;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'.' || b[j] == b'_') {
+                j += 1;
+            }
+            Some(("n", j))
+        } else {
+            None
+        };
+        match token {
+            Some((kind, end)) => {
+                if plain < i {
+                    out.push(("", &code[plain..i]));
+                }
+                out.push((kind, &code[i..end]));
+                i = end;
+                plain = end;
+            }
+            None => i += 1,
+        }
+    }
+    if plain < b.len() {
+        out.push(("", &code[plain..]));
+    }
+    out
 }
 
 fn capped(s: &str) -> (String, bool) {
@@ -798,6 +931,31 @@ mod tests {
         let s = "é".repeat(OUTPUT_CAP);
         let (shown, cut) = capped(&s);
         assert!(cut && shown.len() < s.len() && shown.contains("bytes not shown"));
+    }
+
+    #[test]
+    fn code_in_diffs_is_highlighted() {
+        assert_eq!(
+            code_tokens("    return f(\"a\\\"b\", 42) # done é"),
+            [
+                ("", "    "),
+                ("k", "return"),
+                ("", " f("),
+                ("s", "\"a\\\"b\""),
+                ("", ", "),
+                ("n", "42"),
+                ("", ") "),
+                ("c", "# done é"),
+            ]
+        );
+        // An unclosed quote (a Rust lifetime) stays plain.
+        assert_eq!(code_tokens("x: &'a str"), [("", "x: &'a str")]);
+        let m = diff_markup("+let s = \"<b>\";\n").into_string();
+        assert!(m.contains(r#"<span class="k">let</span>"#), "{m}");
+        assert!(
+            m.contains(r#"<span class="s">&quot;&lt;b&gt;&quot;</span>"#),
+            "{m}"
+        );
     }
 
     #[test]
