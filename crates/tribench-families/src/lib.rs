@@ -2,6 +2,7 @@
 //! tests and solutions), word the instruction, hand over the reference solution, and grade.
 //! The engine sees only [`Suite`] and [`SuiteTask`] and never which family it runs.
 
+mod pin;
 pub mod polyglot;
 pub mod swebench;
 pub mod terminal;
@@ -342,6 +343,7 @@ impl Suite {
             version: None,
             checksum: Suite::checksum_of(&self.tasks),
             tasks: self.tasks.len(),
+            pin: pin::pin_of(&self.path),
         }
     }
 }

@@ -32,6 +32,7 @@ fn manifest(dataset: &str, tasks: usize, attempts: u32, agent: &str) -> RunManif
             version: None,
             checksum: "abc".into(),
             tasks,
+            pin: None,
         }],
         harness_version: "0.1.0".into(),
         environment: EnvironmentInfo {
