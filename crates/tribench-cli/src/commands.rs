@@ -5,6 +5,9 @@ use crate::args::{
     ReportArgs, RunArgs, TrajectoryArgs, TrialsArgs, ValidateArgs,
 };
 use crate::settings;
+
+#[path = "commands/datasets.rs"]
+mod datasets;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use std::collections::BTreeMap;
@@ -37,7 +40,20 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Trajectory(a)) => trajectory(a),
         Some(Command::Trials(a)) => trials(a),
         Some(Command::Replay(a)) => replay(a).await,
-        Some(Command::Grade(a)) => crate::grade::grade(*a).await,
+        Some(Command::Grade(a)) => {
+            let mut a = *a;
+            if a.data.datasets.len() > 1 {
+                bail!(
+                    "grade takes one dataset (-d), not {}",
+                    a.data.datasets.len()
+                );
+            }
+            if let Some(p) = datasets::suites(&a.data).await?.pop() {
+                a.suite = Some(p);
+            }
+            crate::grade::grade(a).await
+        }
+        Some(Command::Datasets(a)) => datasets::datasets(a).await,
         None => {
             // No subcommand: `tribench run` with its defaults (bundled suites, oracle).
             match Cli::parse_from(["tribench", "run"]).command {
@@ -159,11 +175,12 @@ pub(crate) fn resume_command(run_dir: &Path) -> String {
 }
 
 async fn run(a: RunArgs) -> Result<ExitCode> {
-    let bundled = a.suites.is_empty();
+    let named = datasets::suites(&a.data).await?;
+    let bundled = a.suites.is_empty() && named.is_empty();
     let paths = if bundled {
         settings::bundled_suites()
     } else {
-        a.suites.clone()
+        [a.suites.clone(), named].concat()
     };
     let mut suites = load_suites(&paths, bundled)?;
     if bundled {
@@ -378,7 +395,8 @@ struct TaskCheck {
 }
 
 async fn validate(a: ValidateArgs) -> Result<ExitCode> {
-    let suites = load_suites(&a.suites, false)?;
+    let paths = [a.suites.clone(), datasets::suites(&a.data).await?].concat();
+    let suites = load_suites(&paths, false)?;
     let temp;
     let base = match &a.run_dir {
         Some(d) => d.clone(),
@@ -399,7 +417,7 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
         };
         let dir = base.join(agent_name);
         let (mut cfg, _image_context): (EngineConfig, _) =
-            settings::engine_config(&a.exec, &dir, &a.suites)?;
+            settings::engine_config(&a.exec, &dir, &paths)?;
         // One try: the oracle must pass outright, and the nop's second try would change nothing.
         cfg.max_tries = Some(1);
         if agent_name == "oracle" {

@@ -16,7 +16,7 @@ mod registry;
 pub mod test_server;
 
 pub use cache::cache_root;
-pub use pull::{pull, resolve, Options, Pulled};
+pub use pull::{cached, pull, resolve, Options, Pulled};
 pub use registry::{Entry, Registry, RemoteFile, Source};
 pub use tribench_types::DatasetPin;
 

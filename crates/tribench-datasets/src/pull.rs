@@ -36,6 +36,27 @@ pub struct Pulled {
     pub downloaded: bool,
 }
 
+impl Pulled {
+    /// Two lines for a person: what, where, whether pulled now, the revision and the checksum.
+    pub fn describe(&self) -> String {
+        let trust = if self.pin.verified {
+            "verified"
+        } else {
+            "unverified: trusted on first pull, recorded"
+        };
+        format!(
+            "dataset {}@{} ({}) {} at {}\n  revision {}, sha256 {} ({trust})",
+            self.entry.name,
+            self.entry.version,
+            self.pin.source,
+            if self.downloaded { "pulled" } else { "cached" },
+            self.dir.display(),
+            self.pin.revision,
+            self.pin.checksum,
+        )
+    }
+}
+
 /// The cached copy of `spec`, pulled first when it is missing (and `offline` is not set).
 pub async fn resolve(reg: &Registry, spec: &str, opts: &Options) -> Result<Pulled, DatasetError> {
     let entry = reg.find(spec)?.clone();
@@ -69,6 +90,14 @@ pub async fn resolve(reg: &Registry, spec: &str, opts: &Options) -> Result<Pulle
         pin,
         downloaded: true,
     })
+}
+
+/// The pin of the complete cached copy of an entry, if there is one.
+pub fn cached(entry: &Entry, opts: &Options) -> Option<DatasetPin> {
+    let root = opts.cache.clone().unwrap_or_else(cache_root);
+    Slot::new(&root, &entry.name, &entry.version)
+        .pin()
+        .filter(|p| still_pinned(entry, p))
 }
 
 /// Like [`resolve`], downloading whatever is missing even when `opts.offline` is set.

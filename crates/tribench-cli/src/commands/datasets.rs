@@ -1,0 +1,97 @@
+//! `tribench datasets list|pull` and `-d/--dataset` on run, validate and grade: glue over
+//! tribench-datasets, which does the work.
+
+use crate::args::{DatasetArgs, DatasetsAction, DatasetsArgs};
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tribench_datasets::{Options, Registry};
+
+fn setup(d: &DatasetArgs) -> Result<(Registry, Options)> {
+    let reg = Registry::load(&d.registries)?;
+    let opts = Options {
+        cache: None,
+        offline: d.offline,
+        hf_endpoint: d.hf_endpoint.clone(),
+    };
+    Ok((reg, opts))
+}
+
+/// The suite paths `-d` names, resolved to the cache (pulled when allowed).
+pub(crate) async fn suites(d: &DatasetArgs) -> Result<Vec<PathBuf>> {
+    if d.datasets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (reg, opts) = setup(d)?;
+    let mut out = Vec::new();
+    for spec in &d.datasets {
+        let p = tribench_datasets::resolve(&reg, spec, &opts)
+            .await
+            .with_context(|| format!("dataset {spec}"))?;
+        eprintln!("{}", p.describe());
+        out.push(p.suite);
+    }
+    Ok(out)
+}
+
+pub(crate) async fn datasets(a: DatasetsArgs) -> Result<ExitCode> {
+    match a.action {
+        DatasetsAction::List { data, json } => {
+            let (reg, opts) = setup(&data)?;
+            let rows: Vec<_> = reg
+                .entries
+                .iter()
+                .map(|e| (e, tribench_datasets::cached(e, &opts)))
+                .collect();
+            if json {
+                let v: Vec<_> = rows
+                    .iter()
+                    .map(|(e, c)| serde_json::json!({"entry": e, "cached": c}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut t = comfy_table::Table::new();
+            t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
+            t.set_header(vec![
+                "dataset", "family", "source", "revision", "checksum", "cached",
+            ]);
+            for (e, c) in &rows {
+                t.add_row(vec![
+                    format!("{}@{}", e.name, e.version),
+                    e.family.clone(),
+                    e.source_label(),
+                    e.revision().to_string(),
+                    if e.fully_pinned() {
+                        "pinned"
+                    } else {
+                        "first pull"
+                    }
+                    .to_string(),
+                    c.as_ref()
+                        .map_or("no".into(), |p| format!("yes ({})", short(&p.revision))),
+                ]);
+            }
+            println!("{t}");
+            Ok(ExitCode::SUCCESS)
+        }
+        DatasetsAction::Pull { spec, data, json } => {
+            let (reg, opts) = setup(&data)?;
+            let p = tribench_datasets::pull(&reg, &spec, &opts)
+                .await
+                .with_context(|| format!("dataset {spec}"))?;
+            if json {
+                let v = serde_json::json!({"path": p.dir, "suite": p.suite, "pin": p.pin, "downloaded": p.downloaded});
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                eprintln!("{}", p.describe());
+                println!("{}", p.suite.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn short(s: &str) -> &str {
+    s.get(..12).unwrap_or(s)
+}
