@@ -3,7 +3,7 @@
 //! file in the published SWE-bench schema, with the repository cloned by URL from a local
 //! mirror. Nothing reaches the internet.
 
-use super::{swebench_sample, tribench};
+use super::{docker_available, harbor_task, python_exercise, swebench_sample, tribench};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use tribench_datasets::test_server::StaticServer;
@@ -276,4 +276,129 @@ fn dash_d_resolves_on_grade_run_and_validate_and_lands_in_the_manifest() {
     assert_eq!(v["total"], 3);
     assert_eq!(v["broken"], 0, "{v}");
     assert_eq!(f.server.seen().len(), requests, "offline: no request");
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Commits everything in `repo` (a new repository on branch main); returns the commit id.
+fn commit_all(repo: &Path) -> String {
+    if !repo.join(".git").exists() {
+        git(repo, &["init", "--quiet", "-b", "main"]);
+    }
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "--quiet", "-m", "c"]);
+    git(repo, &["rev-parse", "HEAD"])
+}
+
+#[test]
+fn an_aider_like_polyglot_repository_runs_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("polyglot-benchmark");
+    python_exercise(
+        &repo,
+        "answer",
+        "def test_answer():\n    assert answer() == 42\n",
+    );
+    std::fs::write(repo.join("README.md"), "not a task\n").unwrap();
+    let head = commit_all(&repo);
+    let registry = tmp.path().join("r.toml");
+    std::fs::write(
+        &registry,
+        format!(
+            "[[dataset]]\nname = \"poly\"\nversion = \"1\"\nfamily = \"polyglot\"\nsource = \"git\"\nurl = \"file://{}\"\nrevision = \"main\"\npaths = [\"python\"]\n",
+            repo.display()
+        ),
+    )
+    .unwrap();
+    let run = tmp.path().join("run");
+    let out = tribench()
+        .args(["run", "-d", "poly@1", "--agent", "oracle", "--json", "-q"])
+        .arg("--registry")
+        .arg(&registry)
+        .arg("--run-dir")
+        .arg(&run)
+        .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+        .env_remove("TRIBENCH_CACHE")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(v["total"]["score"]["successes"], 1, "{v}");
+    let pin = pin_of(&run);
+    assert_eq!(pin["source"], format!("git:file://{}", repo.display()));
+    assert_eq!(
+        pin["revision"], head,
+        "the branch is recorded as the commit it resolved to"
+    );
+    assert_eq!(pin["verified"], false);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unverified: trusted on first pull"), "{err}");
+}
+
+#[test]
+fn a_harbor_registry_dataset_validates_by_name_in_docker() {
+    if !docker_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let tasks = tmp.path().join("tasks-repo");
+    let reward = "#!/bin/bash\nif [ -f /app/done ]; then echo 1; else echo 0; fi > /logs/verifier/reward.txt\n";
+    harbor_task(
+        &tasks.join("tasks"),
+        "make-done",
+        reward,
+        "#!/bin/bash\ntouch /app/done\n",
+    );
+    harbor_task(
+        &tasks.join("tasks"),
+        "not-listed",
+        reward,
+        "#!/bin/bash\nexit 1\n",
+    );
+    let c1 = commit_all(&tasks);
+    let reg_repo = tmp.path().join("registry-repo");
+    std::fs::create_dir_all(&reg_repo).unwrap();
+    let listing = serde_json::json!([{"name": "tb", "version": "2.0", "description": "ours", "tasks": [
+        {"name": "make-done", "git_url": format!("file://{}", tasks.display()), "git_commit_id": c1, "path": "tasks/make-done"}
+    ]}]);
+    std::fs::write(reg_repo.join("registry.json"), listing.to_string()).unwrap();
+    commit_all(&reg_repo);
+    let registry = tmp.path().join("r.toml");
+    std::fs::write(
+        &registry,
+        format!(
+            "[[dataset]]\nname = \"tb\"\nversion = \"2.0\"\nfamily = \"terminal\"\nsource = \"harbor\"\nurl = \"file://{}\"\nrevision = \"main\"\n",
+            reg_repo.display()
+        ),
+    )
+    .unwrap();
+    let out = tribench()
+        .args(["validate", "-d", "tb@2.0", "--json"])
+        .arg("--registry")
+        .arg(&registry)
+        .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+        .env_remove("TRIBENCH_CACHE")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(v["total"], 1, "only the listed task: {v}");
+    assert_eq!(v["tasks"][0]["id"], "make-done");
+    assert_eq!(v["broken"], 0, "{v}");
 }
