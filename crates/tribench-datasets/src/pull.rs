@@ -251,12 +251,24 @@ async fn pull_into(entry: &Entry, slot: &Slot, opts: &Options) -> Result<Dataset
         Source::Huggingface { .. } => None,
         _ => entry.checksum.clone(),
     };
-    let trusted = slot.trusted_checksum();
-    if let Some(exp) = expected.or(trusted) {
+    let what = match (&expected, slot.trusted_checksum()) {
+        (Some(exp), _) => Some((exp.clone(), format!("{}@{}", entry.name, entry.version))),
+        (None, Some(trusted)) => Some((
+            trusted,
+            format!(
+                "{}@{} (the checksum trusted at its first pull: the source changed since; remove {} to trust the new content)",
+                entry.name,
+                entry.version,
+                slot.trusted.display()
+            ),
+        )),
+        (None, None) => None,
+    };
+    if let Some((exp, what)) = what {
         if !exp.eq_ignore_ascii_case(&checksum) {
             let _ = std::fs::remove_dir_all(&slot.partial);
             return Err(DatasetError::ChecksumMismatch {
-                what: format!("{}@{}", entry.name, entry.version),
+                what,
                 expected: exp,
                 actual: checksum,
             });

@@ -358,6 +358,8 @@ pub fn load_suite(path: &Path) -> Result<Suite, FamilyError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "suite".into());
+    // A dataset pulled by name is called by that name, not by its cache folder or file.
+    let name = pin::pin_of(&path).map_or(name, |p| p.name);
     if let Some(file) = swebench::instances_file(&path) {
         return load_swebench(name, path, &file);
     }
@@ -400,7 +402,7 @@ pub fn load_suite(path: &Path) -> Result<Suite, FamilyError> {
 }
 
 fn load_swebench(name: String, path: PathBuf, file: &Path) -> Result<Suite, FamilyError> {
-    let name = if path.is_file() {
+    let name = if path.is_file() && pin::pin_of(&path).is_none() {
         path.file_stem()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or(name)

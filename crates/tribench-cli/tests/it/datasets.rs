@@ -124,7 +124,10 @@ fn ok(out: &Output) -> String {
 fn pin_of(run_dir: &Path) -> serde_json::Value {
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run_dir.join("manifest.json")).unwrap()).unwrap();
-    m["datasets"][0]["pin"].clone()
+    let d = &m["datasets"][0];
+    // The suite is called by the dataset's name, not its cache folder or file.
+    assert_eq!(d["name"], d["pin"]["name"], "{d}");
+    d["pin"].clone()
 }
 
 #[test]

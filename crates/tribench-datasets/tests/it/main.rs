@@ -362,3 +362,37 @@ async fn a_harbor_registry_dataset_is_fetched_task_by_task_at_the_pinned_commits
     let e = pull(&registry(&text), "tb@3.0", &o).await.unwrap_err();
     assert!(e.to_string().contains("tb@1.0, tb@2.0"), "{e}");
 }
+
+#[tokio::test]
+async fn a_branch_that_moved_after_the_first_pull_is_refused_until_trusted_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("r");
+    commit(&repo, &[("python/a.txt", "one\n")]);
+    let text = format!(
+        "[[dataset]]\nname = \"moving\"\nversion = \"1\"\nfamily = \"polyglot\"\nsource = \"git\"\nurl = \"{}\"\nrevision = \"main\"\n",
+        url(&repo)
+    );
+    let reg = registry(&text);
+    let cache = tmp.path().join("cache");
+    let o = Options {
+        cache: Some(cache.clone()),
+        ..Options::default()
+    };
+    let first = pull(&reg, "moving", &o).await.unwrap();
+    assert!(!first.pin.verified);
+    // Upstream moves; the copy is gone: the new content is not what was trusted.
+    commit(&repo, &[("python/a.txt", "two\n")]);
+    std::fs::remove_dir_all(&first.dir).unwrap();
+    let e = pull(&reg, "moving", &o).await.unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, DatasetError::ChecksumMismatch { .. }), "{msg}");
+    assert!(
+        msg.contains("trusted at its first pull") && msg.contains(".trusted-1"),
+        "{msg}"
+    );
+    assert!(!first.dir.exists());
+    // Trusting again is explicit: remove the record.
+    std::fs::remove_file(cache.join("datasets/moving/.trusted-1")).unwrap();
+    let again = pull(&reg, "moving", &o).await.unwrap();
+    assert_ne!(again.pin.revision, first.pin.revision);
+}
