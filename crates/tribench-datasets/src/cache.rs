@@ -26,6 +26,8 @@ pub(crate) struct Slot {
     pub partial: PathBuf,
     /// The checksum trusted on the first pull of an entry the registry gives none for.
     pub trusted: PathBuf,
+    /// Held (flock) by the one process pulling this version; others wait, then find it cached.
+    pub lock: PathBuf,
 }
 
 impl Slot {
@@ -36,6 +38,7 @@ impl Slot {
             dir: base.join(&v),
             partial: base.join(format!(".partial-{v}")),
             trusted: base.join(format!(".trusted-{v}")),
+            lock: base.join(format!(".lock-{v}")),
         }
     }
 
@@ -43,6 +46,28 @@ impl Slot {
     pub fn pin(&self) -> Option<DatasetPin> {
         let text = std::fs::read_to_string(self.dir.join(DatasetPin::FILE)).ok()?;
         serde_json::from_str(&text).ok()
+    }
+
+    /// Waits for, then holds, the pull lock of this version (released when dropped).
+    pub async fn lock(&self) -> Result<nix::fcntl::Flock<std::fs::File>, crate::DatasetError> {
+        let path = self.lock.clone();
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(crate::DatasetError::io(parent))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(crate::DatasetError::io(&path))?;
+        let waited = tokio::task::spawn_blocking(move || {
+            nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+                .map_err(|(_, e)| std::io::Error::from(e))
+        })
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .and_then(|r| r);
+        waited.map_err(crate::DatasetError::io(&self.lock))
     }
 
     pub fn trusted_checksum(&self) -> Option<String> {

@@ -82,6 +82,18 @@ pub async fn resolve(reg: &Registry, spec: &str, opts: &Options) -> Result<Pulle
             path: slot.dir.clone(),
         });
     }
+    // One pull per version at a time, across processes (shards on one machine): whoever
+    // waited finds the copy the other made.
+    let _lock = slot.lock().await?;
+    if let Some(pin) = slot.pin().filter(|p| still_pinned(&entry, p)) {
+        return Ok(Pulled {
+            suite: suite_of(&slot.dir),
+            dir: slot.dir.clone(),
+            entry,
+            pin,
+            downloaded: false,
+        });
+    }
     let pin = pull_into(&entry, &slot, opts).await?;
     Ok(Pulled {
         suite: suite_of(&slot.dir),

@@ -396,3 +396,28 @@ async fn a_branch_that_moved_after_the_first_pull_is_refused_until_trusted_again
     let again = pull(&reg, "moving", &o).await.unwrap();
     assert_ne!(again.pin.revision, first.pin.revision);
 }
+
+#[tokio::test]
+async fn two_pulls_at_once_download_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = data(300_000);
+    let server = hf_source(tmp.path(), &bytes).await;
+    let reg = registry(&hf_entry(&sha256(&bytes), None));
+    let cache = tmp.path().join("cache");
+    let o = opts(&cache, &server);
+    let (a, b) = tokio::join!(pull(&reg, "bench", &o), pull(&reg, "bench", &o));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.pin, b.pin);
+    assert_eq!(
+        usize::from(a.downloaded) + usize::from(b.downloaded),
+        1,
+        "one pulled, the other waited and found it cached"
+    );
+    assert_eq!(
+        server.seen().len(),
+        2,
+        "each file fetched once: {:?}",
+        server.seen()
+    );
+    assert_eq!(std::fs::read(&a.suite).unwrap(), bytes);
+}
