@@ -178,12 +178,31 @@ async fn pull_into(entry: &Entry, slot: &Slot, opts: &Options) -> Result<Dataset
                         url: endpoint.to_string(),
                         message: e.to_string(),
                     })?;
+            // A branch is resolved once, then every file comes from that commit, so a branch
+            // moving mid-pull cannot mix two revisions.
+            let mut commit = match is_commit_id(revision) {
+                true => Some(revision.clone()),
+                false => match files.first() {
+                    Some(f) => {
+                        let url =
+                            format!("{endpoint}/datasets/{repo}/resolve/{revision}/{}", f.path);
+                        head_commit(&url, token.as_deref()).await?
+                    }
+                    None => None,
+                },
+            };
+            let at = commit.clone().unwrap_or_else(|| revision.clone());
+            // What a cut-off pull left was fetched at some commit: kept only for the same one.
+            let marker = slot.partial.join(".revision");
+            if std::fs::read_to_string(&marker).is_ok_and(|r| r != at) {
+                let _ = std::fs::remove_dir_all(&slot.partial);
+            }
             std::fs::create_dir_all(&slot.partial).map_err(DatasetError::io(&slot.partial))?;
+            std::fs::write(&marker, &at).map_err(DatasetError::io(&marker))?;
             let mut sums = Vec::new();
-            let mut commit = None;
             for f in files {
                 let dest = inside(&slot.partial, &f.path)?;
-                let url = format!("{endpoint}/datasets/{repo}/resolve/{revision}/{}", f.path);
+                let url = format!("{endpoint}/datasets/{repo}/resolve/{at}/{}", f.path);
                 // A file a cut-off pull finished is kept; it is checked again like a new one.
                 let sum = match dest.is_file() {
                     true => Some(sha256_file(&dest)?),
@@ -216,6 +235,7 @@ async fn pull_into(entry: &Entry, slot: &Slot, opts: &Options) -> Result<Dataset
                 h.update([0]);
             }
             let checksum = hex::encode(h.finalize());
+            let _ = std::fs::remove_file(&marker);
             if let Some(template) = repo_url {
                 if entry.family == "swebench" {
                     let suite = entry.suite.as_deref().unwrap_or(".");
@@ -305,6 +325,37 @@ async fn pull_into(entry: &Entry, slot: &Slot, opts: &Options) -> Result<Dataset
     }
     publish(&slot.partial, &slot.dir)?;
     Ok(pin)
+}
+
+/// The commit a Hugging Face revision resolves to: the `X-Repo-Commit` header of a HEAD
+/// request for one of its files, redirects not followed (the header is on the first answer).
+async fn head_commit(url: &str, token: Option<&str>) -> Result<Option<String>, DatasetError> {
+    let failed = |message: String| DatasetError::Download {
+        url: url.to_string(),
+        message,
+    };
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| failed(e.to_string()))?;
+    let mut req = client.head(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.map_err(|e| failed(e.to_string()))?;
+    let status = resp.status();
+    if !(status.is_success() || status.is_redirection()) {
+        return Err(DatasetError::Http {
+            url: url.to_string(),
+            status: status.as_u16(),
+        });
+    }
+    Ok(resp
+        .headers()
+        .get("x-repo-commit")
+        .and_then(|v| v.to_str().ok())
+        .filter(|c| is_commit_id(c))
+        .map(str::to_string))
 }
 
 /// Renames the finished folder into place, replacing an outdated copy.

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 /// One request the server saw: the path and the Range header, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seen {
+    pub method: String,
     pub path: String,
     pub range: Option<String>,
 }
@@ -43,10 +44,12 @@ impl StaticServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let endpoint = format!("http://{}", listener.local_addr()?);
         let s = state.clone();
-        let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
-            let s = s.clone();
-            async move { serve(&s, &uri, &headers) }
-        });
+        let app = axum::Router::new().fallback(
+            move |method: axum::http::Method, uri: Uri, headers: HeaderMap| {
+                let s = s.clone();
+                async move { serve(&s, &method, &uri, &headers) }
+            },
+        );
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -64,6 +67,14 @@ impl StaticServer {
             .cut_after
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = Some(bytes);
+    }
+
+    /// The GET requests served so far (file transfers).
+    pub fn gets(&self) -> Vec<Seen> {
+        self.seen()
+            .into_iter()
+            .filter(|s| s.method == "GET")
+            .collect()
     }
 
     /// The requests served so far.
@@ -88,12 +99,13 @@ fn status(code: StatusCode) -> Response {
     r
 }
 
-fn serve(s: &State, uri: &Uri, headers: &HeaderMap) -> Response {
+fn serve(s: &State, method: &axum::http::Method, uri: &Uri, headers: &HeaderMap) -> Response {
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     s.seen.lock().unwrap_or_else(|e| e.into_inner()).push(Seen {
+        method: method.to_string(),
         path: uri.path().to_string(),
         range: range.clone(),
     });
@@ -124,7 +136,10 @@ fn serve(s: &State, uri: &Uri, headers: &HeaderMap) -> Response {
     let from = start.unwrap_or(0);
     let body = data[from..].to_vec();
     let len = body.len();
-    let cut = s.cut_after.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let cut = match *method == axum::http::Method::GET {
+        true => s.cut_after.lock().unwrap_or_else(|e| e.into_inner()).take(),
+        false => None,
+    };
     let body = match cut {
         Some(n) if n < len => {
             // The head, then one pending poll (so the server flushes what it has), then an

@@ -114,11 +114,17 @@ async fn a_hugging_face_pull_is_verified_pinned_and_then_a_cache_hit() {
     assert_eq!(p.pin.revision, COMMIT);
     assert_eq!(p.pin.source, "huggingface:acme/bench");
     assert!(!p.pin.verified);
+    // The branch is resolved once (HEAD), then every file is fetched at that commit.
     let seen = server.seen();
-    assert_eq!(seen.len(), 2);
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(seen[0].method, "HEAD");
     assert_eq!(
         seen[0].path,
         "/datasets/acme/bench/resolve/main/data/test-00000-of-00001.parquet"
+    );
+    assert_eq!(
+        server.gets()[0].path,
+        format!("/datasets/acme/bench/resolve/{COMMIT}/data/test-00000-of-00001.parquet")
     );
     // The spec table learns where repositories come from, its own rows kept.
     let spec = std::fs::read_to_string(p.dir.join("data/swebench.toml")).unwrap();
@@ -146,7 +152,7 @@ async fn a_hugging_face_pull_is_verified_pinned_and_then_a_cache_hit() {
     .unwrap();
     assert!(!again.downloaded);
     assert_eq!(again.pin, p.pin);
-    assert_eq!(server.seen().len(), 2);
+    assert_eq!(server.seen().len(), 3);
 
     // Fully pinned: verified.
     let toml_sha =
@@ -228,7 +234,7 @@ async fn a_cut_off_download_resumes_where_it_stopped() {
 
     let p = pull(&reg, "bench", &opts(&cache, &server)).await.unwrap();
     assert_eq!(std::fs::read(&p.suite).unwrap(), bytes);
-    let seen = server.seen();
+    let seen = server.gets();
     assert_eq!(seen[0].range, None);
     assert_eq!(seen[1].range.as_deref(), Some("bytes=20000-"));
     assert!(!part.exists());
@@ -414,7 +420,7 @@ async fn two_pulls_at_once_download_once() {
         "one pulled, the other waited and found it cached"
     );
     assert_eq!(
-        server.seen().len(),
+        server.gets().len(),
         2,
         "each file fetched once: {:?}",
         server.seen()
