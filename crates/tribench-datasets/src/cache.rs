@@ -70,11 +70,18 @@ impl Slot {
         waited.map_err(crate::DatasetError::io(&self.lock))
     }
 
-    pub fn trusted_checksum(&self) -> Option<String> {
-        std::fs::read_to_string(&self.trusted)
-            .ok()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
+    /// The checksum trusted at the first pull of `revision` (as the registry names it: a
+    /// branch moving is caught, a registry moving to another revision starts a new trust).
+    pub fn trusted_checksum(&self, revision: &str) -> Option<String> {
+        let text = std::fs::read_to_string(&self.trusted).ok()?;
+        let (rev, sum) = text.trim().split_once(' ')?;
+        (rev == revision).then(|| sum.to_string())
+    }
+
+    /// Records the checksum trusted for `revision`.
+    pub fn trust(&self, revision: &str, checksum: &str) -> Result<(), crate::DatasetError> {
+        std::fs::write(&self.trusted, format!("{revision} {checksum}\n"))
+            .map_err(crate::DatasetError::io(&self.trusted))
     }
 }
 

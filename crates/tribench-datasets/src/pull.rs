@@ -283,7 +283,7 @@ async fn pull_into(entry: &Entry, slot: &Slot, opts: &Options) -> Result<Dataset
         Source::Huggingface { .. } => None,
         _ => entry.checksum.clone(),
     };
-    let what = match (&expected, slot.trusted_checksum()) {
+    let what = match (&expected, slot.trusted_checksum(entry.revision())) {
         (Some(exp), _) => Some((exp.clone(), format!("{}@{}", entry.name, entry.version))),
         (None, Some(trusted)) => Some((
             trusted,
@@ -321,7 +321,7 @@ async fn pull_into(entry: &Entry, slot: &Slot, opts: &Options) -> Result<Dataset
     })?;
     std::fs::write(&pin_path, text).map_err(DatasetError::io(&pin_path))?;
     if !pinned {
-        std::fs::write(&slot.trusted, &pin.checksum).map_err(DatasetError::io(&slot.trusted))?;
+        slot.trust(entry.revision(), &pin.checksum)?;
     }
     publish(&slot.partial, &slot.dir)?;
     Ok(pin)

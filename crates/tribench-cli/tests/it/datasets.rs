@@ -408,3 +408,54 @@ fn a_harbor_registry_dataset_validates_by_name_in_docker() {
     assert_eq!(v["tasks"][0]["id"], "make-done");
     assert_eq!(v["broken"], 0, "{v}");
 }
+
+#[test]
+fn compare_refuses_runs_on_different_revisions_of_a_dataset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("polyglot-benchmark");
+    python_exercise(
+        &repo,
+        "answer",
+        "def test_answer():\n    assert answer() == 42\n",
+    );
+    let first = commit_all(&repo);
+    std::fs::write(
+        repo.join("python/exercises/practice/answer/.docs/instructions.md"),
+        "Make answer() return 42, please.\n",
+    )
+    .unwrap();
+    let second = commit_all(&repo);
+    let mut runs = Vec::new();
+    for rev in [&first, &second] {
+        let registry = tmp.path().join(format!("r-{rev}.toml"));
+        std::fs::write(
+            &registry,
+            format!(
+                "[[dataset]]\nname = \"poly\"\nversion = \"1\"\nfamily = \"polyglot\"\nsource = \"git\"\nurl = \"file://{}\"\nrevision = \"{rev}\"\n",
+                repo.display()
+            ),
+        )
+        .unwrap();
+        let run = tmp.path().join(format!("run-{rev}"));
+        let out = tribench()
+            .args(["run", "-d", "poly", "--agent", "oracle", "-q"])
+            .arg("--registry")
+            .arg(&registry)
+            .arg("--run-dir")
+            .arg(&run)
+            .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+            .env_remove("TRIBENCH_CACHE")
+            .output()
+            .unwrap();
+        ok(&out);
+        assert_eq!(pin_of(&run)["revision"], rev.as_str());
+        runs.push(run);
+    }
+    let out = tribench().arg("compare").args(&runs).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dataset poly revision") && err.contains(&first) && err.contains(&second),
+        "{err}"
+    );
+}
