@@ -1,8 +1,8 @@
 //! `tribench datasets list|pull` and `-d/--dataset` on run, validate and grade: glue over
 //! tribench-datasets, which does the work.
 
-use crate::args::{DatasetArgs, DatasetsAction, DatasetsArgs};
-use anyhow::{Context, Result};
+use crate::args::{DatasetArgs, DatasetsAction, DatasetsArgs, GradeArgs};
+use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tribench_datasets::{Options, Registry};
@@ -32,6 +32,20 @@ pub(crate) async fn suites(d: &DatasetArgs) -> Result<Vec<PathBuf>> {
         out.push(p.suite);
     }
     Ok(out)
+}
+
+/// Grade's arguments with the one dataset `-d` names as its suite.
+pub(crate) async fn grade_suite(mut a: GradeArgs) -> Result<GradeArgs> {
+    if a.data.datasets.len() > 1 {
+        bail!(
+            "grade takes one dataset (-d), not {}",
+            a.data.datasets.len()
+        );
+    }
+    if let Some(p) = suites(&a.data).await?.pop() {
+        a.suite = Some(p);
+    }
+    Ok(a)
 }
 
 pub(crate) async fn datasets(a: DatasetsArgs) -> Result<ExitCode> {

@@ -5,6 +5,7 @@ mod all_infrastructure;
 mod datasets;
 mod model_endpoint;
 mod real_inputs;
+mod resolved_settings;
 mod settings_and_reasons;
 
 use std::path::{Path, PathBuf};
