@@ -10,12 +10,14 @@
 mod cache;
 mod fetch;
 mod git;
+mod list;
 mod pull;
 mod registry;
 #[cfg(feature = "test-server")]
 pub mod test_server;
 
 pub use cache::cache_root;
+pub use list::{list, render_list, ListRow};
 pub use pull::{cached, pull, resolve, Options, Pulled};
 pub use registry::{Entry, Registry, RemoteFile, Source};
 pub use tribench_types::DatasetPin;

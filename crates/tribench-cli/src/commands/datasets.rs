@@ -52,41 +52,12 @@ pub(crate) async fn datasets(a: DatasetsArgs) -> Result<ExitCode> {
     match a.action {
         DatasetsAction::List { data, json } => {
             let (reg, opts) = setup(&data)?;
-            let rows: Vec<_> = reg
-                .entries
-                .iter()
-                .map(|e| (e, tribench_datasets::cached(e, &opts)))
-                .collect();
+            let rows = tribench_datasets::list(&reg, &opts);
             if json {
-                let v: Vec<_> = rows
-                    .iter()
-                    .map(|(e, c)| serde_json::json!({"entry": e, "cached": c}))
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&v)?);
-                return Ok(ExitCode::SUCCESS);
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                print!("{}", tribench_datasets::render_list(&rows));
             }
-            let mut t = comfy_table::Table::new();
-            t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
-            t.set_header(vec![
-                "dataset", "family", "source", "revision", "checksum", "cached",
-            ]);
-            for (e, c) in &rows {
-                t.add_row(vec![
-                    format!("{}@{}", e.name, e.version),
-                    e.family.clone(),
-                    e.source_label(),
-                    e.revision().to_string(),
-                    if e.fully_pinned() {
-                        "pinned"
-                    } else {
-                        "first pull"
-                    }
-                    .to_string(),
-                    c.as_ref()
-                        .map_or("no".into(), |p| format!("yes ({})", short(&p.revision))),
-                ]);
-            }
-            println!("{t}");
             Ok(ExitCode::SUCCESS)
         }
         DatasetsAction::Pull { spec, data, json } => {
@@ -104,8 +75,4 @@ pub(crate) async fn datasets(a: DatasetsArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn short(s: &str) -> &str {
-    s.get(..12).unwrap_or(s)
 }
