@@ -2,8 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod all_infrastructure;
+mod datasets;
 mod model_endpoint;
 mod real_inputs;
+mod resolved_settings;
 mod settings_and_reasons;
 mod view;
 
