@@ -23,6 +23,8 @@ have npm || need+=(npm)
 have javac || need+=(default-jdk-headless)
 have dockerd || need+=(docker.io)
 have debootstrap || need+=(debootstrap)
+# Headless Chromium: the browser tests of `tribench view` drive it through playwright-core.
+have chromium || need+=(chromium)
 [ -f /usr/share/java/junit-platform-console-standalone.jar ] || need+=(junit5)
 [ -f /usr/share/java/assertj-core.jar ] || need+=(libassertj-core-java)
 # C++ exercises that use Boost.Date_Time (find_package(Boost COMPONENTS date_time)).
@@ -45,8 +47,8 @@ if ! docker info >/dev/null 2>&1; then
 fi
 $sudo images/bootstrap-base.sh
 
-if [ ! -f tools/js/node_modules/jest/bin/jest.js ]; then
-  echo "setup: installing jest and babel into tools/js"
+if [ ! -f tools/js/node_modules/jest/bin/jest.js ] || [ ! -f tools/js/node_modules/playwright-core/package.json ]; then
+  echo "setup: installing jest, babel and playwright-core into tools/js"
   (cd tools/js && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

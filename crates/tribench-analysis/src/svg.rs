@@ -1,7 +1,7 @@
-//! Small, dependency-free SVG charts for the HTML report: horizontal bars with error bars,
-//! scatter plots with a Pareto frontier, and line charts.
+//! SVG charts for the HTML report, drawn with plotters: horizontal bars with error bars, scatter
+//! plots with a Pareto frontier, and line charts. Text in them is escaped by plotters.
 
-use std::fmt::Write;
+use plotters::prelude::*;
 
 pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -10,8 +10,13 @@ pub(crate) fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-const PALETTE: [&str; 6] = [
-    "#3b6ea5", "#d0743c", "#5a9e5a", "#9b59b6", "#c0392b", "#7f8c8d",
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0x3b, 0x6e, 0xa5),
+    RGBColor(0xd0, 0x74, 0x3c),
+    RGBColor(0x5a, 0x9e, 0x5a),
+    RGBColor(0x9b, 0x59, 0xb6),
+    RGBColor(0xc0, 0x39, 0x2b),
+    RGBColor(0x7f, 0x8c, 0x8d),
 ];
 
 /// One bar: label, value and interval, all rates in [0, 1].
@@ -22,59 +27,78 @@ pub(crate) struct Bar {
     pub high: f64,
 }
 
-/// Horizontal bars on a 0–100% axis, each with its interval drawn as an error bar.
+/// Horizontal bars on a 0–100% axis, each with its interval drawn as an error bar and its value
+/// written after it.
 pub(crate) fn bars(title: &str, bars: &[Bar]) -> String {
-    let (left, width, row) = (220.0, 420.0, 26.0);
-    let height = 40.0 + row * bars.len() as f64 + 24.0;
-    let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{height}" role="img" aria-label="{}">"#,
-        left + width + 70.0,
-        esc(title)
-    );
-    let _ = write!(
-        s,
-        r#"<text x="4" y="18" class="title">{}</text>"#,
-        esc(title)
-    );
-    for tick in [0, 25, 50, 75, 100] {
-        let x = left + width * f64::from(tick) / 100.0;
-        let _ = write!(
-            s,
-            r##"<line x1="{x}" y1="30" x2="{x}" y2="{}" stroke="#ddd"/><text x="{x}" y="{}" text-anchor="middle" class="tick">{tick}%</text>"##,
-            height - 20.0,
-            height - 6.0
-        );
+    let n = bars.len().max(1);
+    let mut s = String::new();
+    let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
+    let drawn = (|| -> Option<()> {
+        let root = SVGBackend::with_string(&mut s, (720, 70 + 26 * n as u32)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 15))
+            .margin(6)
+            .margin_right(60)
+            .x_label_area_size(28)
+            .y_label_area_size(210)
+            .build_cartesian_2d(0f64..100f64, (0usize..n).into_segmented())
+            .ok()?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(TRANSPARENT)
+            .y_labels(n)
+            .y_label_style(("sans-serif", 12))
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .x_labels(5)
+            .x_label_style(("sans-serif", 12))
+            .x_label_formatter(&|v| format!("{v:.0}%"))
+            .draw()
+            .ok()?;
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+                let color = PALETTE[i % PALETTE.len()];
+                let mut r = Rectangle::new(
+                    [
+                        (0.0, SegmentValue::Exact(i)),
+                        (b.value.clamp(0.0, 1.0) * 100.0, SegmentValue::Exact(i + 1)),
+                    ],
+                    color.mix(0.85).filled(),
+                );
+                r.set_margin(4, 4, 0, 0);
+                r
+            }))
+            .ok()?;
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+                ErrorBar::new_horizontal(
+                    SegmentValue::CenterOf(i),
+                    b.low.clamp(0.0, 1.0) * 100.0,
+                    b.value.clamp(0.0, 1.0) * 100.0,
+                    b.high.clamp(0.0, 1.0) * 100.0,
+                    BLACK.stroke_width(1),
+                    8,
+                )
+            }))
+            .ok()?;
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+                Text::new(
+                    format!("{:.1}%", b.value * 100.0),
+                    (101.0, SegmentValue::CenterOf(i)),
+                    ("sans-serif", 12),
+                )
+            }))
+            .ok()?;
+        root.present().ok()
+    })();
+    if drawn.is_none() {
+        return String::new();
     }
-    for (i, b) in bars.iter().enumerate() {
-        let y = 34.0 + row * i as f64;
-        let w = width * b.value.clamp(0.0, 1.0);
-        let (xl, xh) = (
-            left + width * b.low.clamp(0.0, 1.0),
-            left + width * b.high.clamp(0.0, 1.0),
-        );
-        let mid = y + row * 0.35;
-        let _ = write!(
-            s,
-            r##"<text x="{}" y="{}" text-anchor="end" class="label">{}</text><rect x="{left}" y="{y}" width="{w:.1}" height="{:.1}" fill="{}"><title>{}: {:.1}% [{:.1}, {:.1}]</title></rect><line x1="{xl:.1}" y1="{mid:.1}" x2="{xh:.1}" y2="{mid:.1}" stroke="#222" stroke-width="1.5"/><line x1="{xl:.1}" y1="{:.1}" x2="{xl:.1}" y2="{:.1}" stroke="#222"/><line x1="{xh:.1}" y1="{:.1}" x2="{xh:.1}" y2="{:.1}" stroke="#222"/><text x="{:.1}" y="{}" class="value">{:.1}%</text>"##,
-            left - 6.0,
-            y + row * 0.5,
-            esc(&b.label),
-            row * 0.7,
-            PALETTE[i % PALETTE.len()],
-            esc(&b.label),
-            b.value * 100.0,
-            b.low * 100.0,
-            b.high * 100.0,
-            mid - 5.0,
-            mid + 5.0,
-            mid - 5.0,
-            mid + 5.0,
-            left + width + 6.0,
-            y + row * 0.5,
-            b.value * 100.0
-        );
-    }
-    s.push_str("</svg>");
     s
 }
 
@@ -104,90 +128,71 @@ pub(crate) struct Point {
     pub y: f64,
 }
 
-/// Score (y, 0–100%) against a cost-like x, with the Pareto frontier drawn through the points no
-/// other point beats on both axes.
+/// Score (y, 0–100%) against a cost-like x, with the Pareto frontier (dashed) drawn through
+/// the points no other point beats on both axes.
 pub(crate) fn scatter(title: &str, x_label: &str, points: &[Point]) -> String {
-    let (left, top, w, h) = (60.0, 30.0, 460.0, 260.0);
-    let xmax = points.iter().map(|p| p.x).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
-    let px = |x: f64| left + w * x / xmax;
-    let py = |y: f64| top + h * (1.0 - y.clamp(0.0, 1.0));
-    let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" role="img" aria-label="{}">"#,
-        left + w + 160.0,
-        top + h + 50.0,
-        esc(title)
-    );
-    let _ = write!(
-        s,
-        r#"<text x="4" y="18" class="title">{}</text>"#,
-        esc(title)
-    );
-    let _ = write!(
-        s,
-        r##"<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="#bbb"/><text x="{}" y="{}" text-anchor="middle" class="tick">{}</text>"##,
-        left + w / 2.0,
-        top + h + 40.0,
-        esc(x_label)
-    );
-    for tick in [0, 50, 100] {
-        let y = py(f64::from(tick) / 100.0);
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{y:.1}" text-anchor="end" class="tick">{tick}%</text>"#,
-            left - 4.0
-        );
-    }
-    for k in 0..=4 {
-        let x = xmax * f64::from(k) / 4.0;
-        let _ = write!(
-            s,
-            r#"<text x="{:.1}" y="{}" text-anchor="middle" class="tick">{}</text>"#,
-            px(x),
-            top + h + 16.0,
-            short_num(x)
-        );
-    }
+    let xmax = points.iter().map(|p| p.x).fold(0.0_f64, f64::max).max(1e-9) * 1.15;
     let coords: Vec<(f64, f64)> = points.iter().map(|p| (p.x, p.y)).collect();
     let frontier = pareto_frontier(&coords);
-    if frontier.len() > 1 {
-        let path: Vec<String> = frontier
-            .iter()
-            .map(|&i| format!("{:.1},{:.1}", px(points[i].x), py(points[i].y)))
-            .collect();
-        let _ = write!(
-            s,
-            r##"<polyline points="{}" fill="none" stroke="#d0743c" stroke-dasharray="4 3"/>"##,
-            path.join(" ")
-        );
+    let mut s = String::new();
+    let drawn = (|| -> Option<()> {
+        let root = SVGBackend::with_string(&mut s, (720, 360)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 15))
+            .margin(10)
+            .margin_right(120)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0f64..xmax, 0f64..100f64)
+            .ok()?;
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .x_desc(x_label)
+            .x_labels(5)
+            .x_label_formatter(&|x| short_num(*x))
+            .y_labels(5)
+            .y_label_formatter(&|y| format!("{y:.0}%"))
+            .draw()
+            .ok()?;
+        if frontier.len() > 1 {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    frontier.iter().map(|&i| (points[i].x, points[i].y * 100.0)),
+                    4,
+                    3,
+                    PALETTE[1].stroke_width(1),
+                ))
+                .ok()?;
+        }
+        chart
+            .draw_series(points.iter().enumerate().map(|(i, p)| {
+                let color = if frontier.contains(&i) {
+                    PALETTE[1]
+                } else {
+                    PALETTE[0]
+                };
+                EmptyElement::at((p.x, p.y.clamp(0.0, 1.0) * 100.0))
+                    + Circle::new((0, 0), 5, color.filled())
+                    + Text::new(p.label.clone(), (8, -6), ("sans-serif", 12))
+            }))
+            .ok()?;
+        root.present().ok()
+    })();
+    if drawn.is_none() {
+        return String::new();
     }
-    for (i, p) in points.iter().enumerate() {
-        let on = frontier.contains(&i);
-        let _ = write!(
-            s,
-            r##"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{}"><title>{}: {:.1}% at {}</title></circle><text x="{:.1}" y="{:.1}" class="label">{}</text>"##,
-            px(p.x),
-            py(p.y),
-            if on { "#d0743c" } else { "#3b6ea5" },
-            esc(&p.label),
-            p.y * 100.0,
-            short_num(p.x),
-            px(p.x) + 8.0,
-            py(p.y) + 4.0,
-            esc(&p.label)
-        );
-    }
-    s.push_str("</svg>");
     s
 }
 
-/// Lines of (x, y) series; y in the series' own unit, labelled on the axis.
+/// Lines of (x, y) series; y in the series' own unit, labelled on the axis, with a legend.
 pub(crate) fn lines(
     title: &str,
     x_label: &str,
     y_label: &str,
     series: &[(String, Vec<(f64, f64)>)],
 ) -> String {
-    let (left, top, w, h) = (60.0, 30.0, 460.0, 260.0);
     let xmax = series
         .iter()
         .flat_map(|s| s.1.iter().map(|p| p.0))
@@ -199,63 +204,47 @@ pub(crate) fn lines(
         .fold(0.0_f64, f64::max)
         .max(1e-9)
         * 1.05;
-    let px = |x: f64| left + w * x / xmax;
-    let py = |y: f64| top + h * (1.0 - y / ymax);
-    let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" role="img" aria-label="{}">"#,
-        left + w + 140.0,
-        top + h + 50.0,
-        esc(title)
-    );
-    let _ = write!(
-        s,
-        r#"<text x="4" y="18" class="title">{}</text>"#,
-        esc(title)
-    );
-    let _ = write!(
-        s,
-        r##"<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="#bbb"/><text x="{}" y="{}" text-anchor="middle" class="tick">{}</text><text x="12" y="{}" class="tick" transform="rotate(-90 12 {})" text-anchor="middle">{}</text>"##,
-        left + w / 2.0,
-        top + h + 40.0,
-        esc(x_label),
-        top + h / 2.0,
-        top + h / 2.0,
-        esc(y_label)
-    );
-    for k in 0..=4 {
-        let x = xmax * f64::from(k) / 4.0;
-        let y = ymax * f64::from(k) / 4.0;
-        let _ = write!(
-            s,
-            r#"<text x="{:.1}" y="{}" text-anchor="middle" class="tick">{}</text><text x="{}" y="{:.1}" text-anchor="end" class="tick">{}</text>"#,
-            px(x),
-            top + h + 16.0,
-            short_num(x),
-            left - 4.0,
-            py(y) + 4.0,
-            short_num(y)
-        );
+    let mut s = String::new();
+    let drawn = (|| -> Option<()> {
+        let root = SVGBackend::with_string(&mut s, (720, 380)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 14))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..xmax, 0f64..ymax)
+            .ok()?;
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .x_label_formatter(&|x| short_num(*x))
+            .y_label_formatter(&|y| short_num(*y))
+            .draw()
+            .ok()?;
+        for (i, (label, pts)) in series.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+                .ok()?
+                .label(label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .ok()?;
+        root.present().ok()
+    })();
+    if drawn.is_none() {
+        return String::new();
     }
-    for (i, (label, pts)) in series.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        let path: Vec<String> = pts
-            .iter()
-            .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
-            .collect();
-        let _ = write!(
-            s,
-            r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="2"/>"#,
-            path.join(" ")
-        );
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{}" class="label" fill="{color}">{}</text>"#,
-            left + w + 8.0,
-            top + 14.0 + 16.0 * i as f64,
-            esc(label)
-        );
-    }
-    s.push_str("</svg>");
     s
 }
 
@@ -287,6 +276,54 @@ mod tests {
             (5.0, 0.7),
         ];
         assert_eq!(pareto_frontier(&pts), vec![4, 0, 1, 3]);
+    }
+
+    #[test]
+    fn charts_scale_and_carry_their_own_text_style() {
+        // Drawn by plotters: a viewBox (the page can scale them) and fonts on every text, so a
+        // chart saved out of the report keeps its look without the page's stylesheet.
+        let charts = [
+            bars(
+                "t",
+                &[Bar {
+                    label: "a".into(),
+                    value: 0.5,
+                    low: 0.4,
+                    high: 0.6,
+                }],
+            ),
+            scatter(
+                "s",
+                "USD",
+                &[
+                    Point {
+                        label: "x".into(),
+                        x: 1.0,
+                        y: 0.2,
+                    },
+                    Point {
+                        label: "y".into(),
+                        x: 2.0,
+                        y: 0.6,
+                    },
+                ],
+            ),
+            lines(
+                "l",
+                "tasks",
+                "pts",
+                &[("K = 1".into(), vec![(1.0, 3.0), (2.0, 2.0)])],
+            ),
+        ];
+        for c in &charts {
+            assert!(c.starts_with("<svg") && c.contains("viewBox="), "{c}");
+            let texts = c.matches("<text").count();
+            assert!(
+                texts > 2 && c.matches("font-family=").count() >= texts,
+                "{c}"
+            );
+        }
+        assert!(charts[1].contains("<polyline"), "the frontier is drawn");
     }
 
     #[test]

@@ -80,6 +80,32 @@ impl RunStore {
         RunStore::open_db(dir)
     }
 
+    /// Opens a run strictly read-only (viewers of a live run): nothing is written, no schema
+    /// is created, and under WAL a reader never blocks the writer. A run whose database does not
+    /// exist yet is refused with `NotARun` only when it has no manifest either.
+    pub fn open_read_only(dir: &Path) -> Result<Option<RunStore>, StoreError> {
+        if !dir.join("manifest.json").is_file() {
+            return Err(StoreError::NotARun(dir.to_path_buf()));
+        }
+        let db_path = dir.join("trials.sqlite");
+        if !db_path.is_file() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(
+            &db_path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql(&db_path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sql(&db_path))?;
+        Ok(Some(RunStore {
+            dir: dir.to_path_buf(),
+            db_path,
+            conn: Mutex::new(conn),
+            _lock: None,
+        }))
+    }
+
     fn open_db(dir: &Path) -> Result<RunStore, StoreError> {
         let db_path = dir.join("trials.sqlite");
         let conn = Connection::open(&db_path).map_err(sql(&db_path))?;

@@ -8,7 +8,8 @@ use tribench_engine::shipped;
 use tribench_grading::export_swebench;
 
 pub async fn run(a: RunArgs) -> Result<ExitCode> {
-    let (paths, bundled) = shipped::suites_or_bundled(&a.suites);
+    let named = super::datasets::suites(&a.data).await?;
+    let (paths, bundled) = shipped::suites_or_bundled(&[a.suites.clone(), named].concat());
     let mut suites = load_suites(&paths, bundled)?;
     if bundled {
         let skipped;

@@ -6,7 +6,8 @@ use crate::args::ValidateArgs;
 use crate::settings::RunSettings;
 
 pub async fn validate(a: ValidateArgs) -> Result<ExitCode> {
-    let suites = load_suites(&a.suites, false)?;
+    let paths = [a.suites.clone(), super::datasets::suites(&a.data).await?].concat();
+    let suites = load_suites(&paths, false)?;
     let temp;
     let base = match &a.run_dir {
         Some(d) => d.clone(),
@@ -17,7 +18,7 @@ pub async fn validate(a: ValidateArgs) -> Result<ExitCode> {
             temp.path().to_path_buf()
         }
     };
-    let cfg = |agent: &str| RunSettings::resolve(&a.exec, &base.join(agent), &a.suites);
+    let cfg = |agent: &str| RunSettings::resolve(&a.exec, &base.join(agent), &paths);
     let (oracle, nop) = (cfg("oracle")?, cfg("nop")?); // kept: their staged image contexts
     match invocation::validation_runs(&suites, (oracle.engine, nop.engine), a.repeat, !a.json).await
     {

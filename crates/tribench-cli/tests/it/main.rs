@@ -2,10 +2,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod all_infrastructure;
+mod datasets;
 mod model_endpoint;
 mod real_inputs;
 mod resolved_settings;
 mod settings_and_reasons;
+mod view;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
