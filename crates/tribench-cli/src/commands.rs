@@ -892,7 +892,7 @@ fn trajectory(a: TrajectoryArgs) -> Result<ExitCode> {
     let run =
         RunData::load(&a.run).with_context(|| format!("cannot read run {}", a.run.display()))?;
     if a.json {
-        let path = a.run.join("trials").join(&a.trial).join("trajectory.json");
+        let path = RunStore::artifact_in(&a.run, &a.trial, "trajectory.json");
         if let Ok(text) = std::fs::read_to_string(&path) {
             print!("{text}");
             return Ok(ExitCode::SUCCESS);

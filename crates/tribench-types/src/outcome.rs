@@ -1,3 +1,5 @@
+//! How a trial ended: one [`Outcome`] per trial.
+
 use serde::{Deserialize, Serialize};
 
 /// How a trial ended. Exactly one per trial; `Resolved` is the only success.
@@ -5,7 +7,19 @@ use serde::{Deserialize, Serialize};
 /// Infrastructure outcomes (`EnvironmentError`, `HarnessError`, `ModelError`) say nothing about the
 /// agent: the engine retries them and reports them apart, never silently dropping them from a
 /// denominator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Resolved,

@@ -1,8 +1,13 @@
+//! `trials.sqlite` rows: one [`TrialRecord`] per finished trial, with its tries, tests, usage
+//! and timings.
+
 use crate::{FamilyKind, Outcome};
 use serde::{Deserialize, Serialize};
 
 /// Identifies one trial in a run: a task and the attempt number (1-based).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct TrialKey {
     pub task_id: String,
     pub attempt: u32,
@@ -45,7 +50,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The reference solution of a task, handed to the oracle agent only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reference {
     /// Files to write, relative to the task workspace.
@@ -62,7 +67,19 @@ pub enum Reference {
 }
 
 /// Status of one test as parsed from a runner's output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TestStatus {
     Passed,
@@ -73,7 +90,7 @@ pub enum TestStatus {
     Xpass,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TestResult {
     pub name: String,
     pub status: TestStatus,
@@ -81,7 +98,7 @@ pub struct TestResult {
 
 /// One grading pass. Polyglot tasks get up to two, the second after the failing output was
 /// shown to the agent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TryRecord {
     /// 1-based.
     pub index: u32,
@@ -99,8 +116,9 @@ pub struct TryRecord {
     pub reward: Option<f64>,
 }
 
-/// Tokens, cost and steps an agent used in a trial.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Tokens, cost and steps an agent used in a trial. A field missing from an old file reads as 0.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default)]
 pub struct Usage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
@@ -161,7 +179,7 @@ pub fn token_cost(
 }
 
 /// Where a trial's wall time went, in milliseconds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Timings {
     /// Opening the sandbox and preparing the task in it.
     pub setup_ms: u64,
@@ -189,7 +207,7 @@ impl Timings {
 }
 
 /// Everything one trial produced. Written once, atomically, when the trial ends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TrialRecord {
     pub trial_id: String,
     pub task_id: String,

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use std::sync::OnceLock;
 use std::time::Duration;
 use tribench_sandbox::{ExecRequest, Sandbox};
+use tribench_types::{ChatMessage, ToolArguments};
 
 /// One thing the model asked for.
 #[derive(Debug, Clone)]
@@ -186,6 +187,16 @@ pub(crate) fn reply_message(mode: Mode, a: &Action, output: &str) -> Value {
         }
         _ => json!({"role": "user", "content": output}),
     }
+}
+
+/// A wire message as the trajectory keeps it.
+pub(crate) fn chat_message(v: &Value) -> ChatMessage {
+    ChatMessage::from_wire(v)
+}
+
+/// A tool call's arguments as the trajectory keeps them.
+pub(crate) fn typed_arguments(v: &Value) -> ToolArguments {
+    ToolArguments::from_wire(v)
 }
 
 fn arg<'a>(a: &'a Action, key: &str) -> Result<&'a str, String> {
