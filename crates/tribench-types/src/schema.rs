@@ -19,6 +19,10 @@ pub fn formats() -> Vec<(&'static str, Schema)> {
             "swebench-report.schema.json",
             schema_for!(crate::swebench::ReportFile),
         ),
+        (
+            "swebench-run-report.schema.json",
+            schema_for!(crate::swebench::RunReport),
+        ),
         ("image.schema.json", schema_for!(crate::ImageRecord)),
     ]
 }

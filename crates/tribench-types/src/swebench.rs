@@ -4,7 +4,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `{"success": [...], "failure": [...]}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -97,4 +97,31 @@ pub struct ModeVerdict {
     /// Listed ids that are artifacts of the official parser, graded by its rule in strict mode.
     #[serde(default)]
     pub official_rule_ids: Vec<String>,
+}
+
+/// The official run report, `swebench/<model>.<run_id>.json` (schema 2), fields in the
+/// official order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RunReport {
+    pub total_instances: usize,
+    pub submitted_instances: usize,
+    pub completed_instances: usize,
+    pub resolved_instances: usize,
+    pub unresolved_instances: usize,
+    pub infra_failure_instances: usize,
+    pub ambiguous_failure_instances: usize,
+    pub empty_patch_instances: usize,
+    pub error_instances: usize,
+    pub completed_ids: BTreeSet<String>,
+    pub incomplete_ids: BTreeSet<String>,
+    pub empty_patch_ids: BTreeSet<String>,
+    pub submitted_ids: BTreeSet<String>,
+    pub resolved_ids: BTreeSet<String>,
+    pub unresolved_ids: BTreeSet<String>,
+    pub infra_failure_ids: BTreeSet<String>,
+    pub ambiguous_failure_ids: BTreeSet<String>,
+    /// Why an instance failed for the harness, by instance id.
+    pub failure_reasons: BTreeMap<String, String>,
+    pub error_ids: BTreeSet<String>,
+    pub schema_version: u32,
 }
