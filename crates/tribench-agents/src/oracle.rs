@@ -1,3 +1,6 @@
+//! `oracle`: applies the task's reference solution (files, a patch, or a solution script). A
+//! task the oracle cannot resolve is a broken task.
+
 use crate::{Agent, AgentError, AgentSession, AgentTask, TurnOutcome};
 use async_trait::async_trait;
 use std::time::Duration;

@@ -25,6 +25,17 @@ use async_trait::async_trait;
 use std::path::Path;
 use std::time::Duration;
 
+/// Quotes one word for `sh` (left bare when it needs no quotes). A NUL byte cannot reach a
+/// program through any shell, so it is dropped rather than passed on cut short.
+pub fn shell_quote(word: &str) -> String {
+    match shlex::try_quote(word) {
+        Ok(q) => q.into_owned(),
+        Err(_) => shlex::try_quote(&word.replace('\0', ""))
+            .map(|q| q.into_owned())
+            .unwrap_or_default(),
+    }
+}
+
 /// A command to run in a sandbox.
 #[derive(Debug, Clone)]
 pub struct ExecRequest {

@@ -6,6 +6,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 use std::time::Duration;
+use tribench_sandbox::shell_quote;
 use tribench_sandbox::{ExecRequest, Sandbox};
 use tribench_types::{ChatMessage, ToolArguments};
 
@@ -204,10 +205,6 @@ fn arg<'a>(a: &'a Action, key: &str) -> Result<&'a str, String> {
         .get(key)
         .and_then(Value::as_str)
         .ok_or_else(|| format!("error: {} needs a string argument {key:?}", a.name))
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 /// A path the model gave: inside the workspace (relative, or absolute under it) or elsewhere

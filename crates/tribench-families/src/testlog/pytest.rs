@@ -1,3 +1,5 @@
+//! pytest output (`-rA` summary lines and verbose progress) to test results.
+
 use super::Collector;
 use std::sync::OnceLock;
 use tribench_types::{TestResult, TestStatus};
