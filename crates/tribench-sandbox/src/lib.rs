@@ -202,3 +202,40 @@ pub fn check_relative(rel: &str) -> Result<&Path, SandboxError> {
         Ok(p)
     }
 }
+
+#[cfg(test)]
+mod quote_tests {
+    use super::shell_quote;
+
+    /// Each word comes back from a real `sh` exactly as it went in.
+    #[test]
+    fn quoted_words_survive_a_real_shell() {
+        let words = [
+            "plain",
+            "",
+            "two words",
+            "it's",
+            "a'b\"c",
+            "$HOME `id` $(id) \\ ; | & > < * ? [x] ~ # !",
+            "line\nbreak\ttab",
+            "-n",
+            "ünïcödé",
+        ];
+        for w in words {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf %s {}", shell_quote(w)))
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                w,
+                "{:?}",
+                shell_quote(w)
+            );
+        }
+        // A NUL cannot reach a program: it is dropped, the rest is kept and quoted.
+        assert_eq!(shell_quote("a\0b c"), "'ab c'");
+        assert_eq!(shell_quote("plain"), "plain");
+    }
+}
