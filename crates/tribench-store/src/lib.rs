@@ -302,14 +302,7 @@ impl RunStore {
 }
 
 pub fn read_manifest(dir: &Path) -> Result<Option<RunManifest>, StoreError> {
-    let path = dir.join("manifest.json");
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|source| StoreError::Json { path, source }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(StoreError::Io { path, source: e }),
-    }
+    read_json_file(dir.join("manifest.json"))
 }
 
 /// A JSON artifact of a trial, typed; `None` when the trial has no such file.
@@ -318,7 +311,11 @@ fn read_json_artifact<T: serde::de::DeserializeOwned>(
     trial_id: &str,
     name: &str,
 ) -> Result<Option<T>, StoreError> {
-    let path = RunStore::artifact_in(run_dir, trial_id, name);
+    read_json_file(RunStore::artifact_in(run_dir, trial_id, name))
+}
+
+/// A JSON file read as `T`; `None` when there is no such file.
+fn read_json_file<T: serde::de::DeserializeOwned>(path: PathBuf) -> Result<Option<T>, StoreError> {
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)

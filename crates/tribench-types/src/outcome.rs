@@ -1,5 +1,6 @@
 //! How a trial ended: one [`Outcome`] per trial.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// How a trial ended. Exactly one per trial; `Resolved` is the only success.
@@ -8,17 +9,7 @@ use serde::{Deserialize, Serialize};
 /// agent: the engine retries them and reports them apart, never silently dropping them from a
 /// denominator.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {

@@ -2,11 +2,12 @@
 //! and timings.
 
 use crate::{FamilyKind, Outcome};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Identifies one trial in a run: a task and the attempt number (1-based).
 #[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 pub struct TrialKey {
     pub task_id: String,
@@ -50,7 +51,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The reference solution of a task, handed to the oracle agent only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reference {
     /// Files to write, relative to the task workspace.
@@ -68,17 +69,7 @@ pub enum Reference {
 
 /// Status of one test as parsed from a runner's output.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum TestStatus {
@@ -90,7 +81,7 @@ pub enum TestStatus {
     Xpass,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TestResult {
     pub name: String,
     pub status: TestStatus,
@@ -98,7 +89,7 @@ pub struct TestResult {
 
 /// One grading pass. Polyglot tasks get up to two, the second after the failing output was
 /// shown to the agent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TryRecord {
     /// 1-based.
     pub index: u32,
@@ -117,7 +108,7 @@ pub struct TryRecord {
 }
 
 /// Tokens, cost and steps an agent used in a trial. A field missing from an old file reads as 0.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Usage {
     pub prompt_tokens: u64,
@@ -179,7 +170,7 @@ pub fn token_cost(
 }
 
 /// Where a trial's wall time went, in milliseconds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Timings {
     /// Opening the sandbox and preparing the task in it.
     pub setup_ms: u64,
@@ -207,7 +198,7 @@ impl Timings {
 }
 
 /// Everything one trial produced. Written once, atomically, when the trial ends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TrialRecord {
     pub trial_id: String,
     pub task_id: String,
