@@ -5,7 +5,6 @@
 use crate::args::GradeArgs;
 use crate::settings;
 use anyhow::{bail, Context, Result};
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
@@ -17,6 +16,7 @@ use tribench_families::swebench::parse::GradingMode;
 use tribench_families::{load_suite, Suite};
 use tribench_store::swebench_export::{write_swebench_outputs, RunReportInput};
 use tribench_store::RunStore;
+use tribench_types::swebench::{ModeVerdict, SuccessFailure};
 use tribench_types::FamilyKind;
 
 pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
@@ -233,64 +233,42 @@ fn audit(run: &Path, json: bool) -> Result<ExitCode> {
     let mut official_rule: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut graded = 0usize;
     for t in store.trials()? {
-        let path = run
-            .join(RunStore::trial_dir_rel(&t.trial_id))
-            .join("grading.json");
-        let Ok(bytes) = std::fs::read(&path) else {
+        let g = RunStore::read_grading(run, &t.trial_id)?;
+        let Some(g) = g else {
             continue;
         };
-        let g: Value = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not JSON", path.display()))?;
         graded += 1;
-        if let Some(s) = g.get("suspicious").and_then(Value::as_array) {
-            if !s.is_empty() {
-                suspicious.insert(
-                    t.task_id.clone(),
-                    s.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect(),
-                );
-            }
+        if !g.suspicious.is_empty() {
+            suspicious.insert(t.task_id.clone(), g.suspicious.clone());
         }
         // Dataset ids that are artifacts of the official parser, graded by its rule in strict.
         if let Some(ids) = g
-            .get("strict")
-            .and_then(|s| s.get("official_rule_ids"))
-            .and_then(Value::as_array)
+            .strict
+            .as_ref()
+            .map(|s| &s.official_rule_ids)
             .filter(|a| !a.is_empty())
         {
-            official_rule.insert(
-                t.task_id.clone(),
-                ids.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect(),
-            );
+            official_rule.insert(t.task_id.clone(), ids.clone());
         }
         // A patch that did not apply has no strict verdict: both modes stop there alike.
-        let present = |k: &str| g.get(k).filter(|v| !v.is_null());
-        let (Some(o), Some(s)) = (present("official"), present("strict")) else {
+        let (Some(o), Some(s)) = (&g.official, &g.strict) else {
             continue;
         };
-        let resolved = |v: &Value| v.get("resolved").and_then(Value::as_bool).unwrap_or(false);
-        if resolved(o) == resolved(s) && o.get("tests_status") == s.get("tests_status") {
+        if o.resolved == s.resolved && o.tests_status == s.tests_status {
             continue;
         }
-        let parser = g
-            .get("parser")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let parser = g.parser.clone();
         let fixes = tribench_families::swebench::parse::LogParser::from_name(&parser)
             .map(|p| p.strict_fixes().to_vec())
             .unwrap_or_default();
         out.push(Disagreement {
             instance_id: t.task_id.clone(),
             trial_id: t.trial_id.clone(),
-            official_resolved: resolved(o),
-            strict_resolved: resolved(s),
+            official_resolved: o.resolved,
+            strict_resolved: s.resolved,
             tests: test_diffs(o, s),
-            official_invalid: o.get("invalid").and_then(Value::as_str).map(str::to_string),
-            strict_invalid: s.get("invalid").and_then(Value::as_str).map(str::to_string),
+            official_invalid: o.invalid.clone(),
+            strict_invalid: s.invalid.clone(),
             parser,
             fixes,
         });
@@ -362,38 +340,28 @@ fn audit(run: &Path, json: bool) -> Result<ExitCode> {
 }
 
 /// The listed tests whose success/failure differs between the modes.
-fn test_diffs(o: &Value, s: &Value) -> Vec<TestDiff> {
+fn test_diffs(o: &ModeVerdict, s: &ModeVerdict) -> Vec<TestDiff> {
     let lists = [("FAIL_TO_PASS", "F2P"), ("PASS_TO_PASS", "P2P")];
-    let status_of = |v: &Value, test: &str| -> String {
-        v.get("status_map")
+    let status_of = |v: &ModeVerdict, test: &str| -> String {
+        v.status_map
+            .as_ref()
             .and_then(|m| m.get(test))
-            .and_then(Value::as_str)
-            .unwrap_or("missing")
+            .map_or("missing", String::as_str)
             .to_string()
     };
-    let success = |v: &Value, list: &str| -> Vec<String> {
-        v.get("tests_status")
-            .and_then(|t| t.get(list))
-            .and_then(|l| l.get("success"))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
+    let list_of = |v: &ModeVerdict, list: &str| -> SuccessFailure {
+        v.tests_status
+            .as_ref()
+            .map(|t| match list {
+                "FAIL_TO_PASS" => t.fail_to_pass.clone(),
+                _ => t.pass_to_pass.clone(),
             })
             .unwrap_or_default()
     };
-    let all = |v: &Value, list: &str| -> Vec<String> {
-        let mut names = success(v, list);
-        if let Some(f) = v
-            .get("tests_status")
-            .and_then(|t| t.get(list))
-            .and_then(|l| l.get("failure"))
-            .and_then(Value::as_array)
-        {
-            names.extend(f.iter().filter_map(|x| x.as_str().map(str::to_string)));
-        }
-        names
+    let success = |v: &ModeVerdict, list: &str| -> Vec<String> { list_of(v, list).success };
+    let all = |v: &ModeVerdict, list: &str| -> Vec<String> {
+        let l = list_of(v, list);
+        l.success.into_iter().chain(l.failure).collect()
     };
     let mut out = Vec::new();
     for (list, short) in lists {
