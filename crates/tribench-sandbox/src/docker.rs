@@ -37,6 +37,7 @@ mod image;
 mod limits;
 mod resolve;
 mod sandbox;
+mod verify;
 
 pub use group::{DependsOn, HealthCheck, ServiceSpec};
 pub use limits::{DEFAULT_CPUS, DEFAULT_MEMORY_MB};

@@ -245,6 +245,13 @@ impl Sandbox for DockerSandbox {
         Ok(crate::TerminalSession::new(input, screen, reader))
     }
 
+    async fn verify_isolated(
+        &self,
+        verifier: crate::IsolatedVerifier,
+    ) -> Result<crate::VerifierOutput, SandboxError> {
+        self.verify_in_own_namespace(verifier).await
+    }
+
     async fn quiesce(&self, fresh_dirs: &[&str]) -> Result<crate::Quiesced, SandboxError> {
         self.check_live()?;
         self.quiesce_container(fresh_dirs).await
