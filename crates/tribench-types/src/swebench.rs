@@ -16,9 +16,9 @@ pub struct SuccessFailure {
 /// The official per-test report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TestsStatus {
-    #[serde(rename = "FAIL_TO_PASS")]
+    #[serde(rename = "FAIL_TO_PASS", default)]
     pub fail_to_pass: SuccessFailure,
-    #[serde(rename = "PASS_TO_PASS")]
+    #[serde(rename = "PASS_TO_PASS", default)]
     pub pass_to_pass: SuccessFailure,
     #[serde(rename = "FAIL_TO_FAIL", default)]
     pub fail_to_fail: SuccessFailure,
@@ -60,8 +60,10 @@ pub enum Resolution {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GradingDetails {
     /// The mode that decided the outcome: `official` or `strict`.
+    #[serde(default)]
     pub mode: String,
     /// The log parser, by its official name (`pytest`, `django`, `sympy`, ...).
+    #[serde(default)]
     pub parser: String,
     /// The official grader's verdict (`None` only in files that never graded).
     #[serde(default)]
