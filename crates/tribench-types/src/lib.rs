@@ -11,8 +11,8 @@ mod trajectory;
 mod trial;
 
 pub use manifest::{
-    DatasetInfo, EnvironmentInfo, ImageRecord, ModelInfo, RunManifest, Sampling, ScaffoldInfo,
-    Timeouts,
+    DatasetInfo, DatasetPin, EnvironmentInfo, ImageRecord, ModelInfo, RunManifest, Sampling,
+    ScaffoldInfo, Timeouts,
 };
 pub use outcome::Outcome;
 pub use pyjson::python_json;
