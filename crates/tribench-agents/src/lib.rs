@@ -102,7 +102,7 @@ pub trait AgentSession: Send {
     async fn turn(&mut self, sb: &dyn Sandbox, message: &str) -> Result<TurnOutcome, AgentError>;
 
     /// Everything the session did so far (messages, steps, usage), stored with the trial.
-    fn trajectory(&self) -> Option<serde_json::Value> {
+    fn trajectory(&self) -> Option<tribench_types::Trajectory> {
         None
     }
 }

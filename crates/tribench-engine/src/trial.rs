@@ -175,13 +175,13 @@ async fn open_sandbox_on(
 
 /// What a trial keeps about its image (`image.json`).
 fn image_json(r: &ResolvedImage) -> Vec<u8> {
-    let v = serde_json::json!({
-        "requested": r.requested,
-        "name": r.name,
-        "source": r.source.as_str(),
-        "digest": r.digest,
-        "note": r.note,
-    });
+    let v = tribench_types::ImageRecord {
+        requested: r.requested.clone(),
+        name: r.name.clone(),
+        source: r.source.as_str().to_string(),
+        digest: r.digest.clone(),
+        note: r.note.clone(),
+    };
     serde_json::to_vec_pretty(&v).unwrap_or_default()
 }
 

@@ -496,10 +496,7 @@ fn polyglot_task(ex: polyglot::Exercise) -> Result<SuiteTask, FamilyError> {
     })
 }
 
-/// Single-quotes a word for sh.
-pub(crate) fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
+pub(crate) use tribench_sandbox::shell_quote;
 
 /// sha256 over a task id and every file under its directory (relative path and bytes).
 fn dir_checksum(id: &str, dir: &Path) -> Result<String, FamilyError> {

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
+use tribench_types::Sampling;
 
 /// How to reach a model and sample from it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,14 +80,16 @@ impl ModelConfig {
     }
 
     /// The sampling parameters as recorded in the run manifest.
-    pub fn sampling(&self) -> Value {
-        serde_json::json!({
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "max_tokens": self.max_tokens,
-            "seed": self.seed,
-            "extra_body": self.extra_body,
-        })
+    pub fn sampling(&self) -> Sampling {
+        Sampling {
+            extra_body: serde_json::to_string(&self.extra_body)
+                .ok()
+                .and_then(|t| serde_json::value::RawValue::from_string(t).ok()),
+            max_tokens: self.max_tokens,
+            seed: self.seed,
+            temperature: self.temperature,
+            top_p: self.top_p,
+        }
     }
 }
 
@@ -124,13 +127,7 @@ impl ClientError {
     }
 }
 
-/// Token usage of one call.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct CallUsage {
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub cached_tokens: u64,
-}
+pub use tribench_types::CallUsage;
 
 /// One completion: the assistant message as sent, and what it cost.
 #[derive(Debug, Clone)]

@@ -6,9 +6,10 @@ use super::tools::{self, Action};
 use super::Limits;
 use crate::{Agent, AgentError, AgentSession, AgentTask, TurnOutcome};
 use async_trait::async_trait;
-use serde_json::Value;
 use std::path::PathBuf;
 use tribench_sandbox::Sandbox;
+use tribench_store::RunStore;
+use tribench_types::{Observation, Step, Trajectory};
 
 /// Replays what a source run recorded: each trial's trajectory (its actions), or, with
 /// `patches`, each trial's final change (`diff.patch`) applied to the fresh workspace.
@@ -76,8 +77,8 @@ struct ReplaySession {
     source: PathBuf,
     task_id: String,
     limits: Limits,
-    steps: Option<Vec<Value>>,
-    turn: u64,
+    steps: Option<Vec<Step>>,
+    turn: u32,
     patches: bool,
 }
 
@@ -88,11 +89,7 @@ impl ReplaySession {
         if self.turn > 1 {
             return Ok(TurnOutcome::default());
         }
-        let path = self
-            .source
-            .join("trials")
-            .join(trial_id(&self.task_id, 1))
-            .join("diff.patch");
+        let path = RunStore::artifact_in(&self.source, &trial_id(&self.task_id, 1), "diff.patch");
         let Ok(patch) = std::fs::read(&path) else {
             return Ok(TurnOutcome::default());
         };
@@ -106,28 +103,24 @@ impl ReplaySession {
     }
 
     /// Reads the recorded steps (attempt 1's trajectory of the same task) once.
-    fn load(&mut self) -> Result<&[Value], AgentError> {
+    fn load(&mut self) -> Result<&[Step], AgentError> {
         if self.steps.is_none() {
-            let path = self
-                .source
-                .join("trials")
-                .join(trial_id(&self.task_id, 1))
-                .join("trajectory.json");
+            let path =
+                RunStore::artifact_in(&self.source, &trial_id(&self.task_id, 1), "trajectory.json");
             let text = std::fs::read_to_string(&path).map_err(|e| {
                 AgentError::Failed(format!(
                     "no trajectory to replay at {}: {e}",
                     path.display()
                 ))
             })?;
-            let v: Value = serde_json::from_str(&text).map_err(|e| {
+            let t = Trajectory::from_json(&text).map_err(|e| {
                 AgentError::Failed(format!("{}: not a trajectory: {e}", path.display()))
             })?;
-            self.steps = Some(
-                v.get("steps")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default(),
-            );
+            // Agents without a model (oracle, programs) recorded no actions to repeat.
+            self.steps = Some(match t {
+                Trajectory::Llm(t) => t.steps,
+                Trajectory::Program(_) | Trajectory::Oracle(_) => Vec::new(),
+            });
         }
         Ok(self.steps.as_deref().unwrap_or_default())
     }
@@ -146,20 +139,15 @@ impl AgentSession for ReplaySession {
             .load()?
             .iter()
             // Steps recorded before turns were numbered belong to the first turn.
-            .filter(|s| s.get("turn").and_then(Value::as_u64).unwrap_or(1) == turn)
-            .flat_map(|s| {
-                s.get("results")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .filter_map(|r| {
-                let name = r.get("tool")?.as_str()?.to_string();
-                Some(Action {
+            .filter(|s| s.turn() == turn)
+            .flat_map(|s| s.results.iter())
+            .filter_map(|r| match r {
+                Observation::Action(r) => Some(Action {
                     id: None,
-                    name,
-                    arguments: r.get("arguments").cloned().unwrap_or(Value::Null),
-                })
+                    name: r.tool.clone(),
+                    arguments: serde_json::to_value(&r.arguments).unwrap_or_default(),
+                }),
+                Observation::Malformed { .. } => None,
             })
             .collect();
         for a in &actions {

@@ -520,7 +520,7 @@ fn grid_run(model: &str, scaffold: &str, skill: usize) -> RunData {
         id: model.into(),
         provider: "local".into(),
         endpoint: String::new(),
-        sampling: serde_json::Value::Null,
+        sampling: Default::default(),
     });
     r
 }

@@ -114,15 +114,9 @@ fn audit(run: &Path, json: bool) -> Result<ExitCode> {
     let store = RunStore::open_for_reading(run)?;
     let mut audit = Audit::default();
     for t in store.trials()? {
-        let path = run
-            .join(RunStore::trial_dir_rel(&t.trial_id))
-            .join("grading.json");
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        let g = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not JSON", path.display()))?;
-        audit.add(&t.task_id, &t.trial_id, &g);
+        if let Some(g) = RunStore::read_grading(run, &t.trial_id)? {
+            audit.add(&t.task_id, &t.trial_id, &g);
+        }
     }
     match json {
         true => println!("{}", serde_json::to_string_pretty(&audit)?),

@@ -9,7 +9,7 @@ pub fn trajectory(a: TrajectoryArgs) -> Result<ExitCode> {
         print!("{}", tribench_analysis::render_trajectory(&run, &a.trial)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let path = a.run.join("trials").join(&a.trial).join("trajectory.json");
+    let path = tribench_store::RunStore::artifact_in(&a.run, &a.trial, "trajectory.json");
     if let Ok(text) = std::fs::read_to_string(&path) {
         print!("{text}");
         return Ok(ExitCode::SUCCESS);

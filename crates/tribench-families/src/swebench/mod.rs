@@ -20,12 +20,12 @@ use grade::{GradeSpec, InstanceReport, Verdict};
 use instance::Instance;
 use parse::{GradingMode, LogParser, StatusMap};
 use repo::RepoSource;
-use serde::Serialize;
 use spec::{Spec, SpecEnvironment, SpecTable};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tribench_sandbox::{ExecRequest, ImageSpec, Sandbox};
+use tribench_types::swebench::{GradingDetails, ModeVerdict};
 use tribench_types::{Outcome, Reference, TestResult, TestStatus};
 
 /// One instance, ready to run.
@@ -410,9 +410,9 @@ impl SwebenchTask {
                     ..InstanceReport::default()
                 };
                 let details = GradingDetails {
-                    mode: mode.as_str(),
-                    parser: self.parser().name(),
-                    official: Some(verdict_json(&report, None, None)),
+                    mode: mode.as_str().to_string(),
+                    parser: self.parser().name().to_string(),
+                    official: Some(verdict_details(&report, None, None)),
                     strict: None,
                     suspicious,
                     apply_log: apply_log.clone(),
@@ -483,14 +483,14 @@ impl SwebenchTask {
             .clone()
             .filter(|_| outcome != Outcome::Resolved);
         let details = GradingDetails {
-            mode: mode.as_str(),
-            parser: self.parser().name(),
-            official: Some(verdict_json(
+            mode: mode.as_str().to_string(),
+            parser: self.parser().name().to_string(),
+            official: Some(verdict_details(
                 &official.report,
                 Some(&official),
                 Some(&official.status),
             )),
-            strict: Some(verdict_json(
+            strict: Some(verdict_details(
                 &strict.report,
                 Some(&strict),
                 Some(&strict.status),
@@ -533,32 +533,26 @@ impl SwebenchTask {
     }
 }
 
-/// What `grading.json` holds: both modes' verdicts, so `tribench grade --audit` can explain
-/// every disagreement without re-running anything.
-#[derive(Debug, Serialize)]
-pub struct GradingDetails {
-    pub mode: &'static str,
-    pub parser: &'static str,
-    pub official: Option<serde_json::Value>,
-    pub strict: Option<serde_json::Value>,
-    pub suspicious: Vec<String>,
-    pub apply_log: String,
-    pub empty_patch: bool,
-}
-
-fn verdict_json(
+/// One mode's verdict as `grading.json` keeps it.
+fn verdict_details(
     report: &InstanceReport,
     verdict: Option<&Verdict>,
     status: Option<&StatusMap>,
-) -> serde_json::Value {
-    serde_json::json!({
-        "resolved": report.resolved,
-        "resolution": verdict.and_then(|v| v.resolution),
-        "invalid": verdict.and_then(|v| v.invalid.clone()),
-        "tests_status": report.tests_status,
-        "status_map": status.map(|m| m.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string()))).collect::<serde_json::Map<_, _>>()),
-        "official_rule_ids": verdict.map(|v| v.official_rule_ids.clone()).unwrap_or_default(),
-    })
+) -> ModeVerdict {
+    ModeVerdict {
+        resolved: report.resolved,
+        resolution: verdict.and_then(|v| v.resolution),
+        invalid: verdict.and_then(|v| v.invalid.clone()),
+        tests_status: report.tests_status.clone(),
+        status_map: status.map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        }),
+        official_rule_ids: verdict
+            .map(|v| v.official_rule_ids.clone())
+            .unwrap_or_default(),
+    }
 }
 
 fn tests_of(map: &StatusMap) -> Vec<TestResult> {
@@ -566,7 +560,7 @@ fn tests_of(map: &StatusMap) -> Vec<TestResult> {
         .map(|(name, s)| TestResult {
             name: name.to_string(),
             // A word the grader does not know reads as an error.
-            status: crate::testlog::status_word(s).unwrap_or(TestStatus::Error),
+            status: crate::testlog::test_status(s).unwrap_or(TestStatus::Error),
         })
         .collect()
 }

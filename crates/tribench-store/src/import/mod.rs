@@ -191,7 +191,7 @@ pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
             id,
             provider,
             endpoint: String::new(),
-            sampling: Value::Null,
+            sampling: tribench_types::Sampling::default(),
         }),
         scaffold: ScaffoldInfo {
             agent: p.agent,
