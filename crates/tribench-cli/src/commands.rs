@@ -952,11 +952,11 @@ async fn replay(a: ReplayArgs) -> Result<ExitCode> {
         .map(|d| PathBuf::from(&d.path))
         .collect();
     let suites = load_suites(&paths, false)?;
-    let agent: Arc<dyn tribench_agents::Agent> = Arc::new(if a.patches {
-        tribench_agents::llm::ReplayAgent::from_patches(a.source.clone())
+    let agent: Arc<dyn tribench_agents::Agent> = if a.patches {
+        Arc::new(tribench_agents::Predictions::from_run(a.source.clone()))
     } else {
-        tribench_agents::llm::ReplayAgent::new(a.source.clone())
-    });
+        Arc::new(tribench_agents::llm::ReplayAgent::new(a.source.clone()))
+    };
     let (mut cfg, _image_context) = settings::engine_config(&a.exec, &a.run_dir, &paths)?;
     cfg.max_tries = source.manifest.max_tries;
     cfg.progress = progress_mode(&a.exec);

@@ -45,7 +45,7 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
                 .tasks
                 .iter()
                 .filter_map(|t| {
-                    let s = t.swebench()?;
+                    let s = tribench_families::swebench::SwebenchTask::of(t)?;
                     Some((t.info.id.clone(), Some(s.instance.patch.clone())))
                 })
                 .collect(),
@@ -427,7 +427,9 @@ fn regrade_logs(suite_path: &Path, logs: &Path, a: &GradeArgs) -> Result<ExitCod
     let mut jobs = Vec::new();
     let mut missing = 0usize;
     for t in &suite.tasks {
-        let Some(sw) = t.swebench() else { continue };
+        let Some(sw) = tribench_families::swebench::SwebenchTask::of(t) else {
+            continue;
+        };
         if !a.instance_ids.is_empty() && !a.instance_ids.contains(&t.info.id) {
             continue;
         }

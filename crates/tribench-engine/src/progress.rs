@@ -183,6 +183,7 @@ mod tests {
             artifacts: Vec::new(),
             started_at: String::new(),
             ended_at: String::new(),
+            limits: None,
         }
     }
 

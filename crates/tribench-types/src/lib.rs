@@ -1,12 +1,14 @@
 //! The vocabulary every tribench crate speaks: what a task is, what one trial produced, and what a
 //! run was made of. Serde types only (and the JSON layout Python writes); no I/O lives here.
 
+mod limits;
 mod manifest;
 mod outcome;
 mod pyjson;
 mod reward;
 mod trial;
 
+pub use limits::{group_limits, GradingMode, LimitsGroup, RunLimits, TaskLimits, TrialLimits};
 pub use manifest::{
     DatasetInfo, EnvironmentInfo, ImageRecord, ModelInfo, RunManifest, ScaffoldInfo, Timeouts,
 };

@@ -424,9 +424,7 @@ async fn replaying_a_trajectory_repeats_the_outcome_without_the_model() {
         "the replay called the model"
     );
     // Grading the recorded final patch gives the same outcome too.
-    let agent: Arc<dyn Agent> = Arc::new(tribench_agents::llm::ReplayAgent::from_patches(
-        source.clone(),
-    ));
+    let agent: Arc<dyn Agent> = Arc::new(tribench_agents::Predictions::from_run(source.clone()));
     let mut cfg3 = config(&work.path().join("patched"));
     cfg3.max_tries = Some(1);
     let patched = run_with(suite.path(), agent, cfg3).await;
