@@ -79,9 +79,11 @@ pub struct EngineConfig {
     pub progress: ProgressMode,
     /// Bytes of a command's output kept (stdout and stderr each).
     pub output_cap: usize,
-    /// Whether tasks that allow the network get it (false: none does; an agent that runs
-    /// inside the sandbox still reaches its model).
+    /// The network of tasks whose format says nothing about it (exercises, say).
     pub network: bool,
+    /// No task gets the network, whatever it says; an agent that runs inside the sandbox still
+    /// reaches its model.
+    pub no_network: bool,
     /// Building or pulling a task's image, in seconds, unless the task sets its own.
     pub build_timeout_sec: u64,
     /// CPUs and memory (MiB) of each sandbox, unless the task sets its own.
@@ -89,7 +91,7 @@ pub struct EngineConfig {
     pub memory_mb: Option<u64>,
     /// Forces unconfined execution even when bubblewrap is present.
     pub no_isolation: bool,
-    /// Run workspace tasks (polyglot) in containers of this image instead of local folders.
+    /// Run workspace tasks in containers of this image instead of local folders.
     pub workspace_image: Option<ImageSpec>,
     /// Where the JavaScript test tools are inside `workspace_image`.
     pub workspace_image_js_tools: Option<PathBuf>,
@@ -100,11 +102,11 @@ pub struct EngineConfig {
     /// Verdicts of tasks graded as an official harness grades: `official` (the default) or
     /// `strict`.
     pub grading_mode: GradingMode,
-    /// Pull named images missing locally (official SWE-bench images) from a registry.
+    /// Pull named images missing locally (a benchmark's official images) from a registry.
     pub pull_images: bool,
     /// Trials in a row ending in `model_error` before the run stops (0: never stop).
     pub max_consecutive_model_errors: u32,
-    /// Build a task's Dockerfile even when it names a prebuilt image (Harbor's force_build).
+    /// Build a task's Dockerfile even when it names a prebuilt image (`force_build`).
     pub force_build: bool,
     /// CA certificates (file name, PEM bytes) trusted in image builds and containers.
     pub ca_certificates: Vec<(String, Vec<u8>)>,
@@ -119,6 +121,7 @@ impl EngineConfig {
             test_timeout_sec: self.timeouts.test_sec as f64,
             build_timeout_sec: self.build_timeout_sec as f64,
             network: self.network,
+            no_network: self.no_network,
             cpus: self.cpus,
             memory_mb: self.memory_mb,
             output_cap: self.output_cap as u64,
@@ -143,7 +146,8 @@ impl EngineConfig {
             infra_retries: 1,
             progress: ProgressMode::Off,
             output_cap: tribench_sandbox::DEFAULT_OUTPUT_CAP,
-            network: true,
+            network: false,
+            no_network: false,
             build_timeout_sec: 1800,
             cpus: None,
             memory_mb: None,
@@ -244,17 +248,11 @@ pub async fn run(
     if cfg.no_isolation {
         sandbox.isolation = Isolation::None;
     }
-    // An installed agent must reach its model from inside the sandbox; each trial sets the
-    // network its limits give it.
-    sandbox.network = agent.needs_network();
+    // An installed agent must reach its model from inside the sandbox. Each trial sets the
+    // network its limits give it; this is what tasks that say nothing get.
+    sandbox.network = (cfg.network && !cfg.no_network) || agent.needs_network();
     // The agent must see neither the suites (tests, reference solutions) nor the run directory.
-    sandbox.hide = suites.iter().map(|s| s.path.clone()).collect();
-    // A suite given as a file (SWE-bench instances): its repository bundles beside it too.
-    for s in &suites {
-        if let (true, Some(dir)) = (s.path.is_file(), s.path.parent()) {
-            sandbox.hide.push(dir.join("repos"));
-        }
-    }
+    sandbox.hide = suites.iter().flat_map(Suite::private_paths).collect();
     sandbox.hide.push(absolute(&cfg.run_dir));
     // Host folders of the families' own (repository mirrors hold every fix).
     sandbox.hide.extend(tribench_families::private_host_dirs());

@@ -318,6 +318,16 @@ pub struct Suite {
 }
 
 impl Suite {
+    /// Host paths no agent may see: the suite (tests, reference solutions) and, for a suite
+    /// given as a file (SWE-bench instances), the repository bundles beside it.
+    pub fn private_paths(&self) -> Vec<PathBuf> {
+        let mut paths = vec![self.path.clone()];
+        if let (true, Some(dir)) = (self.path.is_file(), self.path.parent()) {
+            paths.push(dir.join("repos"));
+        }
+        paths
+    }
+
     /// sha256 over the checksums of the given tasks, in id order.
     pub fn checksum_of<'a>(tasks: impl IntoIterator<Item = &'a SuiteTask>) -> String {
         let mut sums: Vec<(&str, &str)> = tasks

@@ -43,8 +43,8 @@ pub struct TaskLimits {
     pub build_timeout_sec: Option<f64>,
     pub cpus: Option<f64>,
     pub memory_mb: Option<u64>,
-    /// Whether the task allows its sandbox the network (Harbor's `allow_internet`); `Some(false)`
-    /// for tasks graded offline by design (SWE-bench, Exercism exercises).
+    /// Whether the task's sandbox gets the network (Harbor's `allow_internet`); `Some(false)`
+    /// for tasks run offline by design (SWE-bench instances).
     pub network: Option<bool>,
 }
 
@@ -57,9 +57,12 @@ pub struct RunLimits {
     pub test_timeout_sec: f64,
     /// Building (or pulling) a task's image.
     pub build_timeout_sec: f64,
-    /// Whether tasks that allow the network get it (false: no task does, only an agent that
-    /// runs inside the sandbox and must reach its model).
+    /// The network of tasks whose format says nothing about it.
     pub network: bool,
+    /// No task gets the network, whatever it says (only an agent that runs inside the sandbox
+    /// and must reach its model).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_network: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpus: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -126,17 +129,17 @@ pub fn group_limits(tasks: impl IntoIterator<Item = (String, TrialLimits)>) -> V
 impl RunLimits {
     /// The limits of one trial. The rule, the same for every family: a limit the task's own
     /// format sets beats the run's (a Harbor `task.toml`'s `[agent] timeout_sec`, a TB1
-    /// `max_test_timeout_sec`, a spec's `cpus`); otherwise the run's applies. The network is
-    /// the exception: the run can only take it away. A task that allows it gets it only when
-    /// the run does; `agent_network` (an agent that runs inside the sandbox and must reach its
-    /// model) gives it whatever the task says.
+    /// `max_test_timeout_sec`, a spec's `cpus`, Harbor's `allow_internet`); otherwise the
+    /// run's applies. `no_network` takes the network from every task; `agent_network` (an
+    /// agent that runs inside the sandbox and must reach its model) gives it whatever the task
+    /// says.
     pub fn for_task(&self, task: &TaskLimits, attempt: u32, agent_network: bool) -> TrialLimits {
         TrialLimits {
             setup_timeout_sec: self.setup_timeout_sec,
             agent_timeout_sec: task.agent_timeout_sec.unwrap_or(self.agent_timeout_sec),
             test_timeout_sec: task.test_timeout_sec.unwrap_or(self.test_timeout_sec),
             build_timeout_sec: task.build_timeout_sec.unwrap_or(self.build_timeout_sec),
-            network: agent_network || (self.network && task.network.unwrap_or(true)),
+            network: agent_network || (!self.no_network && task.network.unwrap_or(self.network)),
             cpus: task.cpus.or(self.cpus),
             memory_mb: task.memory_mb.or(self.memory_mb),
             output_cap: self.output_cap,
@@ -157,7 +160,8 @@ mod tests {
             agent_timeout_sec: 1800.0,
             test_timeout_sec: 180.0,
             build_timeout_sec: 1800.0,
-            network: true,
+            network: false,
+            no_network: false,
             cpus: Some(2.0),
             memory_mb: None,
             output_cap: 1 << 20,
@@ -181,23 +185,34 @@ mod tests {
         assert_eq!(l.build_timeout_sec, 1800.0);
         assert_eq!(l.cpus, Some(2.0));
         assert_eq!(l.memory_mb, Some(512));
-        assert!(l.network);
+        assert!(!l.network, "the run's default");
         assert_eq!(l.seed, Some(9));
     }
 
     #[test]
     fn the_run_can_take_the_network_away_and_an_in_sandbox_agent_needs_it() {
+        let online = TaskLimits {
+            network: Some(true),
+            ..TaskLimits::default()
+        };
         let offline = TaskLimits {
             network: Some(false),
             ..TaskLimits::default()
         };
-        assert!(!run().for_task(&offline, 1, false).network);
-        assert!(run().for_task(&offline, 1, true).network);
-        let no_net = RunLimits {
-            network: false,
+        let open = RunLimits {
+            network: true,
             ..run()
         };
-        assert!(!no_net.for_task(&TaskLimits::default(), 1, false).network);
+        assert!(run().for_task(&online, 1, false).network);
+        assert!(!open.for_task(&offline, 1, false).network);
+        assert!(open.for_task(&offline, 1, true).network);
+        assert!(open.for_task(&TaskLimits::default(), 1, false).network);
+        let no_net = RunLimits {
+            no_network: true,
+            ..open
+        };
+        assert!(!no_net.for_task(&online, 1, false).network);
+        assert!(no_net.for_task(&online, 1, true).network);
         let unseeded = RunLimits {
             seed: None,
             ..run()

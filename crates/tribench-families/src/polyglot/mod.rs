@@ -360,12 +360,9 @@ impl crate::Task for Exercise {
         }
     }
 
-    /// The Aider benchmark's exercises run offline; nothing else is set.
+    /// Exercises set no limits of their own: the run's apply.
     fn limits(&self) -> tribench_types::TaskLimits {
-        tribench_types::TaskLimits {
-            network: Some(false),
-            ..Default::default()
-        }
+        tribench_types::TaskLimits::default()
     }
 
     fn instruction(&self) -> String {

@@ -264,29 +264,6 @@ fn why_unresolved(reward: Option<f64>, tests: &[TestResult], log: &str) -> Strin
     parts.join("; ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rewards_from_text_or_json() {
-        assert_eq!(parse_reward(Some("1\n"), None), Ok(Some(1.0)));
-        assert_eq!(parse_reward(Some("0.25"), None), Ok(Some(0.25)));
-        assert_eq!(parse_reward(None, Some("{\"reward\": 0.0}")), Ok(Some(0.0)));
-        assert_eq!(
-            parse_reward(None, Some("{\"accuracy\": 0.5}")),
-            Ok(Some(0.5))
-        );
-        let e = parse_reward(None, Some("{\"accuracy\": 0.5, \"n\": 1}")).unwrap_err();
-        assert!(
-            e.contains("reward.json") && e.contains("accuracy, n"),
-            "{e}"
-        );
-        assert!(parse_reward(Some("garbage"), Some("not json")).is_err());
-        assert_eq!(parse_reward(None, None), Ok(None));
-    }
-}
-
 /// A Terminal-Bench task as the engine runs it: graded in the agent's own container, after
 /// everything the agent left running there was ended.
 #[async_trait::async_trait]
@@ -340,5 +317,28 @@ impl crate::Task for TerminalTask {
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewards_from_text_or_json() {
+        assert_eq!(parse_reward(Some("1\n"), None), Ok(Some(1.0)));
+        assert_eq!(parse_reward(Some("0.25"), None), Ok(Some(0.25)));
+        assert_eq!(parse_reward(None, Some("{\"reward\": 0.0}")), Ok(Some(0.0)));
+        assert_eq!(
+            parse_reward(None, Some("{\"accuracy\": 0.5}")),
+            Ok(Some(0.5))
+        );
+        let e = parse_reward(None, Some("{\"accuracy\": 0.5, \"n\": 1}")).unwrap_err();
+        assert!(
+            e.contains("reward.json") && e.contains("accuracy, n"),
+            "{e}"
+        );
+        assert!(parse_reward(Some("garbage"), Some("not json")).is_err());
+        assert_eq!(parse_reward(None, None), Ok(None));
     }
 }
