@@ -363,41 +363,34 @@ pub fn private_host_dirs() -> Vec<PathBuf> {
     vec![swebench::repo::cache_root().join("repos")]
 }
 
+/// A family of tasks: tells its suites when it sees one, and loads their tasks.
+pub trait Family: Sync {
+    fn kind(&self) -> FamilyKind;
+
+    /// The tasks of the suite at `path` (canonical); `None`: no suite of this family there.
+    fn load(&self, path: &Path) -> Option<Result<Vec<SuiteTask>, FamilyError>>;
+}
+
+/// The families tribench knows, in the order a suite path is tried against them.
+pub fn families() -> [&'static dyn Family; 3] {
+    [&SwebenchFamily, &TerminalFamily, &PolyglotFamily]
+}
+
 /// Loads a suite from a path, telling its family from what is there.
 pub fn load_suite(path: &Path) -> Result<Suite, FamilyError> {
     let path = path.canonicalize().map_err(|e| FamilyError::InvalidTask {
         path: path.to_path_buf(),
         message: format!("cannot open suite: {e}"),
     })?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "suite".into());
-    if let Some(file) = swebench::instances_file(&path) {
-        return load_swebench(name, path, &file);
-    }
-    let terminal_dirs = terminal::find_task_dirs(&path);
-    if !terminal_dirs.is_empty() {
-        return load_terminal(name, path, terminal_dirs);
-    }
-    let dirs = polyglot::find_exercise_dirs(&path);
-    if dirs.is_empty() {
+    let Some((family, tasks)) = families()
+        .into_iter()
+        .find_map(|f| f.load(&path).map(|tasks| (f, tasks)))
+    else {
         return Err(FamilyError::NoTasks(path));
-    }
-    let mut tasks = Vec::new();
-    let mut errors = Vec::new();
-    for dir in dirs {
-        match polyglot::load_exercise(&dir).and_then(polyglot_task) {
-            Ok(t) => tasks.push(t),
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(if errors.len() == 1 {
-            errors.remove(0)
-        } else {
-            FamilyError::Many(errors)
-        });
+    };
+    let mut tasks = tasks?;
+    if tasks.is_empty() {
+        return Err(FamilyError::NoTasks(path));
     }
     tasks.sort_by(|a, b| a.info.id.cmp(&b.info.id));
     if let Some(w) = tasks.windows(2).find(|w| w[0].info.id == w[1].info.id) {
@@ -406,107 +399,131 @@ pub fn load_suite(path: &Path) -> Result<Suite, FamilyError> {
             message: format!("task id {} appears twice in the suite", w[1].info.id),
         });
     }
-    Ok(Suite {
-        name,
-        family: FamilyKind::Polyglot,
-        path,
-        tasks,
-    })
-}
-
-fn load_swebench(name: String, path: PathBuf, file: &Path) -> Result<Suite, FamilyError> {
+    // A suite given as a file is named without its extension.
     let name = if path.is_file() {
         path.file_stem()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or(name)
     } else {
-        name
+        path.file_name()
     };
-    let mut tasks = Vec::new();
-    for t in swebench::load_tasks(file)? {
-        let mut h = Sha256::new();
-        t.instance.hash_into(&mut h);
-        if let Some(spec) = &t.spec {
-            h.update(format!("{spec:?}").as_bytes());
-        }
-        if let Some(source) = &t.source {
-            h.update(source.key().as_bytes());
-        }
-        tasks.push(SuiteTask {
-            info: TaskInfo {
-                id: t.instance.instance_id.clone(),
-                family: FamilyKind::Swebench,
-                group: t.instance.repo.clone(),
-                source: file.to_path_buf(),
-                created_at: t.instance.created_at.clone(),
-            },
-            checksum: hex::encode(h.finalize()),
-            task: Arc::new(t),
-        });
-    }
-    if tasks.is_empty() {
-        return Err(FamilyError::NoTasks(path));
-    }
-    tasks.sort_by(|a, b| a.info.id.cmp(&b.info.id));
     Ok(Suite {
-        name,
-        family: FamilyKind::Swebench,
+        name: name.map_or_else(|| "suite".into(), |n| n.to_string_lossy().into_owned()),
+        family: family.kind(),
         path,
         tasks,
     })
 }
 
-fn load_terminal(name: String, path: PathBuf, dirs: Vec<PathBuf>) -> Result<Suite, FamilyError> {
+/// Every task, or every problem found (one, or all of them).
+fn all_or_errors(
+    results: Vec<Result<SuiteTask, FamilyError>>,
+) -> Result<Vec<SuiteTask>, FamilyError> {
     let mut tasks = Vec::new();
     let mut errors = Vec::new();
-    for dir in dirs {
-        match terminal::load_task(&dir) {
-            Ok(t) => match dir_checksum(&t.id, &t.dir) {
-                Ok(checksum) => tasks.push(SuiteTask {
-                    info: TaskInfo {
-                        id: t.id.clone(),
-                        family: FamilyKind::Terminal,
-                        group: t.category.clone().unwrap_or_else(|| "terminal".into()),
-                        source: t.dir.clone(),
-                        created_at: None,
-                    },
-                    checksum,
-                    task: Arc::new(t),
-                }),
-                Err(e) => errors.push(e),
-            },
+    for r in results {
+        match r {
+            Ok(t) => tasks.push(t),
             Err(e) => errors.push(e),
         }
     }
-    if !errors.is_empty() {
-        return Err(if errors.len() == 1 {
-            errors.remove(0)
-        } else {
-            FamilyError::Many(errors)
-        });
+    match errors.len() {
+        0 => Ok(tasks),
+        1 => Err(errors.remove(0)),
+        _ => Err(FamilyError::Many(errors)),
     }
-    tasks.sort_by(|a, b| a.info.id.cmp(&b.info.id));
-    Ok(Suite {
-        name,
-        family: FamilyKind::Terminal,
-        path,
-        tasks,
-    })
 }
 
-fn polyglot_task(ex: polyglot::Exercise) -> Result<SuiteTask, FamilyError> {
-    let checksum = dir_checksum(&ex.id, &ex.dir)?;
-    Ok(SuiteTask {
-        info: TaskInfo {
-            id: ex.id.clone(),
-            family: FamilyKind::Polyglot,
-            group: ex.language.name().to_string(),
-            source: ex.dir.clone(),
-            created_at: None,
-        },
-        checksum,
-        task: Arc::new(ex),
-    })
+/// SWE-bench: an instances file (`.json`/`.jsonl`), or a folder holding one.
+struct SwebenchFamily;
+
+impl Family for SwebenchFamily {
+    fn kind(&self) -> FamilyKind {
+        FamilyKind::Swebench
+    }
+
+    fn load(&self, path: &Path) -> Option<Result<Vec<SuiteTask>, FamilyError>> {
+        let file = swebench::instances_file(path)?;
+        Some(swebench::load_tasks(&file).map(|tasks| {
+            tasks
+                .into_iter()
+                .map(|t| {
+                    let mut h = Sha256::new();
+                    t.instance.hash_into(&mut h);
+                    if let Some(spec) = &t.spec {
+                        h.update(format!("{spec:?}").as_bytes());
+                    }
+                    if let Some(source) = &t.source {
+                        h.update(source.key().as_bytes());
+                    }
+                    let info = TaskInfo {
+                        id: t.instance.instance_id.clone(),
+                        family: FamilyKind::Swebench,
+                        group: t.instance.repo.clone(),
+                        source: file.clone(),
+                        created_at: t.instance.created_at.clone(),
+                    };
+                    SuiteTask::new(info, hex::encode(h.finalize()), Arc::new(t))
+                })
+                .collect()
+        }))
+    }
+}
+
+/// Terminal-Bench: folders with a `task.toml` (Harbor) or a `task.yaml` (TB1).
+struct TerminalFamily;
+
+impl Family for TerminalFamily {
+    fn kind(&self) -> FamilyKind {
+        FamilyKind::Terminal
+    }
+
+    fn load(&self, path: &Path) -> Option<Result<Vec<SuiteTask>, FamilyError>> {
+        let dirs = terminal::find_task_dirs(path);
+        if dirs.is_empty() {
+            return None;
+        }
+        let load = |dir: &PathBuf| {
+            let t = terminal::load_task(dir)?;
+            let checksum = dir_checksum(&t.id, &t.dir)?;
+            let info = TaskInfo {
+                id: t.id.clone(),
+                family: FamilyKind::Terminal,
+                group: t.category.clone().unwrap_or_else(|| "terminal".into()),
+                source: t.dir.clone(),
+                created_at: None,
+            };
+            Ok(SuiteTask::new(info, checksum, Arc::new(t)))
+        };
+        Some(all_or_errors(dirs.iter().map(load).collect()))
+    }
+}
+
+/// Exercism practice exercises (folders with `.meta/config.json`).
+struct PolyglotFamily;
+
+impl Family for PolyglotFamily {
+    fn kind(&self) -> FamilyKind {
+        FamilyKind::Polyglot
+    }
+
+    fn load(&self, path: &Path) -> Option<Result<Vec<SuiteTask>, FamilyError>> {
+        let dirs = polyglot::find_exercise_dirs(path);
+        if dirs.is_empty() {
+            return None;
+        }
+        let load = |dir: &PathBuf| {
+            let ex = polyglot::load_exercise(dir)?;
+            let checksum = dir_checksum(&ex.id, &ex.dir)?;
+            let info = TaskInfo {
+                id: ex.id.clone(),
+                family: FamilyKind::Polyglot,
+                group: ex.language.name().to_string(),
+                source: ex.dir.clone(),
+                created_at: None,
+            };
+            Ok(SuiteTask::new(info, checksum, Arc::new(ex)))
+        };
+        Some(all_or_errors(dirs.iter().map(load).collect()))
+    }
 }
 
 /// Single-quotes a word for sh.
