@@ -2,7 +2,7 @@
 //! `preds.jsonl`, `preds.json` as a list or as a dict by instance id, as SWE-agent and
 //! mini-swe-agent write them), or the final changes an earlier run recorded (`diff.patch`).
 //! The one way tribench grades a patch it did not make: the task grades it
-//! (`Task::grade_patch` in tribench-families).
+//! (`Task::grade_prediction` in tribench-families).
 
 use crate::{Agent, AgentSession, AgentTask, Prediction};
 use sha2::{Digest, Sha256};

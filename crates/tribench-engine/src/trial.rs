@@ -391,7 +391,7 @@ async fn grade_prediction(
     let g0 = Instant::now();
     let graded = trial
         .task
-        .grade_patch(patch, trial, &trial.family)
+        .grade_prediction(patch, trial, &trial.family)
         .await
         .unwrap_or_else(|e| {
             PatchGrade::Graded(GradeResult::environment_error(

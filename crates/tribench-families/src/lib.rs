@@ -195,7 +195,7 @@ pub trait Task: Send + Sync + std::fmt::Debug + Any {
     /// Grades a patch made elsewhere (`None`: the prediction had none) with no agent sandbox:
     /// by default the patch is applied with `git apply` in a fresh sandbox (none or an empty
     /// one: nothing applied) and that sandbox graded as an agent's would be.
-    async fn grade_patch(
+    async fn grade_prediction(
         &self,
         patch: Option<&[u8]>,
         fresh: &dyn FreshSandboxes,

@@ -601,7 +601,7 @@ impl crate::Task for SwebenchTask {
 
     /// An empty or null patch is `empty_patch` without running anything, as the official
     /// harness counts it, with its report.json.
-    async fn grade_patch(
+    async fn grade_prediction(
         &self,
         patch: Option<&[u8]>,
         fresh: &dyn crate::FreshSandboxes,
