@@ -72,8 +72,9 @@ impl Task for Toy {
             Outcome::Unresolved
         };
         g.log = format!(
-            "test timeout {}s; fresh sandbox holds {:?}",
+            "test timeout {}s; output cap {}; fresh sandbox holds {:?}",
             ctx.test_timeout.as_secs_f64(),
+            ctx.output_cap,
             String::from_utf8_lossy(&pristine)
         );
         Ok(g)
@@ -131,6 +132,7 @@ fn config(run_dir: &Path) -> EngineConfig {
     c.memory_mb = Some(2048);
     c.seed = Some(100);
     c.network = true;
+    c.output_cap = 4096;
     c
 }
 
@@ -203,7 +205,7 @@ async fn a_family_the_engine_never_heard_of_runs_with_its_own_limits_recorded() 
     for r in &recs {
         assert_eq!(r.outcome, Outcome::Resolved, "{r:?}");
     }
-    let cap = cfg.output_cap as u64;
+    let cap = 4096;
     // The task's own limits beat the run's; the run's fill the rest; the seed is the run's
     // plus the attempt number less one.
     let limited = TrialLimits {
@@ -233,7 +235,7 @@ async fn a_family_the_engine_never_heard_of_runs_with_its_own_limits_recorded() 
         .clone()
         .unwrap();
     let log = std::fs::read_to_string(work.path().join("run").join(out)).unwrap();
-    assert!(log.contains("test timeout 7s"), "{log}");
+    assert!(log.contains("test timeout 7s; output cap 4096"), "{log}");
     assert!(log.contains("fresh sandbox holds \"?\\n\""), "{log}");
     // The agent was handed each trial's seed.
     let mut seen = seeds.lock().unwrap().clone();
