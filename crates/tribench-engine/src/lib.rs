@@ -2,6 +2,7 @@
 //! and retries of infrastructure errors; records each trial atomically as it ends; resumes a
 //! run directory by skipping what is recorded; stops cleanly when asked.
 
+pub mod certs;
 mod progress;
 mod trial;
 
@@ -79,11 +80,12 @@ pub struct EngineConfig {
     pub progress: ProgressMode,
     /// Bytes of a command's output kept (stdout and stderr each).
     pub output_cap: usize,
-    /// The network of tasks whose format says nothing about it (exercises, say).
+    /// The network of tasks whose format says nothing about it (local workspace tasks:
+    /// `--network on`).
     pub network: bool,
-    /// No task gets the network, whatever it says; an agent that runs inside the sandbox still
-    /// reaches its model.
-    pub no_network: bool,
+    /// Tasks whose definition allows the network get it (`--network off` clears this: then no
+    /// task gets it; an agent that runs inside the sandbox still reaches its model).
+    pub allow_network: bool,
     /// Building or pulling a task's image, in seconds, unless the task sets its own.
     pub build_timeout_sec: u64,
     /// CPUs and memory (MiB) of each sandbox, unless the task sets its own.
@@ -121,7 +123,7 @@ impl EngineConfig {
             test_timeout_sec: self.timeouts.test_sec as f64,
             build_timeout_sec: self.build_timeout_sec as f64,
             network: self.network,
-            no_network: self.no_network,
+            no_network: !self.allow_network,
             cpus: self.cpus,
             memory_mb: self.memory_mb,
             output_cap: self.output_cap as u64,
@@ -147,7 +149,7 @@ impl EngineConfig {
             progress: ProgressMode::Off,
             output_cap: tribench_sandbox::DEFAULT_OUTPUT_CAP,
             network: false,
-            no_network: false,
+            allow_network: true,
             build_timeout_sec: 1800,
             cpus: None,
             memory_mb: None,
@@ -250,7 +252,7 @@ pub async fn run(
     }
     // An installed agent must reach its model from inside the sandbox. Each trial sets the
     // network its limits give it; this is what tasks that say nothing get.
-    sandbox.network = (cfg.network && !cfg.no_network) || agent.needs_network();
+    sandbox.network = (cfg.network && cfg.allow_network) || agent.needs_network();
     // The agent must see neither the suites (tests, reference solutions) nor the run directory.
     sandbox.hide = suites.iter().flat_map(Suite::private_paths).collect();
     sandbox.hide.push(absolute(&cfg.run_dir));

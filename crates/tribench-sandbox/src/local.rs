@@ -199,8 +199,8 @@ impl Drop for MemoryCgroup {
                 Ok(()) => return,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
                 Err(_) if std::time::Instant::now() < deadline => {
-                    let procs = std::fs::read_to_string(self.dir.join("cgroup.procs"))
-                        .unwrap_or_default();
+                    let procs =
+                        std::fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default();
                     for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
                         let _ = nix::sys::signal::kill(
                             nix::unistd::Pid::from_raw(pid),

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod degenerate;
+mod health;
 mod images;
 mod reference_failures;
 

@@ -4,6 +4,7 @@
 mod all_infrastructure;
 mod model_endpoint;
 mod real_inputs;
+mod resolved_settings;
 mod settings_and_reasons;
 
 use std::path::{Path, PathBuf};

@@ -5,10 +5,13 @@
 //! patch applied, the tests run between markers, the log parsed and judged (`official` mode),
 //! or with the official parsers' known faults fixed (`strict` mode).
 
+pub mod audit;
 pub mod grade;
 pub mod instance;
 pub mod parse;
+pub mod regrade;
 pub mod repo;
+pub mod selection;
 pub mod spec;
 
 use crate::shell_quote;
