@@ -42,13 +42,67 @@ pub enum Command {
         mut_arg("network", |a| a.hide(true))
     )]
     Grade(Box<GradeArgs>),
+    /// Datasets by name: list the registry, pull one into the cache (verified, resumable).
+    Datasets(DatasetsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DatasetsArgs {
+    #[command(subcommand)]
+    pub action: DatasetsAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DatasetsAction {
+    /// Print the datasets the registry knows: source, revision, checksum, whether cached.
+    List {
+        #[command(flatten)]
+        data: DatasetArgs,
+        /// Machine-readable list on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download NAME[@VERSION] into the cache ($XDG_CACHE_HOME/tribench/datasets), checksum
+    /// verified; an interrupted pull resumes. Prints where it is.
+    Pull {
+        /// The dataset, NAME or NAME@VERSION.
+        #[arg(value_name = "NAME[@VERSION]")]
+        spec: String,
+        #[command(flatten)]
+        data: DatasetArgs,
+        /// Machine-readable result on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Datasets by name, for run, validate and grade (and the registry and endpoint for `datasets`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct DatasetArgs {
+    /// A registry dataset, NAME or NAME@VERSION (repeatable; see `tribench datasets list`): its
+    /// cached copy, pulled first when missing.
+    #[arg(long = "dataset", short = 'd', value_name = "NAME[@VERSION]")]
+    pub datasets: Vec<String>,
+    /// Never download: a dataset missing from the cache is an error naming it.
+    #[arg(long)]
+    pub offline: bool,
+    /// A registry file (TOML, the built-in registry's format) adding private datasets;
+    /// repeatable.
+    #[arg(long = "registry", value_name = "FILE")]
+    pub registries: Vec<PathBuf>,
+    /// Hugging Face endpoint URL for datasets published there.
+    #[arg(long, env = "HF_ENDPOINT", value_name = "URL")]
+    pub hf_endpoint: Option<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct GradeArgs {
-    /// The SWE-bench instances (a JSON/JSONL file, or a suite folder holding instances.jsonl).
-    #[arg(long = "suite", short = 's', required_unless_present = "audit")]
+    /// The SWE-bench instances (a JSON/JSONL/Parquet file, or a suite folder holding
+    /// instances.jsonl).
+    #[arg(long = "suite", short = 's', required_unless_present_any = ["audit", "datasets"], conflicts_with = "datasets")]
     pub suite: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DatasetArgs,
     /// preds.jsonl, preds.json (a list, or an object keyed by instance id), or the built-ins
     /// `gold` (the reference patches) and `nop` (empty patches).
     #[arg(long, required_unless_present_any = ["audit", "logs"])]
@@ -314,6 +368,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
+    pub data: DatasetArgs,
+    #[command(flatten)]
     pub exec: ExecArgs,
 }
 
@@ -393,8 +449,10 @@ pub struct TrialsArgs {
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
     /// The suite(s) to check.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "datasets")]
     pub suites: Vec<PathBuf>,
+    #[command(flatten)]
+    pub data: DatasetArgs,
     /// Run the oracle this many times and list tasks whose outcome changed (flaky tasks).
     #[arg(long, default_value_t = 1)]
     pub repeat: u32,

@@ -2,6 +2,7 @@
 //! behaviour lives in the library crates; this module keeps what several commands share.
 
 mod compare;
+mod datasets;
 mod grade;
 mod import;
 mod matrix;
@@ -50,7 +51,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Trajectory(a) => trajectory::trajectory(a),
         Command::Trials(a) => trials::trials(a),
         Command::Replay(a) => replay::replay(a).await,
-        Command::Grade(a) => grade::grade(*a).await,
+        Command::Grade(a) => grade::grade(datasets::grade_suite(*a).await?).await,
+        Command::Datasets(a) => datasets::datasets(a).await,
     }
 }
 

@@ -2,6 +2,7 @@
 //! tests and solutions), word the instruction, hand over the reference solution, and grade.
 //! The engine sees only [`Suite`] and [`SuiteTask`] and never which family it runs.
 
+mod pin;
 pub mod polyglot;
 pub mod swebench;
 pub mod terminal;
@@ -353,6 +354,7 @@ impl Suite {
             version: None,
             checksum: Suite::checksum_of(&self.tasks),
             tasks: self.tasks.len(),
+            pin: pin::pin_of(&self.path),
         }
     }
 }
@@ -405,8 +407,11 @@ pub fn load_suite(path: &Path) -> Result<Suite, FamilyError> {
     } else {
         path.file_name()
     };
+    let name = name.map_or_else(|| "suite".into(), |n| n.to_string_lossy().into_owned());
+    // A dataset pulled by name is called by that name, not by its cache folder or file.
+    let name = pin::pin_of(&path).map_or(name, |p| p.name);
     Ok(Suite {
-        name: name.map_or_else(|| "suite".into(), |n| n.to_string_lossy().into_owned()),
+        name,
         family: family.kind(),
         path,
         tasks,

@@ -10,7 +10,8 @@ mod trial;
 
 pub use limits::{group_limits, GradingMode, LimitsGroup, RunLimits, TaskLimits, TrialLimits};
 pub use manifest::{
-    DatasetInfo, EnvironmentInfo, ImageRecord, ModelInfo, RunManifest, ScaffoldInfo, Timeouts,
+    DatasetInfo, DatasetPin, EnvironmentInfo, ImageRecord, ModelInfo, RunManifest, ScaffoldInfo,
+    Timeouts,
 };
 pub use outcome::Outcome;
 pub use pyjson::python_json;

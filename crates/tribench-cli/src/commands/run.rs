@@ -8,11 +8,12 @@ use tribench_engine::EngineError;
 use tribench_types::FamilyKind;
 
 pub async fn run(a: RunArgs) -> Result<ExitCode> {
-    let bundled = a.suites.is_empty();
+    let named = super::datasets::suites(&a.data).await?;
+    let bundled = a.suites.is_empty() && named.is_empty();
     let paths = if bundled {
         settings::bundled_suites()
     } else {
-        a.suites.clone()
+        [a.suites.clone(), named].concat()
     };
     let mut suites = load_suites(&paths, bundled)?;
     if bundled {

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use tribench_engine::EngineError;
 
 pub async fn validate(a: ValidateArgs) -> Result<ExitCode> {
-    let suites = load_suites(&a.suites, false)?;
+    let paths = [a.suites.clone(), super::datasets::suites(&a.data).await?].concat();
+    let suites = load_suites(&paths, false)?;
     let temp;
     let base = match &a.run_dir {
         Some(d) => d.clone(),
@@ -24,7 +25,7 @@ pub async fn validate(a: ValidateArgs) -> Result<ExitCode> {
             Some(agent) => Arc::from(agent),
             None => bail!("agent {agent_name} is missing from this build"),
         };
-        let s = RunSettings::resolve(&a.exec, &base.join(agent_name), &a.suites)?;
+        let s = RunSettings::resolve(&a.exec, &base.join(agent_name), &paths)?;
         let mut cfg = s.engine;
         // One try: the oracle must pass outright, and the nop's second try would change nothing.
         cfg.max_tries = Some(1);

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod all_infrastructure;
+mod datasets;
 mod model_endpoint;
 mod real_inputs;
 mod resolved_settings;
