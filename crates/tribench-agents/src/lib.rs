@@ -42,6 +42,8 @@ pub struct AgentTask {
     pub instruction: String,
     /// Present only for agents whose [`Agent::needs_reference`] is true.
     pub reference: Option<Reference>,
+    /// The trial's seed (see `tribench_types::TrialLimits::seed`); `None`: the run set none.
+    pub seed: Option<u64>,
 }
 
 /// How one turn ended.

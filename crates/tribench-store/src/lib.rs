@@ -403,6 +403,7 @@ mod tests {
             artifacts: vec![],
             started_at: "2026-11-24T00:00:00Z".into(),
             ended_at: "2026-11-24T00:00:01Z".into(),
+            limits: None,
         }
     }
 

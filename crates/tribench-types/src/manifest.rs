@@ -24,6 +24,13 @@ pub struct RunManifest {
     /// SWE-bench grading rules (`official` or `strict`), when the run has SWE-bench tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grading_mode: Option<String>,
+    /// The run's effective limits: what every trial got unless its task set its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<crate::RunLimits>,
+    /// The limits each task's trials ran under (the run's, or the task's own where it sets
+    /// them), tasks of equal limits grouped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task_limits: Vec<crate::LimitsGroup>,
     pub started_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,

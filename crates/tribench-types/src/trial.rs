@@ -232,6 +232,10 @@ pub struct TrialRecord {
     pub artifacts: Vec<String>,
     pub started_at: String,
     pub ended_at: String,
+    /// The limits the trial ran under, as decided for it (absent in runs recorded before
+    /// limits were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<crate::TrialLimits>,
 }
 
 impl TrialRecord {

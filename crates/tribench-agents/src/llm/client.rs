@@ -236,6 +236,16 @@ impl ChatClient {
         messages: &[Value],
         tools: Option<&Value>,
     ) -> Result<Completion, ClientError> {
+        self.chat_seeded(messages, tools, self.config.seed).await
+    }
+
+    /// [`ChatClient::chat`] with the request's seed given (the trial's), not the configured one.
+    pub async fn chat_seeded(
+        &self,
+        messages: &[Value],
+        tools: Option<&Value>,
+        seed: Option<u64>,
+    ) -> Result<Completion, ClientError> {
         // Serialised once from borrowed data: the history is not copied on every call.
         let body = serde_json::to_vec(&RequestBody {
             model: &self.config.model,
@@ -244,7 +254,7 @@ impl ChatClient {
             temperature: self.config.temperature,
             top_p: self.config.top_p,
             max_tokens: self.config.max_tokens,
-            seed: self.config.seed,
+            seed,
             extra: &self.config.extra_body,
         })
         .map_err(|e| ClientError::BadReply(format!("cannot encode the request: {e}")))?;

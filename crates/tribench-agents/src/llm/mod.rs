@@ -214,6 +214,7 @@ impl Agent for LlmAgent {
             steps: Vec::new(),
             turns: 0,
             terminal: None,
+            seed: task.seed.or(self.client.config().seed),
         })
     }
 }
@@ -231,6 +232,8 @@ struct LlmSession {
     turns: u32,
     /// The interactive terminal, once opened.
     terminal: Option<tribench_sandbox::TerminalSession>,
+    /// The seed sent with every request: the trial's when the run set one, else the model's.
+    seed: Option<u64>,
 }
 
 impl LlmSession {
@@ -330,7 +333,11 @@ impl AgentSession for LlmSession {
             let t = Instant::now();
             let reply = self
                 .client
-                .chat(&self.messages, (self.mode != Mode::Text).then_some(&schema))
+                .chat_seeded(
+                    &self.messages,
+                    (self.mode != Mode::Text).then_some(&schema),
+                    self.seed,
+                )
                 .await;
             // Fractional milliseconds: summing truncated whole ones would misstate short steps.
             let model_ms = t.elapsed().as_secs_f64() * 1000.0;

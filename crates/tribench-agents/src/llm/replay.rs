@@ -11,12 +11,11 @@ use tribench_sandbox::Sandbox;
 use tribench_store::RunStore;
 use tribench_types::{Observation, Step, Trajectory};
 
-/// Replays what a source run recorded: each trial's trajectory (its actions), or, with
-/// `patches`, each trial's final change (`diff.patch`) applied to the fresh workspace.
+/// Replays what a source run recorded: each trial's trajectory (its actions). Grading the
+/// recorded final changes instead is [`crate::Predictions::from_run`].
 pub struct ReplayAgent {
     source: PathBuf,
     limits: Limits,
-    patches: bool,
 }
 
 impl ReplayAgent {
@@ -24,16 +23,6 @@ impl ReplayAgent {
         ReplayAgent {
             source,
             limits: Limits::default(),
-            patches: false,
-        }
-    }
-
-    /// Grades the recorded final patches instead of replaying the actions.
-    pub fn from_patches(source: PathBuf) -> Self {
-        ReplayAgent {
-            source,
-            limits: Limits::default(),
-            patches: true,
         }
     }
 }
@@ -55,11 +44,7 @@ impl Agent for ReplayAgent {
         env!("CARGO_PKG_VERSION").to_string()
     }
     fn config_hash(&self) -> String {
-        format!(
-            "replay:{}:{}",
-            if self.patches { "patches" } else { "actions" },
-            self.source.display()
-        )
+        format!("replay:actions:{}", self.source.display())
     }
     fn start(&self, task: AgentTask) -> Box<dyn AgentSession> {
         Box::new(ReplaySession {
@@ -68,7 +53,6 @@ impl Agent for ReplayAgent {
             limits: self.limits.clone(),
             steps: None,
             turn: 0,
-            patches: self.patches,
         })
     }
 }
@@ -79,29 +63,9 @@ struct ReplaySession {
     limits: Limits,
     steps: Option<Vec<Step>>,
     turn: u32,
-    patches: bool,
 }
 
 impl ReplaySession {
-    /// Applies the recorded final change once, on the first turn. No recorded change means the
-    /// agent changed nothing: the workspace stays as prepared.
-    async fn apply_patch(&mut self, sb: &dyn Sandbox) -> Result<TurnOutcome, AgentError> {
-        if self.turn > 1 {
-            return Ok(TurnOutcome::default());
-        }
-        let path = RunStore::artifact_in(&self.source, &trial_id(&self.task_id, 1), "diff.patch");
-        let Ok(patch) = std::fs::read(&path) else {
-            return Ok(TurnOutcome::default());
-        };
-        crate::apply_patch(
-            sb,
-            &patch,
-            &format!("the recorded patch {}", path.display()),
-        )
-        .await?;
-        Ok(TurnOutcome::default())
-    }
-
     /// Reads the recorded steps (attempt 1's trajectory of the same task) once.
     fn load(&mut self) -> Result<&[Step], AgentError> {
         if self.steps.is_none() {
@@ -131,9 +95,6 @@ impl AgentSession for ReplaySession {
     async fn turn(&mut self, sb: &dyn Sandbox, _message: &str) -> Result<TurnOutcome, AgentError> {
         self.turn += 1;
         let turn = self.turn;
-        if self.patches {
-            return self.apply_patch(sb).await;
-        }
         let limits = self.limits.clone();
         let actions: Vec<Action> = self
             .load()?

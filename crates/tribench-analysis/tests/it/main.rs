@@ -53,6 +53,8 @@ fn manifest(dataset: &str, tasks: usize, attempts: u32, agent: &str) -> RunManif
         attempts,
         max_tries: None,
         seed: 0,
+        task_limits: Default::default(),
+        limits: None,
         started_at: "2026-11-24T00:00:00Z".into(),
         ended_at: None,
         host: "h".into(),
@@ -102,6 +104,7 @@ fn trial(
         artifacts: vec![],
         started_at: "t".into(),
         ended_at: "t".into(),
+        limits: None,
     }
 }
 

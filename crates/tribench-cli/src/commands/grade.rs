@@ -8,7 +8,7 @@ use crate::settings::{self, RunSettings};
 use std::sync::Arc;
 use tribench_agents::Predictions;
 use tribench_engine::EngineError;
-use tribench_families::swebench::{audit::Audit, regrade, selection};
+use tribench_families::swebench::{audit::Audit, regrade, selection, SwebenchTask};
 use tribench_store::RunStore;
 use tribench_types::FamilyKind;
 
@@ -33,7 +33,7 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
             suite_path.display()
         );
     }
-    let swebench: Vec<_> = suite.tasks.iter().filter_map(|t| t.swebench()).collect();
+    let swebench: Vec<_> = suite.tasks.iter().filter_map(SwebenchTask::of).collect();
     let predictions = match selection::builtin_patches(pred, &swebench) {
         Some(patches) => Predictions::new(pred.clone(), patches.into_iter().collect()),
         None => Predictions::load(Path::new(pred)).map_err(anyhow::Error::msg)?,
@@ -130,7 +130,7 @@ fn regrade_logs(suite: &Suite, logs: &Path, a: &GradeArgs) -> Result<ExitCode> {
     let mode = RunSettings::resolve_grading_mode(&a.exec, &suite.path)?;
     let tasks: Vec<_> = (suite.tasks.iter())
         .filter(|t| a.instance_ids.is_empty() || a.instance_ids.contains(&t.info.id))
-        .filter_map(|t| t.swebench())
+        .filter_map(SwebenchTask::of)
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let r = regrade::regrade_logs(&tasks, logs, mode, threads)?;

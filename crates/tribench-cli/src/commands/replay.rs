@@ -14,10 +14,10 @@ pub async fn replay(a: ReplayArgs) -> Result<ExitCode> {
         .map(|d| PathBuf::from(&d.path))
         .collect();
     let suites = load_suites(&paths, false)?;
-    let agent: Arc<dyn tribench_agents::Agent> = Arc::new(match a.patches {
-        true => ReplayAgent::from_patches(a.source.clone()),
-        false => ReplayAgent::new(a.source.clone()),
-    });
+    let agent: Arc<dyn tribench_agents::Agent> = match a.patches {
+        true => Arc::new(tribench_agents::Predictions::from_run(a.source.clone())),
+        false => Arc::new(ReplayAgent::new(a.source.clone())),
+    };
     let s = RunSettings::resolve(&a.exec, &a.run_dir, &paths)?;
     let mut cfg = s.engine;
     cfg.max_tries = source.manifest.max_tries;

@@ -129,6 +129,26 @@ fn find_repo_source(dir: &Path, repo: &str) -> Option<RepoSource> {
 }
 
 impl SwebenchTask {
+    /// The SWE-bench instance behind a suite's task, if it is one.
+    pub fn of(task: &crate::SuiteTask) -> Option<&SwebenchTask> {
+        task.as_any().downcast_ref()
+    }
+
+    /// Grades a patch in a sandbox of its own, freshly prepared.
+    async fn grade_fresh(
+        &self,
+        patch: &[u8],
+        fresh: &dyn crate::FreshSandboxes,
+        ctx: &FamilyContext,
+    ) -> GradeResult {
+        let sb = match crate::open_fresh(fresh).await {
+            Ok(sb) => sb,
+            Err(failed) => return failed,
+        };
+        let graded = self.grade_patch_in(sb.as_ref(), patch, ctx).await;
+        crate::close_fresh(sb, graded).await
+    }
+
     pub fn parser(&self) -> LogParser {
         self.instance
             .log_parser
@@ -186,10 +206,6 @@ impl SwebenchTask {
         };
         Environment::Container {
             image,
-            build_timeout: Duration::from_secs(1800),
-            cpus: spec.and_then(|s| s.cpus),
-            memory_mb: spec.and_then(|s| s.memory_mb),
-            network: false,
             env: spec.map(|s| s.env.clone()).unwrap_or_default(),
             workdir: Some(spec.map_or("/testbed".to_string(), |s| s.workdir.clone())),
         }
@@ -384,15 +400,15 @@ impl SwebenchTask {
         s
     }
 
-    /// Applies a patch with the official command chain, runs the eval script, and judges the
-    /// log in both modes; `mode` decides the outcome.
-    pub async fn grade_patch(
+    /// Applies a patch with the official command chain in `sb` (freshly prepared), runs the
+    /// eval script, and judges the log in both modes; `ctx.grading_mode` decides the outcome.
+    pub async fn grade_patch_in(
         &self,
         sb: &dyn Sandbox,
         patch: &[u8],
         ctx: &FamilyContext,
-        mode: GradingMode,
     ) -> Result<GradeResult, FamilyError> {
+        let mode = ctx.grading_mode;
         let t0 = Instant::now();
         let empty = patch.iter().all(u8::is_ascii_whitespace);
         let suspicious = suspicious_changes(&String::from_utf8_lossy(patch), &self.instance);
@@ -530,6 +546,102 @@ impl SwebenchTask {
                 serde_json::to_vec_pretty(details).unwrap_or_default(),
             ),
         ]
+    }
+}
+
+/// A SWE-bench instance as the engine runs it: graded from the agent's patch in a fresh
+/// sandbox, so the agent's sandbox, with whatever it installed or left running, never sees the
+/// tests.
+#[async_trait::async_trait]
+impl crate::Task for SwebenchTask {
+    fn environment(&self) -> Environment {
+        SwebenchTask::environment(self)
+    }
+
+    /// The spec's `cpus` and `memory_mb`; never the network (the official harness builds its
+    /// images with what the tests need).
+    fn limits(&self) -> tribench_types::TaskLimits {
+        tribench_types::TaskLimits {
+            cpus: self.spec.as_ref().and_then(|s| s.cpus),
+            memory_mb: self.spec.as_ref().and_then(|s| s.memory_mb),
+            network: Some(false),
+            ..Default::default()
+        }
+    }
+
+    fn instruction(&self) -> String {
+        SwebenchTask::instruction(self)
+    }
+
+    fn reference(&self) -> Result<Reference, FamilyError> {
+        Ok(SwebenchTask::reference(self))
+    }
+
+    async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
+        SwebenchTask::prepare(self, sb).await
+    }
+
+    /// The agent's patch (kept as `diff.patch`), graded in a fresh sandbox. A repository the
+    /// agent broke (deleted `.git`, say) is its failure, not ours.
+    async fn grade(
+        &self,
+        sb: &dyn Sandbox,
+        fresh: &dyn crate::FreshSandboxes,
+        ctx: &FamilyContext,
+    ) -> Result<GradeResult, FamilyError> {
+        let patch = match self.model_patch(sb).await {
+            Ok(p) => p,
+            Err(e @ FamilyError::InvalidTask { .. }) => {
+                return Ok(GradeResult::broken_by_agent(e.to_string()))
+            }
+            Err(e) => return Err(e),
+        };
+        let mut graded = self.grade_fresh(&patch, fresh, ctx).await;
+        if !patch.is_empty() {
+            graded.artifacts.insert(0, ("diff.patch".into(), patch));
+        }
+        Ok(graded)
+    }
+
+    /// An empty or null patch is `empty_patch` without running anything, as the official
+    /// harness counts it, with its report.json.
+    async fn grade_prediction(
+        &self,
+        patch: Option<&[u8]>,
+        fresh: &dyn crate::FreshSandboxes,
+        ctx: &FamilyContext,
+    ) -> Result<crate::PatchGrade, FamilyError> {
+        match patch.filter(|p| !p.iter().all(u8::is_ascii_whitespace)) {
+            Some(p) => Ok(crate::PatchGrade::Graded(
+                self.grade_fresh(p, fresh, ctx).await,
+            )),
+            None => {
+                let report = InstanceReport {
+                    patch_is_none: patch.is_none(),
+                    patch_exists: patch.is_some(),
+                    ..Default::default()
+                };
+                Ok(crate::PatchGrade::NotRun {
+                    outcome: Outcome::EmptyPatch,
+                    artifacts: vec![("report.json".into(), self.report_json(&report))],
+                })
+            }
+        }
+    }
+
+    async fn diff(&self, sb: &dyn Sandbox) -> String {
+        self.model_patch(sb)
+            .await
+            .map(|p| String::from_utf8_lossy(&p).into_owned())
+            .unwrap_or_default()
+    }
+
+    fn follows_grading_mode(&self) -> bool {
+        true
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 

@@ -22,32 +22,8 @@ use regex::Regex;
 use rust::cargo;
 use std::sync::OnceLock;
 
-/// Which grading rules apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum GradingMode {
-    /// Exactly the official swebench 5.x verdicts, faults included (leaderboard comparable).
-    #[default]
-    Official,
-    /// The known faults fixed.
-    Strict,
-}
-
-impl GradingMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GradingMode::Official => "official",
-            GradingMode::Strict => "strict",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<GradingMode> {
-        match s {
-            "official" => Some(GradingMode::Official),
-            "strict" => Some(GradingMode::Strict),
-            _ => None,
-        }
-    }
-}
+/// Which grading rules apply: a shared setting, defined with the other run settings.
+pub use tribench_types::GradingMode;
 
 /// The log parsers we support, by their official registry names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
