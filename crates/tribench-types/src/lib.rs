@@ -5,6 +5,7 @@ mod manifest;
 mod outcome;
 mod pyjson;
 mod reward;
+mod shard;
 mod trial;
 
 pub use manifest::{
@@ -13,6 +14,7 @@ pub use manifest::{
 pub use outcome::Outcome;
 pub use pyjson::python_json;
 pub use reward::{reward_from_json, RewardJsonError};
+pub use shard::{Shard, ShardInfo, ShardParseError};
 pub use trial::{
     token_cost, Reference, TestResult, TestStatus, Timings, TrialKey, TrialRecord, TryRecord, Usage,
 };

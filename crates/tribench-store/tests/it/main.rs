@@ -3,6 +3,7 @@
 
 mod aider_import;
 mod harbor_import;
+mod merge;
 mod terminal_bench_import;
 
 use std::path::Path;
