@@ -5,6 +5,8 @@ use crate::args::{
     ReportArgs, RunArgs, TrajectoryArgs, TrialsArgs, ValidateArgs,
 };
 use crate::settings;
+#[path = "commands/scale.rs"]
+mod scale;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use std::collections::BTreeMap;
@@ -38,6 +40,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Trials(a)) => trials(a),
         Some(Command::Replay(a)) => replay(a).await,
         Some(Command::Grade(a)) => crate::grade::grade(*a).await,
+        Some(Command::Merge(a)) => scale::merge(a),
+        Some(Command::Slurm(crate::args::SlurmCommand::Render(a))) => scale::slurm_render(*a),
+        Some(Command::K8s(crate::args::K8sCommand::Render(a))) => scale::k8s_render(*a),
         None => {
             // No subcommand: `tribench run` with its defaults (bundled suites, oracle).
             match Cli::parse_from(["tribench", "run"]).command {
@@ -441,6 +446,10 @@ async fn validate(a: ValidateArgs) -> Result<ExitCode> {
     let mut checks = Vec::new();
     for suite in &suites {
         for task in &suite.tasks {
+            // Under --shard, the tasks none of whose trials fell in this shard are not checked.
+            if a.exec.shard.is_some() && !outcomes.values().any(|m| m.contains_key(&task.info.id)) {
+                continue;
+            }
             let get = |agent: &str| {
                 outcomes
                     .get(agent)

@@ -232,6 +232,7 @@ pub fn engine_config(
     cfg.pull_images = exec.pull;
     cfg.force_build = exec.force_build;
     cfg.grading_mode = exec.grading_mode.into();
+    cfg.shard = exec.shard;
     Ok((cfg, stage))
 }
 

@@ -35,7 +35,9 @@ pub fn render(study: &Study, res: &SlurmResources, workdir: &std::path::Path) ->
         "# tribench study: {} shards of one run, then a merge into {root}/merged.\n",
         study.shards
     ));
-    s.push_str("# Submit with: sbatch THIS_FILE (the run root and its logs/ folder must exist).\n");
+    s.push_str(
+        "# Submit with: sbatch THIS_FILE (render made the run root and its logs/ folder).\n",
+    );
     s.push_str(&format!("#SBATCH --job-name={}\n", shell_word(&name)));
     s.push_str(&format!("#SBATCH --array=0-{last}{throttle}\n"));
     s.push_str(&format!(

@@ -5,6 +5,7 @@ mod all_infrastructure;
 mod model_endpoint;
 mod real_inputs;
 mod settings_and_reasons;
+mod slurm;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
