@@ -4,6 +4,7 @@
 mod all_infrastructure;
 mod model_endpoint;
 mod real_inputs;
+mod remote_docker;
 mod settings_and_reasons;
 mod slurm;
 
