@@ -6,6 +6,7 @@ mod model_endpoint;
 mod real_inputs;
 mod remote_docker;
 mod settings_and_reasons;
+mod shards;
 mod slurm;
 
 use std::path::{Path, PathBuf};
