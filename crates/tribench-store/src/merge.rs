@@ -26,6 +26,8 @@ pub enum MergeError {
     },
     #[error("{} is not a run directory made by `tribench merge` and is not empty; give another --run-dir", .0.display())]
     NotAMergeTarget(PathBuf),
+    #[error("{} is both a shard and the merge's output; give another --run-dir", .0.display())]
+    OutputIsAShard(PathBuf),
 }
 
 /// A trial found in more than one shard directory.
@@ -97,6 +99,10 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<MergeSummary, MergeError>
                 what: what.join("; "),
             });
         }
+    }
+    let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y);
+    if shards.iter().any(|d| same(d, out)) {
+        return Err(MergeError::OutputIsAShard(out.to_path_buf()));
     }
     if out.exists() && !out.join("trials.sqlite").exists() && !is_empty_dir(out) {
         return Err(MergeError::NotAMergeTarget(out.to_path_buf()));

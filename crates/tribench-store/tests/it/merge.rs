@@ -315,6 +315,10 @@ fn shards_of_different_runs_are_refused_naming_the_difference() {
     );
     assert!(e.contains("split: 2 shards in"), "{e}");
 
+    // The output cannot be one of the shards.
+    let e = merge(&dirs, &dirs[0]).unwrap_err();
+    assert!(matches!(e, MergeError::OutputIsAShard(_)), "{e}");
+
     // A folder that is not a run at all.
     let e = merge(&[dirs[0].clone(), root.path().join("nowhere")], &out).unwrap_err();
     assert!(
