@@ -82,6 +82,10 @@ struct Row {
 
 /// Merges the run directories `shards` into `out` (created when absent).
 pub fn merge(shards: &[PathBuf], out: &Path) -> Result<MergeSummary, MergeError> {
+    let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y);
+    if shards.iter().any(|d| same(d, out)) {
+        return Err(MergeError::OutputIsAShard(out.to_path_buf()));
+    }
     let mut manifests = Vec::with_capacity(shards.len());
     for dir in shards {
         let m = crate::read_manifest(dir)?.ok_or_else(|| StoreError::NotARun(dir.clone()))?;
@@ -99,10 +103,6 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<MergeSummary, MergeError>
                 what: what.join("; "),
             });
         }
-    }
-    let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y);
-    if shards.iter().any(|d| same(d, out)) {
-        return Err(MergeError::OutputIsAShard(out.to_path_buf()));
     }
     if out.exists() && !out.join("trials.sqlite").exists() && !is_empty_dir(out) {
         return Err(MergeError::NotAMergeTarget(out.to_path_buf()));
