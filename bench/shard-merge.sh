@@ -5,17 +5,24 @@
 # (start-up, manifest checks and writing), as the time of a finished run resumed with and
 # without `--shard 0/1` (< 50 ms).
 #
-# usage: bench/shard-merge.sh [TRIALS] [SHARDS]
+# usage: bench/shard-merge.sh [TRIALS] [SHARDS]   (PROFILE=debug: the dev build, an upper bound)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${1:-20000}
 shards=${2:-100}
-cargo build --release --locked -q -p tribench-cli
-cargo build --release --locked -q -p tribench-scale --example shard_assignment
+profile=${PROFILE:-release}
+if [ "$profile" = release ]; then
+  cargo build --release --locked -q -p tribench-cli
+  cargo build --release --locked -q -p tribench-scale --example shard_assignment
+else
+  cargo build --locked -q -p tribench-cli
+  cargo build --locked -q -p tribench-scale --example shard_assignment
+fi
+bin=target/$profile
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-target/release/examples/shard_assignment 100000 "$shards"
+$bin/examples/shard_assignment 100000 "$shards"
 
 # Shard directories as `tribench run --shard I/N` writes them; the assignment is the same
 # function (sha256 of the task id, a NUL and the attempt as 4 little-endian bytes).
@@ -68,10 +75,10 @@ for db, r in zip(dbs, rows):
 print(f"{shards} shard directories, {sum(map(len, rows))} trials (shard sizes {min(map(len, rows))} to {max(map(len, rows))})")
 PY
 
-python3 - "$dir" "$shards" <<'PY'
+python3 - "$dir" "$shards" "$bin" <<'PY'
 import subprocess, sys, time
-root, shards = sys.argv[1], int(sys.argv[2])
-cmd = ["target/release/tribench", "merge", *[f"{root}/shard-{i}" for i in range(shards)], "--run-dir", f"{root}/merged"]
+root, shards, bin = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+cmd = [f"{bin}/tribench", "merge", *[f"{root}/shard-{i}" for i in range(shards)], "--run-dir", f"{root}/merged"]
 for label in ("merge (all new)    ", "merge again (none) "):
     t = time.perf_counter()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[0]
@@ -81,16 +88,16 @@ PY
 # What --shard adds: a finished run of the polyglot sample suite, resumed (nothing to run), with
 # and without --shard 0/1 (which holds every trial), each in its own run directory.
 sample=suites/polyglot-sample
-target/release/tribench run -q -s "$sample" --agent nop --tries 1 --run-dir "$dir/plain" >/dev/null 2>&1 || true
-target/release/tribench run -q -s "$sample" --agent nop --tries 1 --shard 0/1 --run-dir "$dir/sharded" >/dev/null 2>&1 || true
-python3 - "$dir" "$sample" <<'PY'
+"$bin"/tribench run -q -s "$sample" --agent nop --tries 1 --run-dir "$dir/plain" >/dev/null 2>&1 || true
+"$bin"/tribench run -q -s "$sample" --agent nop --tries 1 --shard 0/1 --run-dir "$dir/sharded" >/dev/null 2>&1 || true
+python3 - "$dir" "$sample" "$bin" <<'PY'
 import statistics, subprocess, sys, time
-root, sample = sys.argv[1], sys.argv[2]
+root, sample, bin = sys.argv[1], sys.argv[2], sys.argv[3]
 def time_of(extra, run):
     xs = []
     for _ in range(15):
         t = time.perf_counter()
-        subprocess.run(["target/release/tribench", "run", "-q", "-s", sample, "--agent", "nop", "--tries", "1",
+        subprocess.run([f"{bin}/tribench", "run", "-q", "-s", sample, "--agent", "nop", "--tries", "1",
                         *extra, "--run-dir", f"{root}/{run}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         xs.append(time.perf_counter() - t)
     return statistics.median(xs)
