@@ -210,4 +210,12 @@ fn validate_and_grade_check_only_their_shard() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(outcomes(&merged), outcomes(&single));
     assert_eq!(outcomes(&single).len(), 3);
+    // Grading the merged run again grades nothing and writes the official report files.
+    grade(&merged, None);
+    assert_eq!(outcomes(&merged), outcomes(&single));
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(merged.join("swebench/gold.graded-merged.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["resolved_instances"], 3, "{report}");
 }
