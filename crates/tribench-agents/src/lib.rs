@@ -2,6 +2,7 @@
 //! session per trial and calls [`AgentSession::turn`] once per try, with the instruction first
 //! and the family's feedback after a failed try.
 
+pub mod build;
 pub mod cli;
 pub mod llm;
 mod nop;

@@ -162,6 +162,34 @@ pub fn manifest_differences(a: &RunManifest, b: &RunManifest) -> Vec<ManifestDif
                 db.tasks.to_string(),
                 false,
             );
+            // Pulled by name (`-d`): the registry's version and the pinned revision must match.
+            let pin = |p: &Option<tribench_types::DatasetPin>| {
+                p.as_ref().map(|p| {
+                    (
+                        format!("{}@{} ({})", p.name, p.version, p.source),
+                        p.revision.clone(),
+                    )
+                })
+            };
+            match (pin(&da.pin), pin(&db.pin)) {
+                (Some((na, ra)), Some((nb, rb))) => {
+                    diff(&format!("dataset {} registry", da.name), na, nb, true);
+                    diff(&format!("dataset {} revision", da.name), ra, rb, true);
+                }
+                (Some((na, _)), None) => diff(
+                    &format!("dataset {} registry", da.name),
+                    na,
+                    "a local suite".into(),
+                    false,
+                ),
+                (None, Some((nb, _))) => diff(
+                    &format!("dataset {} registry", da.name),
+                    "a local suite".into(),
+                    nb,
+                    false,
+                ),
+                (None, None) => {}
+            }
         }
     }
     diff(

@@ -4,11 +4,16 @@
 
 mod compare;
 mod freshness;
+mod health;
 mod html;
+mod leaderboard;
 mod matrix;
 mod models;
+mod plan;
 mod render;
+mod replay;
 mod report;
+mod reporting;
 mod svg;
 mod trials;
 mod units;
@@ -18,15 +23,25 @@ pub use compare::{
     ManifestDifference, PracticeRule, Verdict,
 };
 pub use freshness::{freshness, task_dates_from, Freshness};
+pub use health::{
+    all_infrastructure, render_validation, validation, FailureReason, TaskCheck, Validation,
+};
 pub use html::{render_html, render_power_html};
+pub use leaderboard::{
+    leaderboard, render_leaderboard, Leaderboard, LeaderboardRowStats, RateInterval,
+    LEADERBOARD_DENOMINATORS, LEADERBOARD_NOTE,
+};
 pub use matrix::{
     matrix, render_matrix, Cell, Effect, Matrix, PairVerdict, ScaffoldSwap, Standing,
 };
 pub use models::{price_trials, ModelEntry, ModelsError, ModelsFile};
+pub use plan::{power_plan, render_power_plan, BadDesign, PowerPlan};
 pub use render::{render_markdown, render_table, render_table_with, RenderOptions, REPORT_WIDTH};
+pub use replay::{render_replay, replay_comparison, ReplayComparison, ReplayRow};
 pub use report::{
     build_report, Cause, Efficiency, KValue, OutcomeCount, Report, Score, Slice, TimingStats,
 };
+pub use reporting::{render_report, report_with_models, PricedReport, ReportFormat};
 pub use svg::pareto_frontier;
 pub use trials::{
     list_trials, nearest_trial_ids, render_trajectory, render_trials, TrialRow, TrialsError,

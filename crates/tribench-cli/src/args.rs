@@ -38,9 +38,12 @@ pub enum Command {
     #[command(
         mut_arg("agent_timeout", |a| a.hide(true)),
         mut_arg("js_tools", |a| a.hide(true)),
-        mut_arg("sandbox", |a| a.hide(true))
+        mut_arg("sandbox", |a| a.hide(true)),
+        mut_arg("network", |a| a.hide(true))
     )]
     Grade(Box<GradeArgs>),
+    /// Datasets by name: list the registry, pull one into the cache (verified, resumable).
+    Datasets(DatasetsArgs),
     /// Join the run directories of a run's shards (`--shard I/N`) into one run directory.
     Merge(MergeArgs),
     /// Run beyond one machine with Slurm: an array job of shards, then a merge job.
@@ -171,10 +174,62 @@ pub struct K8sRenderArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct DatasetsArgs {
+    #[command(subcommand)]
+    pub action: DatasetsAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DatasetsAction {
+    /// Print the datasets the registry knows: source, revision, checksum, whether cached.
+    List {
+        #[command(flatten)]
+        data: DatasetArgs,
+        /// Machine-readable list on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download NAME[@VERSION] into the cache ($XDG_CACHE_HOME/tribench/datasets), checksum
+    /// verified; an interrupted pull resumes. Prints where it is.
+    Pull {
+        /// The dataset, NAME or NAME@VERSION.
+        #[arg(value_name = "NAME[@VERSION]")]
+        spec: String,
+        #[command(flatten)]
+        data: DatasetArgs,
+        /// Machine-readable result on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Datasets by name, for run, validate and grade (and the registry and endpoint for `datasets`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct DatasetArgs {
+    /// A registry dataset, NAME or NAME@VERSION (repeatable; see `tribench datasets list`): its
+    /// cached copy, pulled first when missing.
+    #[arg(long = "dataset", short = 'd', value_name = "NAME[@VERSION]")]
+    pub datasets: Vec<String>,
+    /// Never download: a dataset missing from the cache is an error naming it.
+    #[arg(long)]
+    pub offline: bool,
+    /// A registry file (TOML, the built-in registry's format) adding private datasets;
+    /// repeatable.
+    #[arg(long = "registry", value_name = "FILE")]
+    pub registries: Vec<PathBuf>,
+    /// Hugging Face endpoint URL for datasets published there.
+    #[arg(long, env = "HF_ENDPOINT", value_name = "URL")]
+    pub hf_endpoint: Option<String>,
+}
+
+#[derive(Args, Debug)]
 pub struct GradeArgs {
-    /// The SWE-bench instances (a JSON/JSONL file, or a suite folder holding instances.jsonl).
-    #[arg(long = "suite", short = 's', required_unless_present = "audit")]
+    /// The SWE-bench instances (a JSON/JSONL/Parquet file, or a suite folder holding
+    /// instances.jsonl).
+    #[arg(long = "suite", short = 's', required_unless_present_any = ["audit", "datasets"], conflicts_with = "datasets")]
     pub suite: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DatasetArgs,
     /// preds.jsonl, preds.json (a list, or an object keyed by instance id), or the built-ins
     /// `gold` (the reference patches) and `nop` (empty patches).
     #[arg(long, required_unless_present_any = ["audit", "logs"])]
@@ -251,9 +306,9 @@ pub struct CompareArgs {
     #[arg(long)]
     pub json: bool,
     /// The smallest difference that matters, in points; below it "no detectable difference"
-    /// needs the comparison to have been able to see it.
-    #[arg(long, default_value_t = 5.0)]
-    pub min_effect: f64,
+    /// needs the comparison to have been able to see it (default: 5).
+    #[arg(long)]
+    pub min_effect: Option<f64>,
     /// Practice rule in points: smaller differences need more evidence whatever p says
     /// (default: 3 for SWE-bench Verified).
     #[arg(long, conflicts_with_all = ["rule_tasks", "no_rule"])]
@@ -264,12 +319,12 @@ pub struct CompareArgs {
     /// No practice rule.
     #[arg(long)]
     pub no_rule: bool,
-    /// Significance level of the paired test (two-sided).
-    #[arg(long, default_value_t = 0.05)]
-    pub alpha: f64,
-    /// Seed for the permutation test.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// Significance level of the paired test (two-sided; default: 0.05).
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Seed for the permutation test (default: 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -306,49 +361,14 @@ pub struct PowerArgs {
     pub html: Option<PathBuf>,
 }
 
-#[derive(Args, Debug, Clone)]
+/// How trials run: the run settings, then options of this invocation only.
+#[derive(Args, Debug, Clone, Default)]
 pub struct ExecArgs {
-    /// Trials run at once.
-    #[arg(short = 'j', long, env = "TRIBENCH_JOBS")]
-    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub run: RunLayer,
     /// No progress output: neither the terminal bar nor the per-trial lines.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Seconds the agent may work on a trial, all tries together.
-    #[arg(long, default_value_t = 1800)]
-    pub agent_timeout: u64,
-    /// Seconds one run of a task's tests may take before it is killed (`test_timeout`).
-    #[arg(long, default_value_t = 180)]
-    pub test_timeout: u64,
-    /// Seconds preparing a task's sandbox may take.
-    #[arg(long, default_value_t = 300)]
-    pub setup_timeout: u64,
-    /// Extra starts a trial gets when it ends in an infrastructure error.
-    #[arg(long, default_value_t = 1)]
-    pub infra_retries: u32,
-    /// Run commands unconfined even when bubblewrap is installed.
-    #[arg(long)]
-    pub no_isolation: bool,
-    /// Folder holding the JavaScript test tools (tools/js after `npm install`).
-    #[arg(long, env = "TRIBENCH_JS_TOOLS")]
-    pub js_tools: Option<PathBuf>,
-    /// Where per-trial sandboxes are created (default: the system temp directory).
-    #[arg(long, env = "TRIBENCH_SANDBOX_DIR")]
-    pub sandbox_dir: Option<PathBuf>,
-    /// Where workspace tasks (polyglot) run: local folders, or containers of the toolchain
-    /// image built from images/polyglot. Terminal tasks always run in containers.
-    #[arg(long, value_enum, default_value_t = SandboxChoice::Local)]
-    pub sandbox: SandboxChoice,
-    /// SWE-bench verdicts: `official` reproduces the swebench 5.x grader, its parser faults
-    /// included (leaderboard comparable); `strict` fixes them.
-    #[arg(long, value_enum, default_value_t = GradingModeArg::Official)]
-    pub grading_mode: GradingModeArg,
-    /// Pull named images (official SWE-bench images) that are not present locally.
-    #[arg(long)]
-    pub pull: bool,
-    /// Build Terminal-Bench tasks from their Dockerfile even when they name a prebuilt image.
-    #[arg(long)]
-    pub force_build: bool,
     /// Read settings from this file instead of the tribench.toml beside the suite or in the
     /// current directory.
     #[arg(long, value_name = "FILE")]
@@ -363,25 +383,87 @@ pub struct ExecArgs {
     pub shard: Option<tribench_types::Shard>,
 }
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+/// The run settings, as flags and as tribench.toml's `[run]` table (same names, underscores);
+/// each also from a `TRIBENCH_<NAME>` variable. `None`: this source does not say; the default
+/// is the engine's (settings.rs resolves them).
+#[derive(Args, serde::Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunLayer {
+    /// Trials run at once (default: one per core, at least 2).
+    #[arg(short = 'j', long)]
+    pub jobs: Option<usize>,
+    /// Seconds the agent may work on a trial, all tries together (default: 1800).
+    #[arg(long, value_name = "SECONDS")]
+    pub agent_timeout: Option<u64>,
+    /// Seconds one run of a task's tests may take before it is killed (`test_timeout`;
+    /// default: 180).
+    #[arg(long, value_name = "SECONDS")]
+    pub test_timeout: Option<u64>,
+    /// Seconds preparing a task's sandbox may take (default: 300).
+    #[arg(long, value_name = "SECONDS")]
+    pub setup_timeout: Option<u64>,
+    /// Extra starts a trial gets when it ends in an infrastructure error (default: 1).
+    #[arg(long)]
+    pub infra_retries: Option<u32>,
+    /// Run commands unconfined even when bubblewrap is installed.
+    #[arg(long, num_args = 0, default_missing_value = "true")]
+    pub no_isolation: Option<bool>,
+    /// Folder holding the JavaScript test tools (tools/js after `npm install`).
+    #[arg(long)]
+    pub js_tools: Option<PathBuf>,
+    /// Where per-trial sandboxes are created (default: the system temp directory).
+    #[arg(long)]
+    pub sandbox_dir: Option<PathBuf>,
+    /// Where workspace tasks (polyglot) run: local folders (the default), or containers of the
+    /// toolchain image built from images/polyglot. Terminal tasks always run in containers.
+    #[arg(long, value_enum)]
+    pub sandbox: Option<SandboxChoice>,
+    /// SWE-bench verdicts: `official` (the default) reproduces the swebench 5.x grader, its
+    /// parser faults included (leaderboard comparable); `strict` fixes them.
+    #[arg(long, value_enum)]
+    pub grading_mode: Option<GradingModeArg>,
+    /// Network for the agent: `task` (the default) gives it to tasks whose definition allows
+    /// it (Terminal-Bench's allow_internet) and keeps local workspaces offline; `off` gives it
+    /// to none; `on` to local workspaces too. Grading is always offline; an agent program
+    /// installed in the sandbox still reaches its model.
+    #[arg(long, value_enum)]
+    pub network: Option<NetworkChoice>,
+    /// The run's seed: recorded in the manifest and sent to the model with every request, for
+    /// endpoints that honour it (default: none sent, 0 recorded).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Bytes of a command's output (stdout and stderr each) kept in logs and shown to the
+    /// grader; the rest is cut (default: the sandbox's cap, 1 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub output_cap: Option<usize>,
+    /// Pull named images (official SWE-bench images) that are not present locally.
+    #[arg(long, num_args = 0, default_missing_value = "true")]
+    pub pull: Option<bool>,
+    /// Build Terminal-Bench tasks from their Dockerfile even when they name a prebuilt image.
+    #[arg(long, num_args = 0, default_missing_value = "true")]
+    pub force_build: Option<bool>,
+}
+
+#[derive(clap::ValueEnum, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
 pub enum GradingModeArg {
     Official,
     Strict,
 }
 
-impl From<GradingModeArg> for tribench_families::swebench::parse::GradingMode {
-    fn from(a: GradingModeArg) -> Self {
-        match a {
-            GradingModeArg::Official => Self::Official,
-            GradingModeArg::Strict => Self::Strict,
-        }
-    }
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(clap::ValueEnum, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
 pub enum SandboxChoice {
     Local,
     Docker,
+}
+
+#[derive(clap::ValueEnum, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkChoice {
+    Task,
+    Off,
+    On,
 }
 
 #[derive(Args, Debug)]
@@ -396,9 +478,9 @@ pub struct RunArgs {
     pub agent: String,
     #[command(flatten)]
     pub llm: LlmArgs,
-    /// Trials per task (at least 1).
-    #[arg(long, short = 'k', default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    pub attempts: u32,
+    /// Trials per task, at least 1 (default: 1).
+    #[arg(long, short = 'k', value_parser = clap::value_parser!(u32).range(1..))]
+    pub attempts: Option<u32>,
     /// Run directory; rerunning with the same one resumes it. Default: runs/<date>-<agent>.
     #[arg(long)]
     pub run_dir: Option<PathBuf>,
@@ -409,12 +491,15 @@ pub struct RunArgs {
     #[arg(long)]
     pub retry_errors: bool,
     /// Stop the run (keeping what finished) after this many trials in a row could not use the
-    /// model endpoint (model_error); rerunning the same command resumes. 0 never stops.
-    #[arg(long, default_value_t = 5)]
-    pub max_consecutive_model_errors: u32,
+    /// model endpoint (model_error); rerunning the same command resumes. 0 never stops
+    /// (default: 5).
+    #[arg(long)]
+    pub max_consecutive_model_errors: Option<u32>,
     /// Machine-readable report on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub data: DatasetArgs,
     #[command(flatten)]
     pub exec: ExecArgs,
 }
@@ -432,9 +517,9 @@ pub struct LlmArgs {
     #[arg(long)]
     pub api_key_env: Option<String>,
     /// tools (native tool calls), text (one fenced bash block per reply), or interactive (a
-    /// terminal the model types into and reads; container tasks).
-    #[arg(long, default_value = "tools")]
-    pub mode: String,
+    /// terminal the model types into and reads; container tasks). Default: tools.
+    #[arg(long)]
+    pub mode: Option<String>,
     /// Sampling temperature sent with every request (default: the endpoint's own).
     #[arg(long)]
     pub temperature: Option<f64>,
@@ -444,18 +529,15 @@ pub struct LlmArgs {
     /// Cap on tokens the model may write per reply (default: the endpoint's own).
     #[arg(long)]
     pub max_tokens: Option<u64>,
-    /// Sampling seed sent with every request, for endpoints that honour it.
+    /// Model calls per trial before `limit_reached` (default: 100).
     #[arg(long)]
-    pub seed: Option<u64>,
-    /// Model calls per trial before `limit_reached`.
-    #[arg(long, default_value_t = 100)]
-    pub max_steps: u32,
-    /// USD per trial before `limit_reached`.
-    #[arg(long, default_value_t = 5.0)]
-    pub max_cost: f64,
-    /// Requests in flight to the endpoint at once.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
+    pub max_steps: Option<u32>,
+    /// USD per trial before `limit_reached` (default: 5).
+    #[arg(long)]
+    pub max_cost: Option<f64>,
+    /// Requests in flight to the endpoint at once (default: 8).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
     /// On context overflow, drop the oldest command outputs and go on instead of ending the
     /// trial as context_exhausted.
     #[arg(long)]
@@ -463,7 +545,8 @@ pub struct LlmArgs {
     /// Folder with system.md and/or instance.md replacing the default prompts.
     #[arg(long)]
     pub prompts: Option<PathBuf>,
-    /// Models file with prices for cost accounting (default: ./models.toml if present).
+    /// Models file with prices for cost accounting (default: $TRIBENCH_MODELS, else
+    /// ./models.toml if present).
     #[arg(long = "models")]
     pub models: Option<PathBuf>,
 }
@@ -497,8 +580,10 @@ pub struct TrialsArgs {
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
     /// The suite(s) to check.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "datasets")]
     pub suites: Vec<PathBuf>,
+    #[command(flatten)]
+    pub data: DatasetArgs,
     /// Run the oracle this many times and list tasks whose outcome changed (flaky tasks).
     #[arg(long, default_value_t = 1)]
     pub repeat: u32,
@@ -529,8 +614,9 @@ pub struct ReportArgs {
     /// Also write one self-contained HTML file with charts (all the runs together).
     #[arg(long)]
     pub html: Option<PathBuf>,
-    /// Models file with sizes, training cutoffs and prices (default: ./models.toml if present).
-    #[arg(long, env = "TRIBENCH_MODELS")]
+    /// Models file with sizes, training cutoffs and prices (default: $TRIBENCH_MODELS, else
+    /// ./models.toml if present).
+    #[arg(long)]
     pub models: Option<PathBuf>,
     /// Split tasks by creation date at this day (default: the model's training cutoff from the
     /// models file).

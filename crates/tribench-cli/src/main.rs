@@ -4,9 +4,9 @@ mod args;
 #[cfg(test)]
 mod args_tests;
 mod commands;
-mod grade;
 mod settings;
-mod why;
+#[cfg(test)]
+mod settings_tests;
 
 use clap::Parser;
 use std::process::ExitCode;

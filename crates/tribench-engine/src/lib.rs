@@ -2,6 +2,7 @@
 //! and retries of infrastructure errors; records each trial atomically as it ends; resumes a
 //! run directory by skipping what is recorded; stops cleanly when asked.
 
+pub mod certs;
 mod progress;
 mod trial;
 
@@ -78,7 +79,10 @@ pub struct EngineConfig {
     /// What the run shows on stderr while it goes.
     pub progress: ProgressMode,
     pub output_cap: usize,
+    /// Local workspace sandboxes get the network too (`--network on`).
     pub network: bool,
+    /// Tasks whose definition allows the network get it (`--network off` clears this).
+    pub allow_network: bool,
     /// Forces unconfined execution even when bubblewrap is present.
     pub no_isolation: bool,
     /// Run workspace tasks (polyglot) in containers of this image instead of local folders.
@@ -121,6 +125,7 @@ impl EngineConfig {
             progress: ProgressMode::Off,
             output_cap: tribench_sandbox::DEFAULT_OUTPUT_CAP,
             network: false,
+            allow_network: true,
             no_isolation: false,
             workspace_image: None,
             workspace_image_js_tools: None,
@@ -160,7 +165,7 @@ pub(crate) struct RunContext {
     pub docker: Option<Arc<DockerBackend>>,
     /// Set under `--sandbox docker`: workspace tasks run in containers of this image.
     pub workspace_image: Option<ImageSpec>,
-    /// Whether tasks that allow the network get it (`--no-network` forbids it for all).
+    /// Whether tasks that allow the network get it (`--network off` forbids it for all).
     pub allow_network: bool,
     /// The agent must reach the network from inside the sandbox (an installed agent CLI).
     pub agent_network: bool,
@@ -308,7 +313,7 @@ pub async fn run(
     let ctx = Arc::new(RunContext {
         docker: docker.clone(),
         workspace_image: cfg.workspace_image.clone(),
-        allow_network: true,
+        allow_network: cfg.allow_network,
         agent_network: agent.needs_network(),
         store,
         agent,

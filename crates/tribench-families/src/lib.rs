@@ -2,6 +2,7 @@
 //! tests and solutions), word the instruction, hand over the reference solution, and grade.
 //! The engine sees only [`Suite`] and [`SuiteTask`] and never which family it runs.
 
+mod pin;
 pub mod polyglot;
 pub mod swebench;
 pub mod terminal;
@@ -342,6 +343,7 @@ impl Suite {
             version: None,
             checksum: Suite::checksum_of(&self.tasks),
             tasks: self.tasks.len(),
+            pin: pin::pin_of(&self.path),
         }
     }
 }
@@ -356,6 +358,8 @@ pub fn load_suite(path: &Path) -> Result<Suite, FamilyError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "suite".into());
+    // A dataset pulled by name is called by that name, not by its cache folder or file.
+    let name = pin::pin_of(&path).map_or(name, |p| p.name);
     if let Some(file) = swebench::instances_file(&path) {
         return load_swebench(name, path, &file);
     }
@@ -398,7 +402,7 @@ pub fn load_suite(path: &Path) -> Result<Suite, FamilyError> {
 }
 
 fn load_swebench(name: String, path: PathBuf, file: &Path) -> Result<Suite, FamilyError> {
-    let name = if path.is_file() {
+    let name = if path.is_file() && pin::pin_of(&path).is_none() {
         path.file_stem()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or(name)

@@ -34,6 +34,7 @@ mod grading;
 mod group;
 mod limits;
 mod resolve;
+mod verify;
 
 pub use group::{DependsOn, HealthCheck, ServiceSpec};
 pub use limits::{DEFAULT_CPUS, DEFAULT_MEMORY_MB};
@@ -1033,6 +1034,13 @@ impl Sandbox for DockerSandbox {
             }
         });
         Ok(crate::TerminalSession::new(input, screen, reader))
+    }
+
+    async fn verify_isolated(
+        &self,
+        verifier: crate::IsolatedVerifier,
+    ) -> Result<crate::VerifierOutput, SandboxError> {
+        self.verify_in_own_namespace(verifier).await
     }
 
     async fn quiesce(&self, fresh_dirs: &[&str]) -> Result<crate::Quiesced, SandboxError> {

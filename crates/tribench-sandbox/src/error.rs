@@ -31,6 +31,10 @@ pub enum SandboxError {
     /// its processes could not be ended): the agent's failure, not the harness's.
     #[error("the agent left the sandbox unfit for grading: {0}")]
     LeftBroken(String),
+    /// A verifier could not be put out of reach of the processes left in the sandbox; nothing
+    /// of it ran.
+    #[error("the verifier could not be isolated: {0}")]
+    NotIsolated(String),
     #[error("{0} is not supported by the {1} sandbox")]
     Unsupported(&'static str, &'static str),
 }

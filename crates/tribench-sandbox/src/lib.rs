@@ -102,6 +102,34 @@ impl ExecOutput {
 pub struct Quiesced {
     /// Processes killed.
     pub killed: usize,
+    /// Processes left running because they listen on a socket (services a task's checks may
+    /// query). While any is, grading in this sandbox should go through
+    /// [`Sandbox::verify_isolated`]: a survivor can write anywhere the agent could.
+    pub spared: usize,
+}
+
+/// A verifier for [`Sandbox::verify_isolated`]: its tests, where they go, where it writes its
+/// results, and the command.
+#[derive(Debug, Clone)]
+pub struct IsolatedVerifier {
+    /// Host folder whose contents the verifier finds at `tests_at`.
+    pub tests: std::path::PathBuf,
+    /// Absolute path of the tests inside the sandbox (`/tests`).
+    pub tests_at: String,
+    /// Absolute path of the folder the verifier writes its results to (`/logs/verifier`).
+    pub results_at: String,
+    /// Names of the files in `results_at` to hand back (regular files only).
+    pub collect: Vec<String>,
+    /// The verifier's command (run as root, in the workspace).
+    pub exec: ExecRequest,
+}
+
+/// What an isolated verifier did.
+#[derive(Debug, Clone)]
+pub struct VerifierOutput {
+    pub exec: ExecOutput,
+    /// The files of `collect` that the verifier left as regular files: (name, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// A place to run one trial: a workspace, commands, files in and out.
@@ -156,6 +184,17 @@ pub trait Sandbox: Send + Sync {
             "reading an absolute path",
             "local",
         ))
+    }
+
+    /// Harness only: runs a verifier where processes still running in the sandbox (services
+    /// spared by [`Sandbox::quiesce`]) cannot reach its tests, its results or the verifier
+    /// itself. [`SandboxError::NotIsolated`] when this sandbox cannot (nothing was run then).
+    /// Container backends only.
+    async fn verify_isolated(
+        &self,
+        _verifier: IsolatedVerifier,
+    ) -> Result<VerifierOutput, SandboxError> {
+        Err(SandboxError::Unsupported("an isolated verifier", "local"))
     }
 
     /// Harness only, before grading in the sandbox the agent worked in: kills every process

@@ -190,8 +190,31 @@ impl MemoryCgroup {
 
 impl Drop for MemoryCgroup {
     fn drop(&mut self) {
-        // Every process has been killed with its command; an empty cgroup is removed by rmdir.
-        let _ = std::fs::remove_dir(&self.dir);
+        // Every process has been killed with its command, but the dying may still be leaving
+        // (a loaded machine takes a moment to free their memory): an empty cgroup is removed by
+        // rmdir, a busy one is emptied again and retried for a bounded time.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match std::fs::remove_dir(&self.dir) {
+                Ok(()) => return,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    let procs =
+                        std::fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default();
+                    for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+                        let _ = nix::sys::signal::kill(
+                            nix::unistd::Pid::from_raw(pid),
+                            nix::sys::signal::Signal::SIGKILL,
+                        );
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => {
+                    tracing::warn!("could not remove the cgroup {}: {e}", self.dir.display());
+                    return;
+                }
+            }
+        }
     }
 }
 

@@ -9,7 +9,8 @@ mod shard;
 mod trial;
 
 pub use manifest::{
-    DatasetInfo, EnvironmentInfo, ImageRecord, ModelInfo, RunManifest, ScaffoldInfo, Timeouts,
+    DatasetInfo, DatasetPin, EnvironmentInfo, ImageRecord, ModelInfo, RunManifest, ScaffoldInfo,
+    Timeouts,
 };
 pub use outcome::Outcome;
 pub use pyjson::python_json;

@@ -64,6 +64,32 @@ pub struct DatasetInfo {
     /// sha256 over the ids and file contents of the tasks actually run.
     pub checksum: String,
     pub tasks: usize,
+    /// The registry dataset this suite was pulled as (`-d NAME@VERSION`), when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<DatasetPin>,
+}
+
+/// A dataset pulled by name from the registry: what was asked for and what was verified. Written
+/// beside the pulled files (`.tribench-dataset.json`) and copied into each run's manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetPin {
+    /// The registry name (`swe-bench-verified`).
+    pub name: String,
+    pub version: String,
+    /// Where it came from: `huggingface:OWNER/NAME`, `git:URL`, `harbor:URL`.
+    pub source: String,
+    /// The pinned revision (a commit id).
+    pub revision: String,
+    /// sha256 over the files used (per-file sums for downloads, the file tree for checkouts).
+    pub checksum: String,
+    /// True when the checksum matched one the registry pins; false when the registry has none
+    /// and the first pull's checksum was trusted (then recorded, and held to on later pulls).
+    pub verified: bool,
+}
+
+impl DatasetPin {
+    /// The file a pull writes at the root of a pulled dataset.
+    pub const FILE: &'static str = ".tribench-dataset.json";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod degenerate;
+mod health;
 mod images;
 mod reference_failures;
 
@@ -32,6 +33,7 @@ fn manifest(dataset: &str, tasks: usize, attempts: u32, agent: &str) -> RunManif
             version: None,
             checksum: "abc".into(),
             tasks,
+            pin: None,
         }],
         harness_version: "0.1.0".into(),
         environment: EnvironmentInfo {
@@ -637,3 +639,33 @@ fn the_html_report_is_self_contained_and_draws_every_chart() {
     );
 }
 mod output;
+
+#[test]
+fn runs_on_different_revisions_of_a_registry_dataset_are_flagged() {
+    let pin = |revision: &str| DatasetPin {
+        name: "swe-bench-verified".into(),
+        version: "1.0".into(),
+        source: "huggingface:acme/bench".into(),
+        revision: revision.into(),
+        checksum: "c".into(),
+        verified: true,
+    };
+    let mut a = manifest("verified", 10, 1, "oracle");
+    let mut b = manifest("verified", 10, 1, "oracle");
+    a.datasets[0].pin = Some(pin("1111111111111111111111111111111111111111"));
+    b.datasets[0].pin = Some(pin("2222222222222222222222222222222222222222"));
+    let d = manifest_differences(&a, &b);
+    let rev = d
+        .iter()
+        .find(|d| d.field == "dataset verified revision")
+        .unwrap();
+    assert!(rev.blocking);
+    assert!(rev.a.starts_with("1111") && rev.b.starts_with("2222"));
+    b.datasets[0].pin = a.datasets[0].pin.clone();
+    assert!(manifest_differences(&a, &b).is_empty());
+    // One pulled by name, one a local folder: named, not blocking.
+    b.datasets[0].pin = None;
+    let d = manifest_differences(&a, &b);
+    assert_eq!(d.len(), 1);
+    assert!(!d[0].blocking, "{d:?}");
+}

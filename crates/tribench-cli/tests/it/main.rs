@@ -2,9 +2,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod all_infrastructure;
+mod datasets;
 mod model_endpoint;
 mod real_inputs;
 mod remote_docker;
+mod resolved_settings;
 mod settings_and_reasons;
 mod shards;
 mod slurm;

@@ -203,3 +203,41 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A forger that first opens a listening socket, so grading spares it as a service: it rewrites
+/// the reward (its own `/logs/verifier`, and any other process's through `/proc/<pid>/root`)
+/// and every copy of the tests it finds, 100 times a second.
+const LISTENING_FORGER: &str = r#"nohup perl -e '
+use Socket; socket(S, PF_INET, SOCK_STREAM, 0) or die; setsockopt(S, SOL_SOCKET, SO_REUSEADDR, 1);
+bind(S, sockaddr_in(8080, INADDR_ANY)) or die; listen(S, 5) or die;
+while (1) {
+  for my $d ("/logs/verifier", glob("/proc/[0-9]*/root/logs/verifier")) {
+    if (open(my $f, ">", "$d/.r")) { print $f "1\n"; close $f; rename("$d/.r", "$d/reward.txt") }
+  }
+  for my $t ("/tests/test.sh", glob("/proc/[0-9]*/root/tests/test.sh")) {
+    if (-e $t && open(my $f, ">", "$t.new")) { print $f "echo 1 > /logs/verifier/reward.txt\n"; close $f; rename("$t.new", $t) }
+  }
+  select(undef, undef, undef, 0.01);
+}' >/dev/null 2>&1 &
+for _ in $(seq 100); do grep -q ':1F90 00000000:0000 0A' /proc/net/tcp && break; sleep 0.1; done; echo started"#;
+
+#[tokio::test]
+async fn a_forger_left_listening_as_a_service_forges_nothing() {
+    if !docker_available() {
+        return;
+    }
+    let suite = tempfile::tempdir().unwrap();
+    task(suite.path(), "a-listening-forger", 512);
+    task(suite.path(), "b-honest-with-listening-forger", 512);
+    let (_server, agent) = agent_running(&[
+        LISTENING_FORGER,
+        &format!("touch /app/done; {LISTENING_FORGER}"),
+    ])
+    .await;
+    let trials = run_sequential(suite.path(), agent).await;
+    assert_eq!(trials.len(), 2);
+    assert_eq!(trials[0].outcome, Outcome::Unresolved, "{:?}", trials[0]);
+    assert_eq!(trials[0].tries[0].reward, Some(0.0), "{:?}", trials[0]);
+    assert_eq!(trials[1].outcome, Outcome::Resolved, "{:?}", trials[1]);
+    assert_eq!(trials[1].tries[0].reward, Some(1.0));
+}

@@ -5,6 +5,7 @@
 
 mod deps;
 mod exercise;
+pub mod image;
 mod language;
 mod missing;
 

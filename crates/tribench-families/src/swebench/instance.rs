@@ -142,8 +142,12 @@ pub fn patch_files(patch: &str) -> Vec<String> {
     out
 }
 
-/// Reads instances from `.json` (a list, or one object) or `.jsonl`.
+/// Reads instances from `.json` (a list, or one object), `.jsonl`, or `.parquet` (as the
+/// SWE-bench datasets are published: one row per instance, see [`parquet_rows`]).
 pub fn load_instances(path: &Path) -> Result<Vec<Instance>, String> {
+    if path.extension().is_some_and(|e| e == "parquet") {
+        return instances_from_values(parquet_rows(path)?);
+    }
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let values: Vec<(usize, Value)> = if text.trim_start().starts_with('[') {
         let v: Vec<Value> =
@@ -161,6 +165,103 @@ pub fn load_instances(path: &Path) -> Result<Vec<Instance>, String> {
         }
         out
     };
+    instances_from_values(values)
+}
+
+/// The rows of a Parquet file of SWE-bench instances as JSON objects, numbered from 1. The
+/// published datasets hold every column as a string (`FAIL_TO_PASS` and `PASS_TO_PASS` are JSON
+/// lists written as text); list columns and numbers are read too, and become what the JSON
+/// loader accepts.
+pub fn parquet_rows(path: &Path) -> Result<Vec<(usize, Value)>, String> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let reader = SerializedFileReader::new(file).map_err(|e| format!("not a Parquet file: {e}"))?;
+    let rows = reader
+        .get_row_iter(None)
+        .map_err(|e| format!("cannot read Parquet rows: {e}"))?;
+    let mut out = Vec::new();
+    for (i, row) in rows.enumerate() {
+        let row = row.map_err(|e| format!("Parquet row {}: {e}", i + 1))?;
+        out.push((i + 1, row.to_json_value()));
+    }
+    Ok(out)
+}
+
+/// The columns of the published SWE-bench datasets (Verified adds `difficulty`), all strings;
+/// `FAIL_TO_PASS` and `PASS_TO_PASS` hold JSON lists as text.
+pub const PARQUET_COLUMNS: [&str; 13] = [
+    "repo",
+    "instance_id",
+    "base_commit",
+    "patch",
+    "test_patch",
+    "problem_statement",
+    "hints_text",
+    "created_at",
+    "version",
+    "FAIL_TO_PASS",
+    "PASS_TO_PASS",
+    "environment_setup_commit",
+    "difficulty",
+];
+
+/// Writes instances (JSON objects) as a snappy-compressed Parquet file in the published schema:
+/// one optional UTF-8 string column per [`PARQUET_COLUMNS`] entry, lists written as JSON text.
+pub fn write_parquet(path: &Path, rows: &[Value]) -> Result<(), String> {
+    use parquet::basic::Compression;
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    let fields: Vec<String> = PARQUET_COLUMNS
+        .iter()
+        .map(|c| format!("OPTIONAL BYTE_ARRAY {c} (UTF8);"))
+        .collect();
+    let schema = parquet::schema::parser::parse_message_type(&format!(
+        "message schema {{ {} }}",
+        fields.join(" ")
+    ))
+    .map_err(|e| e.to_string())?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let file = std::fs::File::create(path).map_err(|e| format!("cannot create: {e}"))?;
+    let mut writer = SerializedFileWriter::new(
+        file,
+        std::sync::Arc::new(schema),
+        std::sync::Arc::new(props),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut group = writer.next_row_group().map_err(|e| e.to_string())?;
+    for col in PARQUET_COLUMNS {
+        let Some(mut cw) = group.next_column().map_err(|e| e.to_string())? else {
+            break;
+        };
+        let mut values = Vec::new();
+        let mut levels = Vec::new();
+        for row in rows {
+            match row.get(col) {
+                None | Some(Value::Null) => levels.push(0),
+                Some(Value::String(s)) => {
+                    levels.push(1);
+                    values.push(ByteArray::from(s.as_str()));
+                }
+                Some(other) => {
+                    levels.push(1);
+                    values.push(ByteArray::from(other.to_string().as_str()));
+                }
+            }
+        }
+        cw.typed::<ByteArrayType>()
+            .write_batch(&values, Some(&levels), None)
+            .map_err(|e| e.to_string())?;
+        cw.close().map_err(|e| e.to_string())?;
+    }
+    group.close().map_err(|e| e.to_string())?;
+    writer.close().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn instances_from_values(values: Vec<(usize, Value)>) -> Result<Vec<Instance>, String> {
     let mut instances = Vec::new();
     let mut errors = Vec::new();
     for (n, v) in values {
@@ -328,6 +429,57 @@ mod tests {
         assert_eq!(test_list(Some(&v), "k").unwrap(), vec!["a"]);
         let v = serde_json::json!("['t.py::a', \"it's\"]");
         assert_eq!(test_list(Some(&v), "k").unwrap(), vec!["t.py::a", "it's"]);
+    }
+
+    #[test]
+    fn parquet_in_the_published_schema_loads_like_jsonl() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = vec![
+            serde_json::json!({
+                "repo": "acme/widgets", "instance_id": "acme__widgets-1", "base_commit": "abc",
+                "patch": "diff", "test_patch": "tdiff", "problem_statement": "fix it",
+                "hints_text": "", "created_at": "2023-05-01T10:00:00Z", "version": "1.0",
+                "FAIL_TO_PASS": "[\"t.py::test_a\"]", "PASS_TO_PASS": "[]",
+                "environment_setup_commit": "def", "difficulty": "<15 min fix",
+            }),
+            serde_json::json!({
+                "repo": "acme/widgets", "instance_id": "acme__widgets-2", "base_commit": "abd",
+                "patch": "diff2", "test_patch": "tdiff2", "problem_statement": "and this",
+                "version": "1.1", "FAIL_TO_PASS": ["t.py::test_b"],
+                "PASS_TO_PASS": "[\"t.py::test_c\", \"t.py::test_d\"]",
+            }),
+        ];
+        let pq = dir.path().join("test-00000-of-00001.parquet");
+        write_parquet(&pq, &rows).unwrap();
+        let jl = dir.path().join("instances.jsonl");
+        let text: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+        std::fs::write(&jl, text.join("\n")).unwrap();
+        let from_pq = load_instances(&pq).unwrap();
+        let from_jl = load_instances(&jl).unwrap();
+        assert_eq!(from_pq.len(), 2);
+        assert_eq!(from_pq[0].fail_to_pass, vec!["t.py::test_a"]);
+        assert_eq!(from_pq[1].fail_to_pass, vec!["t.py::test_b"]);
+        assert_eq!(
+            from_pq[1].pass_to_pass,
+            vec!["t.py::test_c", "t.py::test_d"]
+        );
+        assert_eq!(
+            from_pq[0].created_at.as_deref(),
+            Some("2023-05-01T10:00:00Z")
+        );
+        use sha2::Digest;
+        let hash = |v: &[Instance]| {
+            let mut h = sha2::Sha256::new();
+            for i in v {
+                i.hash_into(&mut h);
+            }
+            hex::encode(h.finalize())
+        };
+        assert_eq!(hash(&from_pq), hash(&from_jl));
+        // Not Parquet: a clear error, no panic.
+        std::fs::write(dir.path().join("bad.parquet"), "not parquet").unwrap();
+        let e = load_instances(&dir.path().join("bad.parquet")).unwrap_err();
+        assert!(e.contains("not a Parquet file"), "{e}");
     }
 
     #[test]

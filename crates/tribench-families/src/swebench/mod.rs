@@ -5,10 +5,13 @@
 //! patch applied, the tests run between markers, the log parsed and judged (`official` mode),
 //! or with the official parsers' known faults fixed (`strict` mode).
 
+pub mod audit;
 pub mod grade;
 pub mod instance;
 pub mod parse;
+pub mod regrade;
 pub mod repo;
+pub mod selection;
 pub mod spec;
 
 use crate::shell_quote;
@@ -35,7 +38,7 @@ pub struct SwebenchTask {
 }
 
 /// Files a suite may hold its instances in, in order of preference.
-pub const INSTANCE_FILES: [&str; 2] = ["instances.jsonl", "instances.json"];
+pub const INSTANCE_FILES: [&str; 3] = ["instances.jsonl", "instances.json", "instances.parquet"];
 
 /// Finds the instances file of a suite path (the file itself, or one inside the folder).
 pub fn instances_file(path: &Path) -> Option<PathBuf> {
@@ -78,6 +81,7 @@ pub fn load_tasks(instances_path: &Path) -> Result<Vec<SwebenchTask>, FamilyErro
                     .get(&inst.repo)
                     .cloned()
                     .or_else(|| find_repo_source(dir, &inst.repo))
+                    .or_else(|| table.url_for(&inst.repo))
             })
             .clone();
         if let Some(s) = &spec {

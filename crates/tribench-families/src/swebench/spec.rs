@@ -3,6 +3,7 @@
 //! in `swebench.toml` beside the instances file (or in the suite folder).
 //!
 //! ```toml
+//! repo_url = "https://example.invalid/{repo}.git"  # clone URL of a repository not in [repos]
 //! [repos]
 //! "acme/widgets" = "repos/acme__widgets.bundle"   # path (relative to this file) or URL
 //!
@@ -63,6 +64,8 @@ struct RawSpec {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     #[serde(default)]
+    repo_url: Option<String>,
+    #[serde(default)]
     repos: BTreeMap<String, String>,
     #[serde(default)]
     spec: Vec<RawSpec>,
@@ -96,6 +99,9 @@ pub struct Spec {
 pub struct SpecTable {
     pub path: Option<PathBuf>,
     pub repos: BTreeMap<String, RepoSource>,
+    /// Clone URL of any repository not in `repos`, `{repo}` standing for `owner/name`; cloned
+    /// into the local mirror cache on first use.
+    pub repo_url: Option<String>,
     pub specs: Vec<Arc<Spec>>,
 }
 
@@ -164,8 +170,16 @@ impl SpecTable {
         Ok(SpecTable {
             path: Some(path.to_path_buf()),
             repos,
+            repo_url: raw.repo_url,
             specs,
         })
+    }
+
+    /// The clone URL `repo_url` gives a repository, if any.
+    pub fn url_for(&self, repo: &str) -> Option<RepoSource> {
+        self.repo_url
+            .as_ref()
+            .map(|t| RepoSource::Url(t.replace("{repo}", repo)))
     }
 
     /// The row for a repository and version: an exact version match first, then a row for

@@ -18,7 +18,8 @@ pub use task::{
 };
 
 use crate::{FamilyContext, FamilyError, GradeResult};
-use tribench_sandbox::{ExecRequest, Sandbox, SandboxError};
+use std::path::Path;
+use tribench_sandbox::{ExecOutput, ExecRequest, IsolatedVerifier, Sandbox, SandboxError};
 use tribench_types::{Outcome, Reference, TestResult, TestStatus};
 
 pub(crate) fn instruction(t: &TerminalTask) -> String {
@@ -82,24 +83,70 @@ fn parse_reward(txt: Option<&str>, json: Option<&str>) -> Result<Option<f64>, St
 const GRADING_DIRS: [&str; 2] = ["/tests", "/logs/verifier"];
 
 /// Kills every process the agent left in its container and recreates [`GRADING_DIRS`]. A
-/// container the agent broke is the agent's failure: `Some` unresolved result naming the
-/// cause. Engine trouble stays an error (infrastructure).
-async fn ready_for_grading(sb: &dyn Sandbox) -> Result<Option<GradeResult>, FamilyError> {
+/// container the agent broke is the agent's failure: `Err` with the unresolved result naming
+/// the cause. Engine trouble stays an error (infrastructure).
+async fn ready_for_grading(
+    sb: &dyn Sandbox,
+) -> Result<Result<tribench_sandbox::Quiesced, GradeResult>, FamilyError> {
     match sb.quiesce(&GRADING_DIRS).await {
         Ok(q) => {
-            if q.killed > 0 {
+            if q.killed > 0 || q.spared > 0 {
                 tracing::debug!(
                     killed = q.killed,
+                    spared = q.spared,
                     "ended the agent's leftover processes before grading"
                 );
             }
-            Ok(None)
+            Ok(Ok(q))
         }
         Err(e @ SandboxError::LeftBroken(_)) => {
-            Ok(Some(GradeResult::broken_by_agent(e.to_string())))
+            Ok(Err(GradeResult::broken_by_agent(e.to_string())))
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The reward files a Harbor verifier may write, in the order they are looked for.
+const REWARD_FILES: [&str; 2] = ["reward.txt", "reward.json"];
+
+/// Runs the verifier. With no process of the agent's left (the usual case) the tests are
+/// copied in and run by a plain exec; while services it left are still running (see
+/// [`Sandbox::quiesce`]) the verifier runs out of their reach ([`Sandbox::verify_isolated`]),
+/// and its reward files come back with it. `None` files: read them from the sandbox.
+async fn run_verifier(
+    sb: &dyn Sandbox,
+    staged: &Path,
+    req: ExecRequest,
+    survivors: usize,
+) -> Result<(ExecOutput, Option<Vec<(String, Vec<u8>)>>), FamilyError> {
+    let mut note = None;
+    if survivors > 0 {
+        let verifier = IsolatedVerifier {
+            tests: staged.to_path_buf(),
+            tests_at: GRADING_DIRS[0].to_string(),
+            results_at: GRADING_DIRS[1].to_string(),
+            collect: REWARD_FILES.iter().map(|f| f.to_string()).collect(),
+            exec: req.clone(),
+        };
+        match sb.verify_isolated(verifier).await {
+            Ok(v) => return Ok((v.exec, Some(v.files))),
+            Err(SandboxError::NotIsolated(why)) => {
+                tracing::warn!("{survivors} process(es) the agent left listening stay reachable from the verifier: {why}");
+                note = Some(format!(
+                    "tribench: the verifier ran within reach of {survivors} process(es) the agent left listening: {why}\n"
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    sb.put_dir(staged, GRADING_DIRS[0]).await?;
+    let mut out = sb.exec(req).await?;
+    if let Some(note) = note {
+        let mut text = note;
+        text.push_str(&out.stderr.text);
+        out.stderr.text = text;
+    }
+    Ok((out, None))
 }
 
 pub(crate) async fn grade(
@@ -109,11 +156,11 @@ pub(crate) async fn grade(
 ) -> Result<GradeResult, FamilyError> {
     // Nothing the agent left running may touch grading, and nothing it planted where grading
     // writes counts: see `ready_for_grading`.
-    if let Some(broken) = ready_for_grading(sb).await? {
-        return Ok(broken);
-    }
+    let quiesced = match ready_for_grading(sb).await? {
+        Ok(q) => q,
+        Err(broken) => return Ok(broken),
+    };
     let staged = t.staged_tests()?;
-    sb.put_dir(staged.path(), "/tests").await?;
     let timeout = t.verifier_timeout.unwrap_or(ctx.test_timeout);
     let script = match t.format {
         TerminalFormat::Harbor => {
@@ -127,7 +174,7 @@ pub(crate) async fn grade(
         .env("TEST_DIR", "/tests")
         .env("T_BENCH_TEST_DIR", "/tests");
     req.output_cap = ctx.output_cap;
-    let out = sb.exec(req).await?;
+    let (out, results) = run_verifier(sb, staged.path(), req, quiesced.spared).await?;
     let log = out.combined();
     let tests = crate::testlog::parse_pytest(&log);
     let base = GradeResult {
@@ -152,12 +199,16 @@ pub(crate) async fn grade(
     }
     let reward = match t.format {
         TerminalFormat::Harbor => {
+            let results = &results;
             let read = |f: &'static str| async move {
-                let bytes = sb
-                    .read_abs(&format!("/logs/verifier/{f}"))
-                    .await
-                    .ok()
-                    .flatten();
+                let bytes = match results {
+                    Some(files) => files.iter().find(|(n, _)| n == f).map(|(_, b)| b.clone()),
+                    None => sb
+                        .read_abs(&format!("{}/{f}", GRADING_DIRS[1]))
+                        .await
+                        .ok()
+                        .flatten(),
+                };
                 bytes.map(|b| String::from_utf8_lossy(&b).into_owned())
             };
             let txt = read("reward.txt").await;

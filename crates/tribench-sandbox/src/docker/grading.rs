@@ -171,19 +171,20 @@ impl DockerSandbox {
         inside: bool,
     ) -> Result<Quiesced, SandboxError> {
         let init = self.running_init().await?;
-        let (killed, dirs_done) = match init.filter(|pid| !inside && self.visible_here(*pid)) {
-            Some(init) => self.kill_from_host(init, fresh_dirs).await?,
-            None => (self.kill_from_inside().await?, false),
-        };
+        let (killed, spared, dirs_done) =
+            match init.filter(|pid| !inside && self.visible_here(*pid)) {
+                Some(init) => self.kill_from_host(init, fresh_dirs).await?,
+                None => (self.kill_from_inside().await?, 0, false),
+            };
         if !dirs_done && !fresh_dirs.is_empty() {
             self.recreate_dirs(fresh_dirs).await?;
         }
-        Ok(Quiesced { killed })
+        Ok(Quiesced { killed, spared })
     }
 
     /// The host pid of the container's init; an error naming the agent when the container is no
     /// longer running.
-    async fn running_init(&self) -> Result<Option<i32>, SandboxError> {
+    pub(super) async fn running_init(&self) -> Result<Option<i32>, SandboxError> {
         let info = self
             .backend
             .docker
@@ -211,7 +212,7 @@ impl DockerSandbox {
     }
 
     /// Whether `pid` on this host is this container's init (a local engine).
-    fn visible_here(&self, pid: i32) -> bool {
+    pub(super) fn visible_here(&self, pid: i32) -> bool {
         std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
             .is_ok_and(|c| c.contains(self.id.as_str()))
     }
@@ -219,12 +220,13 @@ impl DockerSandbox {
     /// Kills from the host, with the container frozen so nothing can fork while the list is
     /// read and the kills are sent; rounds until no process but init and main is left. In that
     /// last round, still frozen, recreates `fresh_dirs` through the container's root as this
-    /// host sees it (no exec needed); says whether that worked.
+    /// host sees it (no exec needed); says how many were killed and spared (listening), and
+    /// whether the folders were recreated.
     async fn kill_from_host(
         &self,
         init: i32,
         fresh_dirs: &[&str],
-    ) -> Result<(usize, bool), SandboxError> {
+    ) -> Result<(usize, usize, bool), SandboxError> {
         let docker = &self.backend.docker;
         let mut killed: HashSet<i32> = HashSet::new();
         let deadline = Instant::now() + KILL_DEADLINE;
@@ -237,18 +239,23 @@ impl DockerSandbox {
             let paused = !first && docker.pause_container(&self.id).await.is_ok();
             let round = self.host_pids().await;
             let mut sent = 0;
+            let mut spared = 0;
             let mut denied = false;
             if let Ok(pids) = &round {
                 let procs: Vec<Proc> = pids.iter().filter_map(|p| host_proc(*p)).collect();
                 // Services the task asked for (a server the tests will query) keep running:
                 // a process listening on a socket is spared; all else goes.
                 let inodes = listening_inodes(init);
-                let targets: Vec<i32> = targets(&procs, init)
+                let all = targets(&procs, init);
+                let candidates = all.len();
+                let targets: Vec<i32> = all
                     .into_iter()
                     .filter(|pid| inodes.is_empty() || !holds_listener(*pid, &inodes))
                     .collect();
-                if first && !targets.is_empty() {
-                    // Kill them frozen, so none forks while the others die.
+                spared = candidates - targets.len();
+                if first && (!targets.is_empty() || spared > 0) {
+                    // Kill them frozen, so none forks while the others die; and recreate the
+                    // folders frozen, so no service spared writes into them meanwhile.
                     first = false;
                     continue;
                 }
@@ -289,10 +296,10 @@ impl DockerSandbox {
             round?;
             if denied {
                 // Not allowed to signal them from here (a rootless harness): from inside, as root.
-                return Ok((killed.len() + self.kill_from_inside().await?, false));
+                return Ok((killed.len() + self.kill_from_inside().await?, 0, false));
             }
             if sent == 0 {
-                return Ok((killed.len(), dirs_done));
+                return Ok((killed.len(), spared, dirs_done));
             }
             if Instant::now() > deadline {
                 return Err(SandboxError::LeftBroken(format!(

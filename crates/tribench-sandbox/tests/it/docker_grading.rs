@@ -219,3 +219,107 @@ async fn quiesce_from_inside_the_container_does_the_same_for_a_remote_engine() {
     assert!(sb.quiesce_from_inside(&["relative"]).await.is_err());
     sb.stop().await.unwrap();
 }
+
+/// A service the agent left listening that is also a forger: it writes reward 1 into every
+/// `/logs/verifier` it can reach (its own, and through `/proc/<pid>/root` any other process's)
+/// and rewrites every copy of the tests it finds, 100 times a second, each file whole (written
+/// beside, then renamed over).
+const LISTENING_FORGER: &str = r#"nohup perl -e '
+use Socket; socket(S, PF_INET, SOCK_STREAM, 0) or die; setsockopt(S, SOL_SOCKET, SO_REUSEADDR, 1);
+bind(S, sockaddr_in(8080, INADDR_ANY)) or die; listen(S, 5) or die;
+while (1) {
+  for my $d ("/logs/verifier", glob("/proc/[0-9]*/root/logs/verifier")) {
+    if (open(my $f, ">", "$d/.r")) { print $f "1\n"; close $f; rename("$d/.r", "$d/reward.txt") }
+  }
+  for my $t ("/tests/check.sh", glob("/proc/[0-9]*/root/tests/check.sh")) {
+    if (-e $t && open(my $f, ">", "$t.new")) { print $f "echo 1 > /logs/verifier/reward.txt\n"; close $f; rename("$t.new", $t) }
+  }
+  select(undef, undef, undef, 0.01);
+}' >/dev/null 2>&1 &
+for _ in $(seq 100); do grep -q ':1F90 00000000:0000 0A' /proc/net/tcp && break; sleep 0.1; done"#;
+
+/// The verifier: the service must answer, then reward 0, then a pause in which a forger would
+/// overwrite it.
+const CHECK: &str = "perl -MIO::Socket::INET -e 'IO::Socket::INET->new(q(127.0.0.1:8080)) or exit 1' && echo service-answers\necho 0 > /logs/verifier/reward.txt\nsleep 1\necho checked\n";
+
+#[tokio::test]
+async fn a_listening_forger_reaches_neither_the_tests_nor_the_reward_of_an_isolated_verifier() {
+    let Some(b) = backend().await else { return };
+    let sb = b.create(&spec(false)).await.unwrap();
+    let tests = tempfile::tempdir().unwrap();
+    std::fs::write(tests.path().join("check.sh"), CHECK).unwrap();
+    sh(&sb, LISTENING_FORGER).await;
+    let q = sb.quiesce(&["/tests", "/logs/verifier"]).await.unwrap();
+    assert_eq!(q.spared, 1, "{q:?}");
+    let verifier = tribench_sandbox::IsolatedVerifier {
+        tests: tests.path().to_path_buf(),
+        tests_at: "/tests".into(),
+        results_at: "/logs/verifier".into(),
+        collect: vec!["reward.txt".into(), "reward.json".into()],
+        exec: ExecRequest::new("sh /tests/check.sh", Duration::from_secs(60)).user("root"),
+    };
+
+    // The attack is real: a plain verifier is forged (its tests rewritten, or its reward).
+    sb.put_dir(tests.path(), "/tests").await.unwrap();
+    sb.exec(verifier.exec.clone()).await.unwrap();
+    assert_eq!(
+        sb.read_abs("/logs/verifier/reward.txt")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(&b"1\n"[..])
+    );
+
+    // Isolated, the verifier reaches the service and its own reward stands.
+    let v = sb.verify_isolated(verifier).await.unwrap();
+    let log = v.exec.combined();
+    assert_eq!(v.exec.exit_code, Some(0), "{log}");
+    assert!(
+        log.contains("service-answers") && log.contains("checked"),
+        "{log}"
+    );
+    assert_eq!(
+        v.files,
+        vec![("reward.txt".to_string(), b"0\n".to_vec())],
+        "{log}"
+    );
+    // The service is still there, and the shared folders were never the verifier's.
+    let after = sh(
+        &sb,
+        "grep -c ':1F90 00000000:0000 0A' /proc/net/tcp; cat /logs/verifier/reward.txt",
+    )
+    .await;
+    assert_eq!(after, "1\n1\n");
+    sb.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_isolated_verifier_keeps_its_timeout_and_says_when_it_cannot_be_isolated() {
+    let Some(b) = backend().await else { return };
+    let sb = b.create(&spec(false)).await.unwrap();
+    let tests = tempfile::tempdir().unwrap();
+    std::fs::write(tests.path().join("t.sh"), "sleep 100\n").unwrap();
+    let verifier = tribench_sandbox::IsolatedVerifier {
+        tests: tests.path().to_path_buf(),
+        tests_at: "/tests".into(),
+        results_at: "/logs/verifier".into(),
+        collect: vec!["reward.txt".into()],
+        exec: ExecRequest::new("sh /tests/t.sh", Duration::from_secs(2)),
+    };
+    let v = sb.verify_isolated(verifier.clone()).await.unwrap();
+    assert!(v.exec.timed_out && v.exec.exit_code.is_none(), "{v:?}");
+    let left = sh(
+        &sb,
+        "for d in /proc/[0-9]*; do tr '\\0' ' ' < $d/cmdline; echo; done",
+    )
+    .await;
+    assert!(!left.contains("sleep 100"), "{left}");
+    // Without setpriv in the image nothing runs, and the error says why.
+    sh(&sb, "rm -f \"$(command -v setpriv)\"").await;
+    let err = sb.verify_isolated(verifier).await.unwrap_err();
+    assert!(
+        matches!(&err, SandboxError::NotIsolated(why) if why.contains("setpriv")),
+        "{err}"
+    );
+    sb.stop().await.unwrap();
+}

@@ -208,6 +208,7 @@ pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
             // The source does not say what the tasks contained.
             checksum: String::new(),
             tasks: p.tasks,
+            pin: None,
         }],
         harness_version: p.harness,
         environment: EnvironmentInfo {

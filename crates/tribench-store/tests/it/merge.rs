@@ -32,6 +32,7 @@ fn manifest(shard: Option<Shard>) -> RunManifest {
             version: None,
             checksum: "0123456789abcdef0123".into(),
             tasks: TASKS,
+            pin: None,
         }],
         harness_version: "0.1.0-7-gabc".into(),
         environment: EnvironmentInfo {

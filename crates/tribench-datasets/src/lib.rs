@@ -1,0 +1,88 @@
+//! Datasets by name: the registry of public benchmarks tribench knows (each pinned to a source
+//! and a revision), pulled into a cache under `$XDG_CACHE_HOME/tribench/datasets`, checked
+//! against the registry's checksums, written atomically, and resumed when a pull was cut off.
+//!
+//! Sources: Hugging Face dataset repositories (files fetched from
+//! `{endpoint}/datasets/{repo}/resolve/{revision}/{path}`, the endpoint from `HF_ENDPOINT`), git
+//! repositories at a commit, and Harbor registries (a `registry.json` listing each task's git
+//! URL, commit and path, fetched by sparse checkout).
+
+mod cache;
+mod fetch;
+mod git;
+mod list;
+mod pull;
+mod registry;
+#[cfg(feature = "test-server")]
+pub mod test_server;
+
+pub use cache::cache_root;
+pub use list::{list, render_list, ListRow};
+pub use pull::{cached, pull, resolve, Options, Pulled};
+pub use registry::{Entry, Registry, RemoteFile, Source};
+pub use tribench_types::DatasetPin;
+
+use std::path::PathBuf;
+
+/// What can go wrong finding, pulling or checking a dataset.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    #[error("no dataset named {name:?} in the registry; known: {known}")]
+    UnknownDataset { name: String, known: String },
+    #[error("dataset {name} has no version {version:?}; known versions: {known}")]
+    UnknownVersion {
+        name: String,
+        version: String,
+        known: String,
+    },
+    #[error("registry {path}: {message}")]
+    Registry { path: String, message: String },
+    #[error("dataset {name} is published on Hugging Face: set HF_ENDPOINT (or pass --hf-endpoint) to the Hugging Face endpoint URL to download it")]
+    NoEndpoint { name: String },
+    #[error("dataset {name}@{version} is not in the cache ({path}) and --offline forbids downloading it; run `tribench datasets pull {name}@{version}` where the source is reachable")]
+    Offline {
+        name: String,
+        version: String,
+        path: PathBuf,
+    },
+    #[error(
+        "download of {url} failed: {message} (rerun to resume from the bytes already fetched)"
+    )]
+    Download { url: String, message: String },
+    #[error("{url}: the server answered HTTP {status}")]
+    Http { url: String, status: u16 },
+    #[error("checksum mismatch for {what}: expected sha256 {expected}, got {actual}; nothing was added to the cache")]
+    ChecksumMismatch {
+        what: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("{0}")]
+    Git(String),
+    #[error("harbor registry: {0}")]
+    Harbor(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl DatasetError {
+    pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> DatasetError + '_ {
+        move |source| DatasetError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// `NAME` or `NAME@VERSION`.
+pub fn parse_spec(spec: &str) -> (&str, Option<&str>) {
+    match spec.split_once('@') {
+        Some((n, v)) if !v.is_empty() => (n, Some(v)),
+        Some((n, _)) => (n, None),
+        None => (spec, None),
+    }
+}
