@@ -205,6 +205,7 @@ impl RunSettings {
         let mut certs = file.build.ca_certificates;
         certs.extend(exec.ca_cert.iter().cloned());
         engine.ca_certificates = tribench_engine::certs::read_ca_certificates(&certs)?;
+        engine.shard = exec.shard;
         let mut image_context = None;
         if layer.sandbox == Some(SandboxChoice::Docker) {
             let (dir, spec) = polyglot_image()?;

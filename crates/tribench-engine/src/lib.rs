@@ -112,6 +112,8 @@ pub struct EngineConfig {
     pub force_build: bool,
     /// CA certificates (file name, PEM bytes) trusted in image builds and containers.
     pub ca_certificates: Vec<(String, Vec<u8>)>,
+    /// Run only the trials of this shard (`--shard I/N`); the manifest records it.
+    pub shard: Option<tribench_types::Shard>,
 }
 
 impl EngineConfig {
@@ -163,6 +165,7 @@ impl EngineConfig {
             max_consecutive_model_errors: 5,
             force_build: false,
             ca_certificates: Vec::new(),
+            shard: None,
         }
     }
 }
@@ -314,6 +317,9 @@ pub async fn run(
                     task_id: task.info.id.clone(),
                     attempt,
                 };
+                if cfg.shard.is_some_and(|s| !s.contains(&key)) {
+                    continue;
+                }
                 match finished.get(&key) {
                     Some(o) if !(cfg.retry_errors && o.is_infrastructure()) => skipped += 1,
                     _ => todo.push((task.clone(), key)),
@@ -505,6 +511,14 @@ fn reconcile_manifest(
                 shown(&cfg.max_tries.map(|t| t.to_string()))
             ));
         }
+        let old_shard = old.shard.as_ref().map(|s| s.shard().to_string());
+        if old_shard != cfg.shard.map(|s| s.to_string()) {
+            diffs.push(format!(
+                "--shard: {} in the run, {} now",
+                shown(&old_shard),
+                shown(&cfg.shard.map(|s| s.to_string()))
+            ));
+        }
         if old.grading_mode.is_some() && old.grading_mode != grading_mode {
             diffs.push(format!(
                 "--grading-mode: {} in the run, {} now",
@@ -535,7 +549,8 @@ fn reconcile_manifest(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "run".into());
-    let manifest = RunManifest {
+    let mut manifest = RunManifest {
+        shard: None,
         grading_mode,
         schema: 1,
         run_id,
@@ -577,6 +592,16 @@ fn reconcile_manifest(
             .and_then(|h| h.into_string().ok())
             .unwrap_or_else(|| "unknown".into()),
     };
+    manifest.shard = cfg.shard.map(|s| tribench_types::ShardInfo {
+        index: s.index,
+        count: s.count,
+        identity: manifest.identity(),
+        task_ids: suites
+            .iter()
+            .flat_map(|s| &s.tasks)
+            .map(|t| t.info.id.clone())
+            .collect(),
+    });
     store.write_manifest(&manifest)?;
     Ok(manifest)
 }

@@ -123,7 +123,9 @@ impl DockerBackend {
     pub async fn connect(
         image_map: HashMap<String, String>,
     ) -> Result<Arc<DockerBackend>, SandboxError> {
-        let docker = Docker::connect_with_local_defaults().map_err(|e| {
+        // `DOCKER_HOST` as `unix://`, `tcp://` or `http://`: a remote engine works, because
+        // files only ever move through the API (tar archives), never through the host's disk.
+        let docker = Docker::connect_with_defaults().map_err(|e| {
             SandboxError::Docker(format!("cannot connect to the Docker engine: {e}"))
         })?;
         docker

@@ -4,6 +4,7 @@
 //! it runs, so two runners never work one run at once.
 
 pub mod import;
+pub mod merge;
 pub mod swebench_export;
 
 use nix::fcntl::{Flock, FlockArg};

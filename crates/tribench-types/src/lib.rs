@@ -9,6 +9,7 @@ mod reward;
 pub mod schema;
 pub mod swebench;
 mod trajectory;
+mod shard;
 mod trial;
 
 pub use limits::{group_limits, GradingMode, LimitsGroup, RunLimits, TaskLimits, TrialLimits};
@@ -24,6 +25,7 @@ pub use trajectory::{
     OracleTrajectory, ProgramFormat, ProgramRun, ProgramTrajectory, SolutionRun, Step, StepTiming,
     ToolArguments, ToolCall, Trajectory, LLM_TRAJECTORY_FORMAT, PROGRAM_TRAJECTORY_FORMAT,
 };
+pub use shard::{Shard, ShardInfo, ShardParseError};
 pub use trial::{
     token_cost, Reference, TestResult, TestStatus, Timings, TrialKey, TrialRecord, TryRecord, Usage,
 };

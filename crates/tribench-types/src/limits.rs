@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which grading rules apply where a family grades by an official harness's verdicts (today:
 /// SWE-bench's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GradingMode {
     /// Exactly the official harness's verdicts, its known faults included (leaderboard
@@ -49,7 +49,7 @@ pub struct TaskLimits {
 }
 
 /// The run's settings, each the value a trial gets when its task sets none.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunLimits {
     /// Opening the sandbox and preparing the task.
     pub setup_timeout_sec: f64,
@@ -75,7 +75,7 @@ pub struct RunLimits {
 }
 
 /// The limits one trial ran under: the effective values, not the flags.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TrialLimits {
     pub setup_timeout_sec: f64,
     pub agent_timeout_sec: f64,
@@ -96,7 +96,7 @@ pub struct TrialLimits {
 
 /// The tasks whose trials got the same limits (attempt 1's seed shown; later attempts add
 /// their number less one).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LimitsGroup {
     pub limits: TrialLimits,
     pub tasks: Vec<String>,

@@ -58,6 +58,7 @@ fn manifest(dataset: &str, tasks: usize, attempts: u32, agent: &str) -> RunManif
         started_at: "2026-11-24T00:00:00Z".into(),
         ended_at: None,
         host: "h".into(),
+        shard: None,
     }
 }
 

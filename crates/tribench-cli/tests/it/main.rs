@@ -5,9 +5,12 @@ mod all_infrastructure;
 mod datasets;
 mod model_endpoint;
 mod real_inputs;
+mod remote_docker;
 mod resolved_settings;
 mod settings_and_reasons;
 mod view;
+mod shards;
+mod slurm;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

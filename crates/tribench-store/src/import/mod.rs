@@ -234,6 +234,7 @@ pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
         started_at: p.started_at,
         ended_at: p.ended_at,
         host: String::new(),
+        shard: None,
     }
 }
 

@@ -5,6 +5,7 @@
 mod aider_import;
 mod harbor_import;
 mod layout;
+mod merge;
 mod terminal_bench_import;
 
 use std::path::Path;
