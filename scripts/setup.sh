@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tribench's tests and bundled sample suites need on a fresh Debian machine:
-# bubblewrap (sandbox isolation) and the toolchains of the six polyglot languages, from
-# Debian's packages, and jest (for JavaScript exercises) from the npm registry into tools/js.
+# bubblewrap (sandbox isolation), the toolchains of the six polyglot languages, and Slurm and
+# munge (for the real Slurm test), from Debian's packages, and jest (for JavaScript exercises)
+# from the npm registry into tools/js.
 # Idempotent: when everything is present it installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,9 @@ have chromium || need+=(chromium)
 # C++ exercises that use Boost.Date_Time (find_package(Boost COMPONENTS date_time)).
 dpkg -s libboost-date-time-dev >/dev/null 2>&1 || need+=(libboost-date-time-dev)
 /usr/bin/python3 -c 'import pytest' >/dev/null 2>&1 || need+=(python3-pytest)
+# The real Slurm test (docs/scale.md): it starts munged, slurmctld and slurmd itself.
+[ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] && have sbatch || need+=(slurm-wlm)
+[ -x /usr/sbin/munged ] || need+=(munge)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"

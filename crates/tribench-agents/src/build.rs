@@ -185,8 +185,8 @@ mod tests {
         let a = build_agent(&named("llm"), &s).unwrap();
         let info = a.model_info().unwrap();
         assert_eq!(info.id, "m1");
-        assert_eq!(info.sampling["seed"], 7);
-        assert_eq!(info.sampling["temperature"], 0.5);
+        assert_eq!(info.sampling.seed, Some(7));
+        assert_eq!(info.sampling.temperature, Some(0.5));
         // The settings differ from the defaults' in the hash a resumed run compares.
         let plain = build_agent(&named("llm"), &llm()).unwrap();
         assert_ne!(a.config_hash(), plain.config_hash());

@@ -19,10 +19,11 @@
 use crate::{Agent, AgentError, AgentSession, AgentTask, TurnOutcome};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
 use tribench_sandbox::{ExecRequest, Sandbox};
+use tribench_types::{ProgramFormat, ProgramRun, ProgramTrajectory, Sampling, Trajectory};
 
 /// An agent program's description.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,7 +111,7 @@ impl Agent for CliAgent {
             id: self.model.clone(),
             provider: format!("via {}", self.def.name),
             endpoint: self.base_url.clone(),
-            sampling: Value::Null,
+            sampling: Sampling::default(),
         })
     }
     fn start(&self, _task: AgentTask) -> Box<dyn AgentSession> {
@@ -129,7 +130,7 @@ struct CliSession {
     model: String,
     base_url: String,
     installed: bool,
-    log: Vec<Value>,
+    log: Vec<ProgramRun>,
 }
 
 /// Long enough for any agent; the engine's agent timeout is what really bounds it.
@@ -155,9 +156,12 @@ impl AgentSession for CliSession {
     async fn turn(&mut self, sb: &dyn Sandbox, message: &str) -> Result<TurnOutcome, AgentError> {
         if !self.installed && !self.def.install.trim().is_empty() {
             let out = sb.exec(self.request(self.def.install.clone())).await?;
-            self.log.push(
-                json!({"phase": "install", "exit_code": out.exit_code, "output": out.combined()}),
-            );
+            self.log.push(ProgramRun {
+                phase: "install".into(),
+                command: None,
+                exit_code: out.exit_code.map(i64::from),
+                output: out.combined(),
+            });
             if !out.success() {
                 return Err(AgentError::Failed(format!(
                     "installing {} failed with {:?}",
@@ -183,11 +187,20 @@ impl AgentSession for CliSession {
         // The instruction file is the harness's, not part of the agent's work.
         sb.remove(INSTRUCTION_DIR).await?;
         let out = out?;
-        self.log.push(json!({"phase": "run", "command": command, "exit_code": out.exit_code, "output": out.combined()}));
+        self.log.push(ProgramRun {
+            phase: "run".into(),
+            command: Some(command),
+            exit_code: out.exit_code.map(i64::from),
+            output: out.combined(),
+        });
         Ok(TurnOutcome::default())
     }
 
-    fn trajectory(&self) -> Option<Value> {
-        Some(json!({"format": "tribench-cli-agent/1", "agent": self.def.name, "runs": self.log}))
+    fn trajectory(&self) -> Option<Trajectory> {
+        Some(Trajectory::Program(ProgramTrajectory {
+            format: ProgramFormat::V1,
+            agent: self.def.name.clone(),
+            runs: self.log.clone(),
+        }))
     }
 }

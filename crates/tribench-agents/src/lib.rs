@@ -42,6 +42,8 @@ pub struct AgentTask {
     pub instruction: String,
     /// Present only for agents whose [`Agent::needs_reference`] is true.
     pub reference: Option<Reference>,
+    /// The trial's seed (see `tribench_types::TrialLimits::seed`); `None`: the run set none.
+    pub seed: Option<u64>,
 }
 
 /// How one turn ended.
@@ -102,7 +104,7 @@ pub trait AgentSession: Send {
     async fn turn(&mut self, sb: &dyn Sandbox, message: &str) -> Result<TurnOutcome, AgentError>;
 
     /// Everything the session did so far (messages, steps, usage), stored with the trial.
-    fn trajectory(&self) -> Option<serde_json::Value> {
+    fn trajectory(&self) -> Option<tribench_types::Trajectory> {
         None
     }
 }

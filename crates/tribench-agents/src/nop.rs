@@ -1,3 +1,5 @@
+//! `nop`: changes nothing. A task it resolves is a broken task.
+
 use crate::{Agent, AgentError, AgentSession, AgentTask, TurnOutcome};
 use async_trait::async_trait;
 use tribench_sandbox::Sandbox;

@@ -1,3 +1,6 @@
+//! `oracle`: applies the task's reference solution (files, a patch, or a solution script). A
+//! task the oracle cannot resolve is a broken task.
+
 use crate::{Agent, AgentError, AgentSession, AgentTask, TurnOutcome};
 use async_trait::async_trait;
 use std::time::Duration;
@@ -36,7 +39,7 @@ struct OracleSession {
     reference: Option<Reference>,
     applied: bool,
     /// What running a solution script did (exit code, output), for the trajectory.
-    solution: Option<serde_json::Value>,
+    solution: Option<tribench_types::SolutionRun>,
 }
 
 #[async_trait]
@@ -68,12 +71,12 @@ impl AgentSession for OracleSession {
                     .await?;
                 // As Harbor's oracle: a solution script that fails does not end the trial; its
                 // exit code is kept and the verifier's reward decides.
-                self.solution = Some(serde_json::json!({
-                    "command": command,
-                    "exit_code": out.exit_code,
-                    "timed_out": out.timed_out,
-                    "output_tail": tail(&out.combined(), 4000),
-                }));
+                self.solution = Some(tribench_types::SolutionRun {
+                    command: command.clone(),
+                    exit_code: out.exit_code.map(i64::from),
+                    timed_out: out.timed_out,
+                    output_tail: tail(&out.combined(), 4000).to_string(),
+                });
             }
             Some(Reference::Patch { patch }) => {
                 crate::apply_patch(sb, patch.as_bytes(), "the reference patch").await?;
@@ -82,9 +85,14 @@ impl AgentSession for OracleSession {
         Ok(TurnOutcome::default())
     }
 
-    fn trajectory(&self) -> Option<serde_json::Value> {
+    fn trajectory(&self) -> Option<tribench_types::Trajectory> {
         let solution = self.solution.clone()?;
-        Some(serde_json::json!({ "agent": "oracle", "solution": solution }))
+        Some(tribench_types::Trajectory::Oracle(
+            tribench_types::OracleTrajectory {
+                agent: "oracle".into(),
+                solution,
+            },
+        ))
     }
 }
 

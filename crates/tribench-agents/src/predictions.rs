@@ -1,17 +1,28 @@
-//! Predictions made elsewhere (SWE-bench's `preds.jsonl`, `preds.json` as a list or as a dict
-//! by instance id, as SWE-agent and mini-swe-agent write them), graded without any agent work.
+//! Patches made elsewhere, graded without any agent work: predictions (SWE-bench's
+//! `preds.jsonl`, `preds.json` as a list or as a dict by instance id, as SWE-agent and
+//! mini-swe-agent write them), or the final changes an earlier run recorded (`diff.patch`).
+//! The one way tribench grades a patch it did not make: the task grades it
+//! (`Task::grade_prediction` in tribench-families).
 
 use crate::{Agent, AgentSession, AgentTask, Prediction};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tribench_types::TaskInfo;
 
 /// Grades given patches: no sandbox work, the patch goes straight to grading.
 pub struct Predictions {
     name: String,
-    patches: BTreeMap<String, Option<String>>,
+    patches: Patches,
     hash: String,
+}
+
+/// Where the patches are.
+enum Patches {
+    /// Instance id → patch (`None`: the prediction had none).
+    Given(BTreeMap<String, Option<String>>),
+    /// A run directory: each task's first attempt's `diff.patch` (none: no change).
+    Run(PathBuf),
 }
 
 impl Predictions {
@@ -27,8 +38,19 @@ impl Predictions {
         }
         Predictions {
             name: name.into(),
-            patches,
+            patches: Patches::Given(patches),
             hash: hex::encode(h.finalize()),
+        }
+    }
+
+    /// The final change each task's first attempt recorded in the run directory `source`,
+    /// graded again (`tribench replay --patches`). A task with no recorded change is graded
+    /// as its task was prepared.
+    pub fn from_run(source: PathBuf) -> Self {
+        Predictions {
+            name: "replay".into(),
+            hash: format!("replay:patches:{}", source.display()),
+            patches: Patches::Run(source),
         }
     }
 
@@ -113,7 +135,11 @@ impl Predictions {
 
     /// The instances that have a prediction.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.patches.keys().map(String::as_str)
+        let given = match &self.patches {
+            Patches::Given(p) => Some(p.keys().map(String::as_str)),
+            Patches::Run(_) => None,
+        };
+        given.into_iter().flatten()
     }
 
     pub fn model_name(&self) -> &str {
@@ -135,9 +161,21 @@ impl Agent for Predictions {
     }
 
     fn prediction(&self, task: &TaskInfo) -> Option<Prediction> {
-        Some(Prediction {
-            patch: self.patches.get(&task.id).cloned().flatten(),
-        })
+        let patch = match &self.patches {
+            Patches::Given(p) => p.get(&task.id).cloned().flatten(),
+            Patches::Run(source) => {
+                let trial = tribench_types::TrialKey {
+                    task_id: task.id.clone(),
+                    attempt: 1,
+                }
+                .trial_id();
+                let path = source.join("trials").join(trial).join("diff.patch");
+                std::fs::read(path)
+                    .ok()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+            }
+        };
+        Some(Prediction { patch })
     }
 
     fn start(&self, _task: AgentTask) -> Box<dyn AgentSession> {

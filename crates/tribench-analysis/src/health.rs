@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use tribench_store::{RunStore, StoreError};
-use tribench_types::{Outcome, TestStatus, TrialRecord};
+use tribench_types::{Outcome, TestStatus, Trajectory, TrialRecord};
 
 /// The reason a trial was not resolved, as `validate --json` gives it.
 #[derive(Debug, Clone, Serialize)]
@@ -37,13 +37,10 @@ impl FailureReason {
                     .collect()
             })
             .unwrap_or_default();
-        let solution_exit_code = t
-            .artifacts
-            .iter()
-            .find(|a| a.ends_with("/trajectory.json"))
-            .and_then(|a| std::fs::read(run_dir.join(a)).ok())
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .and_then(|v| v.pointer("/solution/exit_code").and_then(|c| c.as_i64()));
+        let solution_exit_code = match RunStore::read_trajectory(run_dir, &t.trial_id) {
+            Ok(Some(Trajectory::Oracle(o))) => o.solution.exit_code,
+            _ => None,
+        };
         FailureReason {
             reward: last.and_then(|tr| tr.reward),
             failing_tests,

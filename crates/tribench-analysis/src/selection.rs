@@ -58,7 +58,7 @@ pub fn select_trials(
 
 /// One trial's trajectory.json as recorded; for a trial without one (oracle, nop) its record.
 pub fn trajectory_json(run: &RunData, trial: &str) -> Result<String, SelectError> {
-    let path = run.dir.join("trials").join(trial).join("trajectory.json");
+    let path = tribench_store::RunStore::artifact_in(&run.dir, trial, "trajectory.json");
     if let Ok(text) = std::fs::read_to_string(path) {
         return Ok(text);
     }

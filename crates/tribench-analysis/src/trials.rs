@@ -5,9 +5,12 @@
 use crate::units::{duration_ms, duration_opt, usd_opt, UNKNOWN};
 use crate::RunData;
 use serde::Serialize;
-use serde_json::Value;
 use std::path::Path;
-use tribench_types::{Outcome, TestStatus, TrialRecord};
+use tribench_store::RunStore;
+use tribench_types::{
+    ActionResult, Observation, OracleTrajectory, Outcome, ProgramTrajectory, TestStatus,
+    Trajectory, TrialRecord,
+};
 
 /// One line of `tribench trials`.
 #[derive(Debug, Clone, Serialize)]
@@ -163,122 +166,132 @@ fn read_artifact(dir: &Path, t: &TrialRecord, name: &str) -> Option<String> {
 }
 
 /// One tool call: its name and arguments, with file contents and commands as blocks.
-fn action(out: &mut String, r: &Value) {
-    let tool = r["tool"].as_str().unwrap_or("?");
-    let args = &r["arguments"];
-    let s = |k: &str| args[k].as_str().unwrap_or("");
-    match tool {
+fn action(out: &mut String, r: &ActionResult) {
+    let args = &r.arguments;
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    match r.tool.as_str() {
         "bash" => {
             out.push_str("> bash\n");
-            out.push_str(&block(s("command"), 40));
+            out.push_str(&block(&s(&args.command), 40));
         }
         "write_file" => {
-            out.push_str(&format!("> write_file {}\n", s("path")));
-            out.push_str(&block(s("content"), 40));
+            out.push_str(&format!("> write_file {}\n", s(&args.path)));
+            out.push_str(&block(&s(&args.content), 40));
         }
         "str_replace" => {
-            out.push_str(&format!("> str_replace {}\n", s("path")));
+            out.push_str(&format!("> str_replace {}\n", s(&args.path)));
             out.push_str("  old:\n");
-            out.push_str(&block(s("old_str"), 20));
+            out.push_str(&block(&s(&args.old_str), 20));
             out.push_str("  new:\n");
-            out.push_str(&block(s("new_str"), 20));
+            out.push_str(&block(&s(&args.new_str), 20));
         }
-        "read_file" => out.push_str(&format!("> read_file {}\n", s("path"))),
+        "read_file" => out.push_str(&format!("> read_file {}\n", s(&args.path))),
         "submit" => out.push_str("> submit\n"),
         other => {
-            let a = args.to_string();
+            let a = serde_json::to_string(args).unwrap_or_default();
             out.push_str(&format!("> {other} {}\n", if a == "{}" { "" } else { &a }));
         }
     }
-    let output = r["output"].as_str().unwrap_or("");
-    if !output.trim().is_empty() {
+    if !r.output.trim().is_empty() {
         out.push_str("  output:\n");
-        out.push_str(&block(output, 40));
+        out.push_str(&block(&r.output, 40));
     }
 }
 
-fn ms_field(v: &Value) -> String {
-    v.as_f64().map_or_else(|| UNKNOWN.to_string(), duration_ms)
-}
-
-fn tokens_field(v: &Value) -> String {
-    v.as_u64()
-        .map_or_else(|| UNKNOWN.to_string(), |n| n.to_string())
+fn ms_field(v: Option<f64>) -> String {
+    v.map_or_else(|| UNKNOWN.to_string(), duration_ms)
 }
 
 /// An agent program's log (`tribench-cli-agent/1`): its install and run commands with output.
-fn program_runs(out: &mut String, traj: &Value) {
-    for r in traj["runs"].as_array().into_iter().flatten() {
-        let exit = r["exit_code"]
-            .as_i64()
+fn program_runs(out: &mut String, traj: &ProgramTrajectory) {
+    for r in &traj.runs {
+        let exit = r
+            .exit_code
             .map_or_else(|| "no exit code".to_string(), |c| format!("exit {c}"));
-        out.push_str(&format!(
-            "── {} ({exit})\n",
-            r["phase"].as_str().unwrap_or("?")
-        ));
-        if let Some(c) = r["command"].as_str() {
+        out.push_str(&format!("── {} ({exit})\n", r.phase));
+        if let Some(c) = &r.command {
             out.push_str("> command\n");
             out.push_str(&block(c, 20));
         }
-        let output = r["output"].as_str().unwrap_or("");
-        if !output.trim().is_empty() {
+        if !r.output.trim().is_empty() {
             out.push_str("  output:\n");
-            out.push_str(&block(output, 40));
+            out.push_str(&block(&r.output, 40));
         }
         out.push('\n');
     }
 }
 
-fn steps(out: &mut String, traj: &Value) {
-    if traj["format"].as_str() == Some("tribench-cli-agent/1") {
-        program_runs(out, traj);
-        return;
+/// The oracle's solution script: the command, how it ended, and its output's tail.
+fn solution_run(out: &mut String, traj: &OracleTrajectory) {
+    let r = &traj.solution;
+    let exit = match r.exit_code {
+        _ if r.timed_out => "timed out".to_string(),
+        Some(c) => format!("exit {c}"),
+        None => "no exit code".to_string(),
+    };
+    out.push_str(&format!("── solution ({exit})\n> command\n"));
+    out.push_str(&block(&r.command, 20));
+    if !r.output_tail.trim().is_empty() {
+        out.push_str("  output:\n");
+        out.push_str(&block(&r.output_tail, 40));
     }
-    for m in traj["messages"].as_array().into_iter().flatten().take(2) {
-        out.push_str(&format!("[{}]\n", m["role"].as_str().unwrap_or("?")));
-        out.push_str(&block(m["content"].as_str().unwrap_or(""), 30));
+    out.push('\n');
+}
+
+fn steps(out: &mut String, traj: &Trajectory) {
+    let traj = match traj {
+        Trajectory::Llm(t) => t,
+        Trajectory::Program(p) => return program_runs(out, p),
+        Trajectory::Oracle(o) => return solution_run(out, o),
+    };
+    for m in traj.messages.iter().take(2) {
+        let role = if m.role.is_empty() { "?" } else { &m.role };
+        out.push_str(&format!("[{role}]\n"));
+        out.push_str(&block(m.content.as_deref().unwrap_or(""), 30));
         out.push('\n');
     }
-    for step in traj["steps"].as_array().into_iter().flatten() {
-        let timing = &step["timing"];
-        if step.get("timing").is_some() {
+    for step in &traj.steps {
+        if let Some(timing) = &step.timing {
+            let (prompt, completion) = match &step.usage {
+                Some(u) => (u.prompt_tokens.to_string(), u.completion_tokens.to_string()),
+                None => (UNKNOWN.to_string(), UNKNOWN.to_string()),
+            };
             out.push_str(&format!(
-                "── step {} · model {} · tools {} · tokens {} in / {} out\n",
-                step["step"],
-                ms_field(&timing["model_ms"]),
-                ms_field(&timing["tool_ms"]),
-                tokens_field(&step["usage"]["prompt_tokens"]),
-                tokens_field(&step["usage"]["completion_tokens"]),
+                "── step {} · model {} · tools {} · tokens {prompt} in / {completion} out\n",
+                step.step,
+                ms_field(timing.model_ms),
+                ms_field(timing.tool_ms),
             ));
         } else {
-            out.push_str(&format!("── step {}\n", step["step"]));
+            out.push_str(&format!("── step {}\n", step.step));
         }
-        for key in ["error", "trimmed"] {
-            if let Some(e) = step[key].as_str() {
+        for (key, value) in [("error", &step.error), ("trimmed", &step.trimmed)] {
+            if let Some(e) = value {
                 out.push_str(&format!("{key}: {e}\n"));
             }
         }
-        if let Some(c) = step["assistant"]["content"]
-            .as_str()
+        if let Some(c) = step
+            .assistant
+            .as_ref()
+            .and_then(|a| a.content.as_deref())
             .filter(|c| !c.trim().is_empty())
         {
             out.push_str(&block(c.trim(), 30));
         }
-        for r in step["results"].as_array().into_iter().flatten() {
-            if let Some(why) = r["malformed"].as_str() {
-                out.push_str(&format!("! malformed reply: {why}\n"));
-            } else {
-                action(out, r);
+        for r in &step.results {
+            match r {
+                Observation::Malformed { malformed } => {
+                    out.push_str(&format!("! malformed reply: {malformed}\n"))
+                }
+                Observation::Action(a) => action(out, a),
             }
         }
         out.push('\n');
     }
-    let u = &traj["usage"];
+    let u = &traj.usage;
     out.push_str(&format!(
         "agent      {} steps, {} prompt and {} completion tokens\n",
-        u["steps"],
-        tokens_field(&u["prompt_tokens"]),
-        tokens_field(&u["completion_tokens"])
+        u.steps, u.prompt_tokens, u.completion_tokens
     ));
 }
 
@@ -323,20 +336,14 @@ pub fn render_trajectory(run: &RunData, trial_id: &str) -> Result<String, Trials
         "trial      {} (task {}, attempt {}, group {})\nagent      {}\n\n",
         t.trial_id, t.task_id, t.attempt, t.group, t.agent
     );
-    let traj_path = run
-        .dir
-        .join("trials")
-        .join(&t.trial_id)
-        .join("trajectory.json");
-    if traj_path.is_file() {
-        let text = std::fs::read_to_string(&traj_path).map_err(|e| TrialsError::Unreadable {
-            path: traj_path.display().to_string(),
+    let traj =
+        RunStore::read_trajectory(&run.dir, &t.trial_id).map_err(|e| TrialsError::Unreadable {
+            path: RunStore::artifact_in(&run.dir, &t.trial_id, "trajectory.json")
+                .display()
+                .to_string(),
             message: e.to_string(),
         })?;
-        let traj: Value = serde_json::from_str(&text).map_err(|e| TrialsError::Unreadable {
-            path: traj_path.display().to_string(),
-            message: format!("not JSON: {e}"),
-        })?;
+    if let Some(traj) = traj {
         steps(&mut out, &traj);
     } else {
         if let Some(instr) = read_artifact(&run.dir, t, "instruction.md") {

@@ -46,6 +46,133 @@ pub enum Command {
     Grade(Box<GradeArgs>),
     /// Datasets by name: list the registry, pull one into the cache (verified, resumable).
     Datasets(DatasetsArgs),
+    /// Join the run directories of a run's shards (`--shard I/N`) into one run directory.
+    Merge(MergeArgs),
+    /// Run beyond one machine with Slurm: an array job of shards, then a merge job.
+    #[command(subcommand)]
+    Slurm(SlurmCommand),
+    /// Run beyond one machine with Kubernetes: an Indexed Job of shards, then a merge Job.
+    #[command(subcommand)]
+    K8s(K8sCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The shards' run directories (all N of them, or those finished so far).
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// The merged run directory; merging into it again adds only what is new.
+    #[arg(long)]
+    pub run_dir: PathBuf,
+    /// What the merge did, as JSON on stdout (duplicates, missing trials).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags every study renderer shares; the rest of the command line is `tribench run`'s.
+#[derive(Args, Debug)]
+pub struct StudyArgs {
+    /// How many shards (array elements, Job indexes) the run is split into.
+    #[arg(long)]
+    pub shards: u32,
+    /// Absolute folder every node sees: shard I writes RUN_ROOT/shard-I, the merge RUN_ROOT/merged.
+    #[arg(long)]
+    pub run_root: PathBuf,
+    /// The tribench binary as the nodes see it (default: this one for Slurm, `tribench` on the
+    /// image's PATH for Kubernetes).
+    #[arg(long)]
+    pub tribench: Option<String>,
+    /// The job name.
+    #[arg(long, default_value = "tribench")]
+    pub name: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SlurmCommand {
+    /// Print an sbatch script: `tribench slurm render [run args] --shards N --run-root DIR > study.sbatch`.
+    Render(Box<SlurmRenderArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct SlurmRenderArgs {
+    #[command(flatten)]
+    pub study: StudyArgs,
+    /// CPUs per array element (sbatch --cpus-per-task).
+    #[arg(long)]
+    pub cpus_per_task: Option<u32>,
+    /// Memory per array element (sbatch --mem, e.g. 8G).
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// Time limit per array element (sbatch --time, e.g. 4:00:00).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// The partition the jobs run in (sbatch --partition).
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// The account the jobs are charged to (sbatch --account).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// At most this many elements at once (--array=0-N-1%M).
+    #[arg(long)]
+    pub max_parallel: Option<u32>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum K8sCommand {
+    /// Print the Jobs as YAML: `tribench k8s render [run args] --shards N --run-root DIR --image IMG --pvc NAME | kubectl apply -f -`.
+    Render(Box<K8sRenderArgs>),
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DockerAccessArg {
+    /// Mount the node's /var/run/docker.sock (task containers are the node's siblings).
+    Socket,
+    /// No Docker (local-sandbox tasks only).
+    None,
+}
+
+#[derive(Args, Debug)]
+pub struct K8sRenderArgs {
+    #[command(flatten)]
+    pub study: StudyArgs,
+    /// The image holding tribench (and the toolchains local-sandbox tasks need).
+    #[arg(long)]
+    pub image: String,
+    /// The namespace of the Jobs (default: kubectl's current one).
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// The results volume: an existing PersistentVolumeClaim, mounted at --run-root.
+    #[arg(
+        long,
+        required_unless_present = "host_path",
+        conflicts_with = "host_path"
+    )]
+    pub pvc: Option<String>,
+    /// The results volume: a directory on the node, mounted at --run-root.
+    #[arg(long)]
+    pub host_path: Option<String>,
+    /// Shard pods running at once (default: all).
+    #[arg(long)]
+    pub parallelism: Option<u32>,
+    /// CPU per shard pod (a Kubernetes quantity: 2, 500m), requested and the limit.
+    #[arg(long)]
+    pub cpu: Option<String>,
+    /// Memory per shard pod (8Gi), requested and the limit.
+    #[arg(long)]
+    pub memory: Option<String>,
+    /// KEY=VALUE a node must carry (repeatable).
+    #[arg(long = "node-selector", value_name = "KEY=VALUE")]
+    pub node_selector: Vec<String>,
+    /// How task containers reach Docker.
+    #[arg(long, value_enum, default_value_t = DockerAccessArg::Socket)]
+    pub docker: DockerAccessArg,
+    /// Seconds the merge Job waits for shards that never end before merging what there is.
+    #[arg(long, default_value_t = 86400)]
+    pub merge_wait: u64,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Args, Debug)]
@@ -252,6 +379,10 @@ pub struct ExecArgs {
     /// proxy's); repeatable, added to tribench.toml's [build] ca_certificates.
     #[arg(long = "ca-cert", value_name = "FILE")]
     pub ca_cert: Vec<PathBuf>,
+    /// Run only shard I of N (zero-based: 0/4 to 3/4). Trials (task, attempt) are split by a
+    /// stable hash, the same on every machine; `tribench merge` joins the shards' run directories.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<tribench_types::Shard>,
 }
 
 use tribench_settings::{LlmArgs, RunLayer};

@@ -10,6 +10,7 @@ mod power;
 mod replay;
 mod report;
 mod run;
+mod scale;
 mod trajectory;
 mod trials;
 mod validate;
@@ -56,6 +57,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Grade(a) => grade::grade(datasets::grade_suite(*a).await?).await,
         Command::Datasets(a) => datasets::datasets(a).await,
         Command::View(a) => view::view(a).await,
+        Command::Merge(a) => scale::merge(a),
+        Command::Slurm(crate::args::SlurmCommand::Render(a)) => scale::slurm_render(*a),
+        Command::K8s(crate::args::K8sCommand::Render(a)) => scale::k8s_render(*a),
     }
 }
 

@@ -28,6 +28,7 @@ impl RunSettings {
         let seed = layer.seed;
         let (mut engine, image) = file.engine_config(layer, run_dir, &exec.ca_cert)?;
         engine.progress = ProgressMode::for_stderr(exec.quiet);
+        engine.shard = exec.shard;
         Ok(RunSettings {
             engine,
             seed,

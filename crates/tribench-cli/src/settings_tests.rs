@@ -51,7 +51,7 @@ fn flag_beats_toml_beats_env_beats_default() {
     assert_eq!(cfg.timeouts.agent_sec, 31, "the flag");
     assert_eq!(cfg.timeouts.test_sec, 22, "tribench.toml");
     assert_eq!(cfg.timeouts.setup_sec, 13, "the environment");
-    assert_eq!(cfg.seed, 6);
+    assert_eq!(cfg.seed, Some(6));
     // Paths in tribench.toml are relative to it.
     assert_eq!(cfg.sandbox_base, Some(dir.path().join("boxes")));
     // Nothing given anywhere: the engine's own defaults, written once there.
@@ -110,7 +110,7 @@ fn every_run_setting_reaches_the_engine_config() {
     assert_eq!(cfg.sandbox_base.as_deref(), Some(Path::new("/tmp/x")));
     assert_eq!(cfg.grading_mode.as_str(), "strict");
     assert!(!cfg.network && !cfg.allow_network);
-    assert_eq!((cfg.seed, cfg.output_cap), (42, 4096));
+    assert_eq!((cfg.seed, cfg.output_cap), (Some(42), 4096));
     assert!(cfg.no_isolation && cfg.pull_images && cfg.force_build);
     let on = engine_config(exec_of(&["--network", "on"]).run, Path::new("r")).unwrap();
     assert!(on.network && on.allow_network);

@@ -12,15 +12,15 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::task::JoinSet;
 use tribench_agents::Agent;
 use tribench_families::Environment;
-use tribench_families::{FamilyContext, Suite, SuiteTask};
+use tribench_families::{Suite, SuiteTask};
 use tribench_sandbox::{DockerBackend, ImageSpec, Isolation, LocalSandboxConfig};
 use tribench_store::{RunStore, StoreError};
 use tribench_types::{
-    EnvironmentInfo, Outcome, RunManifest, ScaffoldInfo, Timeouts, TrialKey, TrialRecord,
+    EnvironmentInfo, GradingMode, Outcome, RunLimits, RunManifest, ScaffoldInfo, Timeouts,
+    TrialKey, TrialRecord,
 };
 
 pub use progress::ProgressMode;
@@ -100,33 +100,61 @@ pub struct EngineConfig {
     pub infra_retries: u32,
     /// What the run shows on stderr while it goes.
     pub progress: ProgressMode,
+    /// Bytes of a command's output kept (stdout and stderr each).
     pub output_cap: usize,
-    /// Local workspace sandboxes get the network too (`--network on`).
+    /// The network of tasks whose format says nothing about it (local workspace tasks:
+    /// `--network on`).
     pub network: bool,
-    /// Tasks whose definition allows the network get it (`--network off` clears this).
+    /// Tasks whose definition allows the network get it (`--network off` clears this: then no
+    /// task gets it; an agent that runs inside the sandbox still reaches its model).
     pub allow_network: bool,
+    /// Building or pulling a task's image, in seconds, unless the task sets its own.
+    pub build_timeout_sec: u64,
+    /// CPUs and memory (MiB) of each sandbox, unless the task sets its own.
+    pub cpus: Option<f64>,
+    pub memory_mb: Option<u64>,
     /// Forces unconfined execution even when bubblewrap is present.
     pub no_isolation: bool,
-    /// Run workspace tasks (polyglot) in containers of this image instead of local folders.
+    /// Run workspace tasks in containers of this image instead of local folders.
     pub workspace_image: Option<ImageSpec>,
     /// Where the JavaScript test tools are inside `workspace_image`.
     pub workspace_image_js_tools: Option<PathBuf>,
     /// `FROM` images a task's Dockerfile names, mapped to local ones (tribench.toml [images]).
     pub image_map: HashMap<String, String>,
-    pub seed: u64,
-    /// SWE-bench verdicts: `official` (the default) or `strict`.
-    pub grading_mode: tribench_families::swebench::parse::GradingMode,
-    /// Pull named images missing locally (official SWE-bench images) from a registry.
+    /// The run's seed, handed to the agent (plus the attempt number less one); `None`: unseeded.
+    pub seed: Option<u64>,
+    /// Verdicts of tasks graded as an official harness grades: `official` (the default) or
+    /// `strict`.
+    pub grading_mode: GradingMode,
+    /// Pull named images missing locally (a benchmark's official images) from a registry.
     pub pull_images: bool,
     /// Trials in a row ending in `model_error` before the run stops (0: never stop).
     pub max_consecutive_model_errors: u32,
-    /// Build a task's Dockerfile even when it names a prebuilt image (Harbor's force_build).
+    /// Build a task's Dockerfile even when it names a prebuilt image (`force_build`).
     pub force_build: bool,
     /// CA certificates (file name, PEM bytes) trusted in image builds and containers.
     pub ca_certificates: Vec<(String, Vec<u8>)>,
+    /// Run only the trials of this shard (`--shard I/N`); the manifest records it.
+    pub shard: Option<tribench_types::Shard>,
 }
 
 impl EngineConfig {
+    /// The run's limits, each what a trial gets unless its task sets its own.
+    pub fn limits(&self) -> RunLimits {
+        RunLimits {
+            setup_timeout_sec: self.timeouts.setup_sec as f64,
+            agent_timeout_sec: self.timeouts.agent_sec as f64,
+            test_timeout_sec: self.timeouts.test_sec as f64,
+            build_timeout_sec: self.build_timeout_sec as f64,
+            network: self.network,
+            no_network: !self.allow_network,
+            cpus: self.cpus,
+            memory_mb: self.memory_mb,
+            output_cap: self.output_cap as u64,
+            seed: self.seed,
+        }
+    }
+
     pub fn new(run_dir: impl Into<PathBuf>) -> Self {
         EngineConfig {
             run_dir: run_dir.into(),
@@ -146,16 +174,20 @@ impl EngineConfig {
             output_cap: tribench_sandbox::DEFAULT_OUTPUT_CAP,
             network: false,
             allow_network: true,
+            build_timeout_sec: 1800,
+            cpus: None,
+            memory_mb: None,
             no_isolation: false,
             workspace_image: None,
             workspace_image_js_tools: None,
             image_map: HashMap::new(),
-            seed: 0,
+            seed: None,
             grading_mode: Default::default(),
             pull_images: false,
             max_consecutive_model_errors: 5,
             force_build: false,
             ca_certificates: Vec::new(),
+            shard: None,
         }
     }
 }
@@ -184,15 +216,16 @@ pub(crate) struct RunContext {
     pub docker: Option<Arc<DockerBackend>>,
     /// Set under `--sandbox docker`: workspace tasks run in containers of this image.
     pub workspace_image: Option<ImageSpec>,
-    /// Whether tasks that allow the network get it (`--network off` forbids it for all).
-    pub allow_network: bool,
+    /// The run's limits; each trial's follow from them and its task's (`RunLimits::for_task`).
+    pub limits: RunLimits,
     /// The agent must reach the network from inside the sandbox (an installed agent CLI).
     pub agent_network: bool,
     pub store: RunStore,
     pub agent: Arc<dyn Agent>,
     pub sandbox: Arc<LocalSandboxConfig>,
-    pub family: FamilyContext,
-    pub timeouts: Timeouts,
+    /// Where the JavaScript test tools are, as the sandboxes see them.
+    pub js_tools: Option<PathBuf>,
+    pub grading_mode: GradingMode,
     pub max_tries: Option<u32>,
     pub infra_retries: u32,
     /// Set by the first trial whose model endpoint refused for good; the run stops on it.
@@ -242,21 +275,14 @@ pub async fn run(
     if cfg.no_isolation {
         sandbox.isolation = Isolation::None;
     }
-    // An installed agent must reach its model from inside the sandbox.
-    sandbox.network = cfg.network || agent.needs_network();
+    // An installed agent must reach its model from inside the sandbox. Each trial sets the
+    // network its limits give it; this is what tasks that say nothing get.
+    sandbox.network = (cfg.network && cfg.allow_network) || agent.needs_network();
     // The agent must see neither the suites (tests, reference solutions) nor the run directory.
-    sandbox.hide = suites.iter().map(|s| s.path.clone()).collect();
-    // A suite given as a file (SWE-bench instances): its repository bundles beside it too.
-    for s in &suites {
-        if let (true, Some(dir)) = (s.path.is_file(), s.path.parent()) {
-            sandbox.hide.push(dir.join("repos"));
-        }
-    }
+    sandbox.hide = suites.iter().flat_map(Suite::private_paths).collect();
     sandbox.hide.push(absolute(&cfg.run_dir));
-    // Repository mirrors hold the commits after every base commit, fixes included.
-    sandbox
-        .hide
-        .push(tribench_families::swebench::repo::cache_root().join("repos"));
+    // Host folders of the families' own (repository mirrors hold every fix).
+    sandbox.hide.extend(tribench_families::private_host_dirs());
     // Grading tools must stay visible wherever they live (a checkout under /tmp, say).
     sandbox.expose = cfg.js_tools.iter().map(|p| absolute(p)).collect();
     let needs_docker = cfg.workspace_image.is_some()
@@ -313,6 +339,9 @@ pub async fn run(
                     task_id: task.info.id.clone(),
                     attempt,
                 };
+                if cfg.shard.is_some_and(|s| !s.contains(&key)) {
+                    continue;
+                }
                 match finished.get(&key) {
                     Some(o) if !(cfg.retry_errors && o.is_infrastructure()) => skipped += 1,
                     _ => todo.push((task.clone(), key)),
@@ -329,18 +358,13 @@ pub async fn run(
     let ctx = Arc::new(RunContext {
         docker: docker.clone(),
         workspace_image: cfg.workspace_image.clone(),
-        allow_network: cfg.allow_network,
+        limits: cfg.limits(),
         agent_network: agent.needs_network(),
         store,
         agent,
         sandbox: Arc::new(sandbox),
-        family: FamilyContext {
-            test_timeout: Duration::from_secs(cfg.timeouts.test_sec),
-            output_cap: cfg.output_cap,
-            js_tools,
-            grading_mode: cfg.grading_mode,
-        },
-        timeouts: cfg.timeouts.clone(),
+        js_tools,
+        grading_mode: cfg.grading_mode,
         max_tries: cfg.max_tries,
         infra_retries: cfg.infra_retries,
         refused: std::sync::Mutex::new(None),
@@ -485,10 +509,19 @@ fn reconcile_manifest(
     };
     let grading_mode = suites
         .iter()
-        .any(|s| s.family == tribench_types::FamilyKind::Swebench)
+        .flat_map(|s| &s.tasks)
+        .any(|t| t.follows_grading_mode())
         .then(|| cfg.grading_mode.as_str().to_string());
     let existing = store.read_manifest()?;
     let model = agent.model_info();
+    let run_limits = cfg.limits();
+    let agent_network = agent.needs_network();
+    let task_limits = tribench_types::group_limits(suites.iter().flat_map(|s| &s.tasks).map(|t| {
+        (
+            t.info.id.clone(),
+            run_limits.for_task(&t.limits(), 1, agent_network),
+        )
+    }));
     if let Some(old) = &existing {
         let mut diffs = scaffold_differences(&old.scaffold, &scaffold);
         diffs.extend(dataset_differences(&old.datasets, &datasets));
@@ -498,6 +531,14 @@ fn reconcile_manifest(
                 "--tries: {} in the run, {} now",
                 shown(&old.max_tries.map(|t| t.to_string())),
                 shown(&cfg.max_tries.map(|t| t.to_string()))
+            ));
+        }
+        let old_shard = old.shard.as_ref().map(|s| s.shard().to_string());
+        if old_shard != cfg.shard.map(|s| s.to_string()) {
+            diffs.push(format!(
+                "--shard: {} in the run, {} now",
+                shown(&old_shard),
+                shown(&cfg.shard.map(|s| s.to_string()))
             ));
         }
         if old.grading_mode.is_some() && old.grading_mode != grading_mode {
@@ -530,7 +571,8 @@ fn reconcile_manifest(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "run".into());
-    let manifest = RunManifest {
+    let mut manifest = RunManifest {
+        shard: None,
         grading_mode,
         schema: 1,
         run_id,
@@ -542,8 +584,8 @@ fn reconcile_manifest(
             backend: backend.into(),
             isolation,
             timeouts: cfg.timeouts.clone(),
-            cpus: None,
-            memory_mb: None,
+            cpus: cfg.cpus,
+            memory_mb: cfg.memory_mb,
             jobs: cfg.jobs,
             tools: if backend.starts_with("local") {
                 tribench_sandbox::SandboxTools::detect()
@@ -562,7 +604,9 @@ fn reconcile_manifest(
             .as_ref()
             .map_or(cfg.attempts, |o| o.attempts.max(cfg.attempts)),
         max_tries: cfg.max_tries,
-        seed: cfg.seed,
+        seed: cfg.seed.unwrap_or(0),
+        limits: Some(run_limits.clone()),
+        task_limits,
         started_at: existing.as_ref().map_or_else(now, |o| o.started_at.clone()),
         ended_at: None,
         host: nix::unistd::gethostname()
@@ -570,6 +614,16 @@ fn reconcile_manifest(
             .and_then(|h| h.into_string().ok())
             .unwrap_or_else(|| "unknown".into()),
     };
+    manifest.shard = cfg.shard.map(|s| tribench_types::ShardInfo {
+        index: s.index,
+        count: s.count,
+        identity: manifest.identity(),
+        task_ids: suites
+            .iter()
+            .flat_map(|s| &s.tasks)
+            .map(|t| t.info.id.clone())
+            .collect(),
+    });
     store.write_manifest(&manifest)?;
     Ok(manifest)
 }

@@ -1,6 +1,6 @@
-//! What a person watching a run sees on stderr. On a terminal: one bar line with done/total,
-//! the running score and its interval, failures so far by kind and an ETA, cut to the terminal's
-//! width so it never wraps. Off a terminal (CI, `nohup`, a pipe): one line per finished trial and
+//! What a person watching a run sees on stderr. On a TTY: one bar line with done/total,
+//! the running score and its interval, failures so far by kind and an ETA, cut to the TTY's
+//! width so it never wraps. Off a TTY (CI, `nohup`, a pipe): one line per finished trial and
 //! a summary line at every 5% of the run. Nothing at all when quiet.
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -14,7 +14,7 @@ pub enum ProgressMode {
     /// Nothing (`--quiet`, or a library caller).
     #[default]
     Off,
-    /// A redrawn bar, for a terminal.
+    /// A redrawn bar, for a TTY.
     Bar,
     /// Plain lines, for logs and pipes.
     Lines,
@@ -36,7 +36,7 @@ impl Progress {
     pub fn new(mode: ProgressMode, total: usize) -> Progress {
         let bar = if mode == ProgressMode::Bar {
             let bar = ProgressBar::new(total as u64);
-            // `wide_msg` takes what the terminal has left and cuts the message to it.
+            // `wide_msg` takes what the TTY has left and cuts the message to it.
             if let Ok(style) = ProgressStyle::with_template("{bar:12} {pos}/{len} {wide_msg}") {
                 bar.set_style(style);
             }
@@ -84,7 +84,7 @@ impl Progress {
         }
     }
 
-    /// Off a terminal: the trial's line, and a summary when another 5% of the run is done.
+    /// Off a TTY: the trial's line, and a summary when another 5% of the run is done.
     fn lines(&mut self, rec: &TrialRecord) -> Vec<String> {
         let width = self.total.to_string().len();
         let mut out = vec![format!(
@@ -119,7 +119,7 @@ impl Progress {
             w.low * 100.0,
             w.high * 100.0
         );
-        // The ETA before the failures: on a narrow terminal the end of the line is cut.
+        // The ETA before the failures: on a narrow TTY the end of the line is cut.
         let left = self.total.saturating_sub(self.done);
         if left > 0 && self.done > 0 {
             let per = self.started.elapsed().as_secs_f64() / self.done as f64;
@@ -183,6 +183,7 @@ mod tests {
             artifacts: Vec::new(),
             started_at: String::new(),
             ended_at: String::new(),
+            limits: None,
         }
     }
 

@@ -5,11 +5,12 @@ use crate::{now, EngineError, RunContext};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tribench_agents::{AgentError, AgentTask};
-use tribench_families::Environment;
-use tribench_families::{GradeResult, Submission, SuiteTask};
+use tribench_families::{
+    Environment, FamilyContext, FreshSandboxes, GradeResult, PatchGrade, SuiteTask, Unavailable,
+};
 use tribench_sandbox::{ContainerSpec, LocalSandbox, ResolvedImage, Sandbox, SandboxError};
 use tribench_store::RunStore;
-use tribench_types::{Outcome, Timings, TrialKey, TrialRecord, TryRecord, Usage};
+use tribench_types::{Outcome, Timings, TrialKey, TrialLimits, TrialRecord, TryRecord, Usage};
 
 /// Runs a trial (again, while it ends in an infrastructure error and retries are left) and
 /// records it.
@@ -80,25 +81,37 @@ pub fn harness_error_record(
         artifacts: Vec::new(),
         started_at: t.clone(),
         ended_at: t,
+        limits: None,
     }
 }
 
-/// Opens the sandbox a task needs: its own container for container tasks; for workspace tasks a
-/// local directory, or a container of the polyglot toolchain image under `--sandbox docker`.
-async fn open_sandbox(
-    ctx: &Arc<RunContext>,
-    task: &SuiteTask,
-    grading: bool,
-) -> Result<Box<dyn Sandbox>, SandboxError> {
-    open_sandbox_on(ctx, task, grading).await.map(|(sb, _)| sb)
+/// Seconds as a `Duration`; a value no `Duration` holds is the longest one.
+fn secs(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX)
 }
 
-/// [`open_sandbox`], also saying which image a container task's sandbox runs.
+/// What the task's grading gets to know: the trial's limits and the run's grading settings.
+fn family_context(ctx: &RunContext, limits: &TrialLimits) -> FamilyContext {
+    FamilyContext {
+        test_timeout: secs(limits.test_timeout_sec),
+        output_cap: usize::try_from(limits.output_cap).unwrap_or(usize::MAX),
+        js_tools: ctx.js_tools.clone(),
+        grading_mode: ctx.grading_mode,
+    }
+}
+
+/// Opens the sandbox a task needs, under the trial's limits: its own container for container
+/// tasks; for workspace tasks a local directory, or a container of the workspace image under
+/// `--sandbox docker`. Also says which image a container task's sandbox runs. A grading
+/// sandbox never gets the network the agent may have had.
 async fn open_sandbox_on(
     ctx: &Arc<RunContext>,
     task: &SuiteTask,
+    limits: &TrialLimits,
     grading: bool,
 ) -> Result<(Box<dyn Sandbox>, Option<ResolvedImage>), SandboxError> {
+    let network = !grading && limits.network;
+    let build_timeout = secs(limits.build_timeout_sec);
     let need_docker = || {
         ctx.docker
             .clone()
@@ -106,32 +119,32 @@ async fn open_sandbox_on(
     };
     match task.environment() {
         Environment::Workspace { name } => match &ctx.workspace_image {
-            // A grading sandbox never gets the network the agent may have had.
-            None if grading && ctx.sandbox.network => {
-                let mut offline = (*ctx.sandbox).clone();
-                offline.network = false;
-                Ok((
-                    Box::new(LocalSandbox::create(Arc::new(offline), &name)?),
-                    None,
-                ))
+            None => {
+                let memory = limits.memory_mb.map(|mb| mb.saturating_mul(1 << 20));
+                let config = if ctx.sandbox.network == network
+                    && memory.is_none_or(|m| m == ctx.sandbox.limits.max_sandbox_memory_bytes)
+                {
+                    ctx.sandbox.clone()
+                } else {
+                    let mut own = (*ctx.sandbox).clone();
+                    own.network = network;
+                    if let Some(m) = memory {
+                        own.limits.max_sandbox_memory_bytes = m;
+                    }
+                    Arc::new(own)
+                };
+                Ok((Box::new(LocalSandbox::create(config, &name)?), None))
             }
-            None => Ok((
-                Box::new(LocalSandbox::create(ctx.sandbox.clone(), &name)?),
-                None,
-            )),
             Some(image) => {
                 let docker = need_docker()?;
-                let image = docker
-                    .ensure_image(image, Duration::from_secs(3600))
-                    .await?;
+                let image = docker.ensure_image(image, build_timeout).await?;
                 let spec = ContainerSpec {
                     image,
                     workdir: format!("/work/{name}"),
-                    cpus: None,
-                    memory_mb: None,
+                    cpus: limits.cpus,
+                    memory_mb: limits.memory_mb,
                     pids_limit: 4096,
-                    // A grading sandbox never gets the network the agent may have had.
-                    network: !grading && ctx.agent_network,
+                    network,
                     env: Vec::new(),
                     services: None,
                 };
@@ -140,10 +153,6 @@ async fn open_sandbox_on(
         },
         Environment::Container {
             image,
-            build_timeout,
-            cpus,
-            memory_mb,
-            network,
             env,
             workdir,
         } => {
@@ -157,16 +166,19 @@ async fn open_sandbox_on(
                     .await
                     .unwrap_or_else(|| "/".into()),
             };
+            let services = task.services().map(|mut g| {
+                g.build_timeout = build_timeout;
+                g
+            });
             let spec = ContainerSpec {
                 image,
                 workdir,
-                cpus,
-                memory_mb,
+                cpus: limits.cpus,
+                memory_mb: limits.memory_mb,
                 pids_limit: 4096,
-                // A grading sandbox never gets the network the agent may have had.
-                network: !grading && ((network && ctx.allow_network) || ctx.agent_network),
+                network,
                 env,
-                services: task.services(),
+                services,
             };
             Ok((Box::new(docker.create(&spec).await?), Some(resolved)))
         }
@@ -175,13 +187,13 @@ async fn open_sandbox_on(
 
 /// What a trial keeps about its image (`image.json`).
 fn image_json(r: &ResolvedImage) -> Vec<u8> {
-    let v = serde_json::json!({
-        "requested": r.requested,
-        "name": r.name,
-        "source": r.source.as_str(),
-        "digest": r.digest,
-        "note": r.note,
-    });
+    let v = tribench_types::ImageRecord {
+        requested: r.requested.clone(),
+        name: r.name.clone(),
+        source: r.source.as_str().to_string(),
+        digest: r.digest.clone(),
+        note: r.note.clone(),
+    };
     serde_json::to_vec_pretty(&v).unwrap_or_default()
 }
 
@@ -229,20 +241,28 @@ async fn run_once_inner(
     rec.error = None;
     rec.model = ctx.agent.model_info();
     rec.started_at = started_at;
+    let limits = ctx
+        .limits
+        .for_task(&task.limits(), key.attempt, ctx.agent_network);
+    rec.limits = Some(limits.clone());
+    let trial = Trial {
+        ctx,
+        task,
+        limits: &limits,
+        family: family_context(ctx, &limits),
+    };
     let mut art = Artifacts {
         store: &ctx.store,
         trial_id: key.trial_id(),
         paths: Vec::new(),
     };
 
-    if task.grades_patch() {
-        if let Some(prediction) = ctx.agent.prediction(&task.info) {
-            grade_prediction(ctx, task, &mut rec, &mut art, prediction).await?;
-            return Ok(finish(rec, art, t0));
-        }
+    if let Some(prediction) = ctx.agent.prediction(&task.info) {
+        grade_prediction(&trial, &mut rec, &mut art, prediction).await?;
+        return Ok(finish(rec, art, t0));
     }
 
-    let sb = match open_sandbox_on(ctx, task, false).await {
+    let sb = match open_sandbox_on(ctx, task, &limits, false).await {
         Ok((sb, image)) => {
             if let Some(image) = image {
                 art.write("image.json", &image_json(&image))?;
@@ -268,7 +288,7 @@ async fn run_once_inner(
         }
     };
     let sb: &dyn Sandbox = sb.as_ref();
-    let setup = Duration::from_secs(ctx.timeouts.setup_sec);
+    let setup = secs(limits.setup_timeout_sec);
     match tokio::time::timeout(setup, task.prepare(sb)).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
@@ -290,7 +310,7 @@ async fn run_once_inner(
     }
     rec.timings.setup_ms = ms(t0.elapsed());
 
-    let outcome = work_and_grade(ctx, task, sb, &mut rec, &mut art).await;
+    let outcome = work_and_grade(&trial, sb, &mut rec, &mut art).await;
     if let Err(e) = outcome {
         rec.outcome = Outcome::HarnessError;
         rec.error = Some(e.to_string());
@@ -308,93 +328,88 @@ async fn run_once_inner(
     Ok(finish(rec, art, t0))
 }
 
-/// Grades a patch or solution files in a sandbox of their own, prepared from scratch: nothing
-/// the agent installed, started or planted outside them reaches the tests. Failures to get that
-/// sandbox are the environment's, recorded as such.
-async fn grade_fresh(
-    ctx: &Arc<RunContext>,
-    task: &SuiteTask,
-    submission: &Submission,
-) -> GradeResult {
-    let failed = |error: String, artifacts: Vec<(String, Vec<u8>)>| GradeResult {
-        outcome: Outcome::EnvironmentError,
-        exit_code: None,
-        tests: Vec::new(),
-        log: error.clone(),
-        test_ms: 0,
-        reward: None,
-        error: Some(error),
-        artifacts,
-    };
-    let sb = match open_sandbox(ctx, task, true).await {
-        Ok(sb) => sb,
-        Err(e) => {
-            let artifacts = match &e {
-                SandboxError::Build { log, .. } => {
-                    vec![("build-log.txt".to_string(), log.as_bytes().to_vec())]
-                }
-                _ => Vec::new(),
-            };
-            return failed(
-                format!("could not open a sandbox to grade in: {e}"),
-                artifacts,
-            );
-        }
-    };
-    let setup = Duration::from_secs(ctx.timeouts.setup_sec);
-    let grade = match tokio::time::timeout(setup, task.prepare(sb.as_ref())).await {
-        Ok(Ok(())) => match task
-            .grade_submission(sb.as_ref(), submission, &ctx.family)
-            .await
-        {
-            Ok(g) => g,
-            Err(e) => failed(format!("grading failed: {e}"), Vec::new()),
-        },
-        Ok(Err(e)) => failed(
-            format!("preparing the grading sandbox failed: {e}"),
-            Vec::new(),
-        ),
-        Err(_) => failed(
-            format!(
-                "preparing the grading sandbox took longer than {}s",
-                setup.as_secs()
-            ),
-            Vec::new(),
-        ),
-    };
-    if let Err(e) = sb.stop().await {
-        tracing::warn!("could not remove sandbox: {e}");
-    }
-    grade
+/// One trial's task, context and limits, handed down its steps.
+struct Trial<'a> {
+    ctx: &'a Arc<RunContext>,
+    task: &'a SuiteTask,
+    limits: &'a TrialLimits,
+    family: FamilyContext,
 }
 
-/// A prediction made elsewhere: no agent sandbox, the patch is graded directly. An empty or
-/// null patch is recorded as `empty_patch` without running anything, as the official harness
-/// counts it.
+/// Sandboxes for the task to grade in, each of its environment, offline, prepared from
+/// scratch. Failures to get one are the environment's, recorded as such.
+#[async_trait::async_trait]
+impl FreshSandboxes for Trial<'_> {
+    async fn open(&self) -> Result<Box<dyn Sandbox>, Unavailable> {
+        let unavailable = |message: String| Unavailable {
+            message,
+            artifacts: Vec::new(),
+        };
+        let sb = match open_sandbox_on(self.ctx, self.task, self.limits, true).await {
+            Ok((sb, _)) => sb,
+            Err(e) => {
+                let artifacts = match &e {
+                    SandboxError::Build { log, .. } => {
+                        vec![("build-log.txt".to_string(), log.as_bytes().to_vec())]
+                    }
+                    _ => Vec::new(),
+                };
+                return Err(Unavailable {
+                    message: format!("could not open a sandbox to grade in: {e}"),
+                    artifacts,
+                });
+            }
+        };
+        let setup = secs(self.limits.setup_timeout_sec);
+        let failed = match tokio::time::timeout(setup, self.task.prepare(sb.as_ref())).await {
+            Ok(Ok(())) => return Ok(sb),
+            Ok(Err(e)) => unavailable(format!("preparing the grading sandbox failed: {e}")),
+            Err(_) => unavailable(format!(
+                "preparing the grading sandbox took longer than {}s",
+                setup.as_secs()
+            )),
+        };
+        if let Err(e) = sb.stop().await {
+            tracing::warn!("could not remove sandbox: {e}");
+        }
+        Err(failed)
+    }
+}
+
+/// A patch made elsewhere: no agent sandbox, the task grades the patch itself (in a fresh
+/// sandbox, or from the patch alone when its family says so: an empty patch).
 async fn grade_prediction(
-    ctx: &Arc<RunContext>,
-    task: &SuiteTask,
+    trial: &Trial<'_>,
     rec: &mut TrialRecord,
     art: &mut Artifacts<'_>,
     prediction: tribench_agents::Prediction,
 ) -> Result<(), EngineError> {
-    let patch = prediction.patch.clone().unwrap_or_default();
-    if patch.trim().is_empty() {
-        rec.outcome = Outcome::EmptyPatch;
-        let report = tribench_families::swebench::grade::InstanceReport {
-            patch_is_none: prediction.patch.is_none(),
-            patch_exists: prediction.patch.is_some(),
-            ..Default::default()
-        };
-        if let Some(sw) = task.swebench() {
-            art.write("report.json", &sw.report_json(&report))?;
-        }
-        return Ok(());
+    let patch = prediction.patch.as_deref().map(str::as_bytes);
+    if let Some(p) = patch.filter(|p| !p.trim_ascii().is_empty()) {
+        art.write("diff.patch", p)?;
     }
-    art.write("diff.patch", patch.as_bytes())?;
     let g0 = Instant::now();
-    let grade = grade_fresh(ctx, task, &Submission::Patch(patch.into_bytes())).await;
+    let graded = trial
+        .task
+        .grade_prediction(patch, trial, &trial.family)
+        .await
+        .unwrap_or_else(|e| {
+            PatchGrade::Graded(GradeResult::environment_error(
+                format!("grading failed: {e}"),
+                Vec::new(),
+            ))
+        });
     rec.timings.grade_ms += ms(g0.elapsed());
+    let grade = match graded {
+        PatchGrade::Graded(g) => g,
+        PatchGrade::NotRun { outcome, artifacts } => {
+            for (name, bytes) in &artifacts {
+                art.write(name, bytes)?;
+            }
+            rec.outcome = outcome;
+            return Ok(());
+        }
+    };
     record_try(rec, art, 1, &grade)?;
     rec.outcome = grade.outcome;
     if grade.outcome == Outcome::Resolved {
@@ -442,12 +457,12 @@ fn ms(d: Duration) -> u64 {
 
 /// The agent's turns and the grading tries. Fills `rec`; an `Err` is a harness failure.
 async fn work_and_grade(
-    ctx: &Arc<RunContext>,
-    task: &SuiteTask,
+    trial: &Trial<'_>,
     sb: &dyn Sandbox,
     rec: &mut TrialRecord,
     art: &mut Artifacts<'_>,
 ) -> Result<(), EngineError> {
+    let (ctx, task) = (trial.ctx, trial.task);
     let instruction = task.instruction();
     art.write("instruction.md", instruction.as_bytes())?;
     let reference = if ctx.agent.needs_reference() {
@@ -466,8 +481,9 @@ async fn work_and_grade(
         task: task.info.clone(),
         instruction: instruction.clone(),
         reference,
+        seed: trial.limits.seed,
     });
-    let result = run_tries(ctx, task, sb, rec, art, session.as_mut(), instruction).await;
+    let result = run_tries(trial, sb, rec, art, session.as_mut(), instruction).await;
     // What the agent did is kept whatever the outcome, errors included.
     if let Some(t) = session.trajectory() {
         let text = serde_json::to_string_pretty(&t).unwrap_or_default();
@@ -478,17 +494,15 @@ async fn work_and_grade(
 
 /// The tries: agent turn, grading, feedback. Fills `rec`.
 async fn run_tries(
-    ctx: &Arc<RunContext>,
-    task: &SuiteTask,
+    trial: &Trial<'_>,
     sb: &dyn Sandbox,
     rec: &mut TrialRecord,
     art: &mut Artifacts<'_>,
     session: &mut dyn tribench_agents::AgentSession,
     instruction: String,
 ) -> Result<(), EngineError> {
-    let agent_limit = task
-        .agent_timeout()
-        .unwrap_or(Duration::from_secs(ctx.timeouts.agent_sec));
+    let (ctx, task) = (trial.ctx, trial.task);
+    let agent_limit = secs(trial.limits.agent_timeout_sec);
     let agent_deadline = tokio::time::Instant::now() + agent_limit;
     let max_tries = ctx
         .max_tries
@@ -523,28 +537,7 @@ async fn run_tries(
         };
 
         let g0 = Instant::now();
-        let grade = if task.grades_patch() {
-            match task.model_patch(sb).await {
-                Ok(patch) => {
-                    if !patch.is_empty() {
-                        art.write("diff.patch", &patch)?;
-                    }
-                    Ok(grade_fresh(ctx, task, &Submission::Patch(patch)).await)
-                }
-                // The agent broke the repository (deleted .git, say): its failure, not ours.
-                Err(e @ tribench_families::FamilyError::InvalidTask { .. }) => {
-                    Ok(GradeResult::broken_by_agent(e.to_string()))
-                }
-                Err(e) => Err(e),
-            }
-        } else if task.grades_solution() {
-            match task.submission(sb).await {
-                Ok(submission) => Ok(grade_fresh(ctx, task, &submission).await),
-                Err(e) => Err(e),
-            }
-        } else {
-            task.grade(sb, &ctx.family).await
-        };
+        let grade = task.grade(sb, trial, &trial.family).await;
         rec.timings.grade_ms += ms(g0.elapsed());
         let grade: GradeResult = match grade {
             Ok(g) => g,

@@ -8,12 +8,16 @@ pub mod swebench;
 pub mod terminal;
 pub mod testlog;
 
+use async_trait::async_trait;
 use sha2::{Digest, Sha256};
+use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tribench_sandbox::{ImageSpec, Sandbox, SandboxError};
-use tribench_types::{DatasetInfo, FamilyKind, Outcome, Reference, TaskInfo, TestResult};
+use tribench_sandbox::{ImageSpec, Sandbox, SandboxError, ServiceGroup};
+use tribench_types::{
+    DatasetInfo, FamilyKind, GradingMode, Outcome, Reference, TaskInfo, TaskLimits, TestResult,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FamilyError {
@@ -29,15 +33,16 @@ pub enum FamilyError {
     Sandbox(#[from] SandboxError),
 }
 
-/// Settings a family needs at grading time.
+/// Settings a family needs at grading time: the trial's effective ones.
 #[derive(Debug, Clone)]
 pub struct FamilyContext {
     pub test_timeout: Duration,
     pub output_cap: usize,
     /// Folder with `node_modules/jest` and `jest.config.js` for JavaScript exercises.
     pub js_tools: Option<PathBuf>,
-    /// SWE-bench verdicts: the official grader's, faults included, or strict.
-    pub grading_mode: swebench::parse::GradingMode,
+    /// Verdicts of families graded as an official harness grades: its own, faults included, or
+    /// strict.
+    pub grading_mode: GradingMode,
 }
 
 /// One grading pass.
@@ -51,7 +56,8 @@ pub struct GradeResult {
     pub test_ms: u64,
     pub reward: Option<f64>,
     pub error: Option<String>,
-    /// Extra files to keep with the trial (name, bytes): SWE-bench's report.json and the like.
+    /// Extra files to keep with the trial (name, bytes): the graded patch, an official
+    /// report.json and the like.
     pub artifacts: Vec<(String, Vec<u8>)>,
 }
 
@@ -70,13 +76,73 @@ impl GradeResult {
             artifacts: Vec::new(),
         }
     }
+
+    /// Grading could not get a sandbox (or the tests could not run in it): the environment's
+    /// fault, recorded as such.
+    pub fn environment_error(error: String, artifacts: Vec<(String, Vec<u8>)>) -> Self {
+        GradeResult {
+            outcome: Outcome::EnvironmentError,
+            exit_code: None,
+            tests: Vec::new(),
+            log: error.clone(),
+            test_ms: 0,
+            reward: None,
+            error: Some(error),
+            artifacts,
+        }
+    }
 }
 
+/// How a patch made elsewhere fared.
 #[derive(Debug, Clone)]
-enum TaskKind {
-    Polyglot(Arc<polyglot::Exercise>),
-    Terminal(Arc<terminal::TerminalTask>),
-    Swebench(Arc<swebench::SwebenchTask>),
+pub enum PatchGrade {
+    /// The tests ran (or grading failed trying).
+    Graded(GradeResult),
+    /// Nothing ran: the verdict follows from the patch alone (an empty patch, as the official
+    /// SWE-bench harness counts it).
+    NotRun {
+        outcome: Outcome,
+        artifacts: Vec<(String, Vec<u8>)>,
+    },
+}
+
+/// Why no fresh sandbox could be had: the message, and files worth keeping (a build log).
+#[derive(Debug, Clone)]
+pub struct Unavailable {
+    pub message: String,
+    pub artifacts: Vec<(String, Vec<u8>)>,
+}
+
+/// Opens sandboxes to grade in, handed to a task by the engine: each a new sandbox of the
+/// task's environment, without the network, with the task prepared in it. Nothing the agent
+/// installed, started or planted outside its submission reaches the tests there.
+#[async_trait]
+pub trait FreshSandboxes: Send + Sync {
+    async fn open(&self) -> Result<Box<dyn Sandbox>, Unavailable>;
+}
+
+/// A fresh sandbox to grade in; none is an environment error, ready to be the verdict.
+pub(crate) async fn open_fresh(
+    fresh: &dyn FreshSandboxes,
+) -> Result<Box<dyn Sandbox>, GradeResult> {
+    fresh
+        .open()
+        .await
+        .map_err(|u| GradeResult::environment_error(u.message, u.artifacts))
+}
+
+/// Removes a sandbox from [`open_fresh`] and gives the verdict: a grading that failed there is
+/// an environment error.
+pub(crate) async fn close_fresh(
+    sb: Box<dyn Sandbox>,
+    graded: Result<GradeResult, FamilyError>,
+) -> GradeResult {
+    if let Err(e) = sb.stop().await {
+        tracing::warn!("could not remove sandbox: {e}");
+    }
+    graded.unwrap_or_else(|e| {
+        GradeResult::environment_error(format!("grading failed: {e}"), Vec::new())
+    })
 }
 
 /// Where a task must run.
@@ -84,227 +150,162 @@ enum TaskKind {
 pub enum Environment {
     /// A plain workspace folder with this name (any backend will do).
     Workspace { name: String },
-    /// A container from this image, with the task's limits.
+    /// A container from this image (its limits are the trial's: see [`Task::limits`]).
     Container {
         image: ImageSpec,
-        build_timeout: Duration,
-        cpus: Option<f64>,
-        memory_mb: Option<u64>,
-        network: bool,
         env: Vec<(String, String)>,
         /// The workspace inside the container; `None`: the image's WORKDIR.
         workdir: Option<String>,
     },
 }
 
-/// What an agent hands in, to be graded in a sandbox of its own, freshly prepared: nothing the
-/// agent installed, started or planted outside it reaches the tests.
-#[derive(Debug, Clone)]
-pub enum Submission {
-    /// A patch against the task's repository (SWE-bench).
-    Patch(Vec<u8>),
-    /// The solution files as the agent left them (polyglot).
-    Solution(polyglot::Solution),
+/// One task of some family: everything the engine asks of it. Each family implements it; the
+/// engine never knows which it runs.
+#[async_trait]
+pub trait Task: Send + Sync + std::fmt::Debug + Any {
+    /// Where the task must run.
+    fn environment(&self) -> Environment;
+
+    /// Services started beside the task's container (a compose file's).
+    fn services(&self) -> Option<ServiceGroup> {
+        None
+    }
+
+    /// What the task's own format says about its limits (the run's settings fill the rest:
+    /// [`tribench_types::RunLimits::for_task`]).
+    fn limits(&self) -> TaskLimits;
+
+    /// What the agent is asked to do.
+    fn instruction(&self) -> String;
+
+    /// The reference solution, for the oracle agent only.
+    fn reference(&self) -> Result<Reference, FamilyError>;
+
+    /// Puts the task into a fresh sandbox, without its tests or reference solution.
+    async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError>;
+
+    /// Grades the agent's work in `sb`, the agent's sandbox, after it stopped: in place, or
+    /// from what the agent hands in (a patch, solution files) in a sandbox from `fresh`.
+    async fn grade(
+        &self,
+        sb: &dyn Sandbox,
+        fresh: &dyn FreshSandboxes,
+        ctx: &FamilyContext,
+    ) -> Result<GradeResult, FamilyError>;
+
+    /// Grades a patch made elsewhere (`None`: the prediction had none) with no agent sandbox:
+    /// by default the patch is applied with `git apply` in a fresh sandbox (none or an empty
+    /// one: nothing applied) and that sandbox graded as an agent's would be.
+    async fn grade_prediction(
+        &self,
+        patch: Option<&[u8]>,
+        fresh: &dyn FreshSandboxes,
+        ctx: &FamilyContext,
+    ) -> Result<PatchGrade, FamilyError> {
+        let sb = match fresh.open().await {
+            Ok(sb) => sb,
+            Err(u) => {
+                return Ok(PatchGrade::Graded(GradeResult::environment_error(
+                    u.message,
+                    u.artifacts,
+                )))
+            }
+        };
+        let applied = match patch.filter(|p| !p.iter().all(u8::is_ascii_whitespace)) {
+            Some(p) => apply_patch(sb.as_ref(), p).await,
+            None => Ok(None),
+        };
+        let graded = match applied {
+            Ok(None) => self.grade(sb.as_ref(), fresh, ctx).await,
+            Ok(Some(failed)) => Ok(failed),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sb.stop().await {
+            tracing::warn!("could not remove sandbox: {e}");
+        }
+        graded.map(PatchGrade::Graded)
+    }
+
+    /// How many grading tries the task allows.
+    fn max_tries(&self) -> u32 {
+        1
+    }
+
+    /// The message that starts the agent's next try after a failed grade.
+    fn feedback(&self, grade: &GradeResult, _workdir: &str) -> String {
+        grade.log.clone()
+    }
+
+    /// The agent's change, as a unified diff (empty when the family keeps none).
+    async fn diff(&self, _sb: &dyn Sandbox) -> String {
+        String::new()
+    }
+
+    /// Whether the run's [`GradingMode`] decides this task's verdicts (recorded in the
+    /// manifest when some task's does).
+    fn follows_grading_mode(&self) -> bool {
+        false
+    }
+
+    /// The task as its family's own type (for the family's own tools: see
+    /// `swebench::SwebenchTask::of`).
+    fn as_any(&self) -> &dyn Any;
 }
 
-/// A task ready to run, whatever its family.
+/// Applies a patch in the sandbox's workspace with `git apply`; `Some` unresolved result when
+/// it does not apply.
+async fn apply_patch(sb: &dyn Sandbox, patch: &[u8]) -> Result<Option<GradeResult>, FamilyError> {
+    let name = ".tribench-apply.patch";
+    sb.write_file(name, patch).await?;
+    let out = sb
+        .exec(tribench_sandbox::ExecRequest::new(
+            format!("git apply --whitespace=nowarn {name}"),
+            Duration::from_secs(300),
+        ))
+        .await;
+    sb.remove(name).await?;
+    let out = out?;
+    if out.success() {
+        return Ok(None);
+    }
+    let log = out.combined();
+    Ok(Some(GradeResult {
+        outcome: Outcome::PatchApplyFailed,
+        exit_code: out.exit_code,
+        tests: Vec::new(),
+        error: Some(format!("the patch does not apply: {}", log.trim())),
+        log,
+        test_ms: 0,
+        reward: None,
+        artifacts: Vec::new(),
+    }))
+}
+
+/// A task ready to run, whatever its family: what identifies it, and the family's own task
+/// (whose [`Task`] methods it dereferences to).
 #[derive(Debug, Clone)]
 pub struct SuiteTask {
     pub info: TaskInfo,
     /// sha256 of the task's id and files.
     pub checksum: String,
-    kind: TaskKind,
+    task: Arc<dyn Task>,
 }
 
 impl SuiteTask {
-    /// Puts the task into a fresh sandbox, without its tests or reference solution.
-    pub async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
-        match &self.kind {
-            TaskKind::Polyglot(ex) => polyglot::prepare(ex, sb).await,
-            // The image is the environment: no tests or solution in it.
-            TaskKind::Terminal(t) => terminal::prepare(t, sb).await,
-            TaskKind::Swebench(t) => t.prepare(sb).await,
+    pub fn new(info: TaskInfo, checksum: String, task: Arc<dyn Task>) -> Self {
+        SuiteTask {
+            info,
+            checksum,
+            task,
         }
     }
+}
 
-    /// The name the task's workspace folder must have (Exercism's C++ build derives the
-    /// exercise name from it).
-    pub fn workspace_name(&self) -> String {
-        match &self.kind {
-            TaskKind::Polyglot(ex) => ex.name.clone(),
-            TaskKind::Terminal(t) => t.id.clone(),
-            TaskKind::Swebench(t) => t.workspace_name(),
-        }
-    }
+impl std::ops::Deref for SuiteTask {
+    type Target = dyn Task;
 
-    /// Where the task must run.
-    pub fn environment(&self) -> Environment {
-        match &self.kind {
-            TaskKind::Polyglot(ex) => Environment::Workspace {
-                name: ex.name.clone(),
-            },
-            TaskKind::Terminal(t) => Environment::Container {
-                image: t.image.clone(),
-                build_timeout: t.build_timeout,
-                cpus: t.cpus,
-                memory_mb: t.memory_mb,
-                network: t.network,
-                env: t.env.clone(),
-                workdir: None,
-            },
-            TaskKind::Swebench(t) => t.environment(),
-        }
-    }
-
-    /// Services started beside the task's container (a Terminal-Bench task's compose file).
-    pub fn services(&self) -> Option<tribench_sandbox::ServiceGroup> {
-        match &self.kind {
-            TaskKind::Terminal(t) => t.services.clone(),
-            TaskKind::Polyglot(_) | TaskKind::Swebench(_) => None,
-        }
-    }
-
-    /// The task's own limit on the agent's time, when its format sets one.
-    pub fn agent_timeout(&self) -> Option<Duration> {
-        match &self.kind {
-            TaskKind::Polyglot(_) | TaskKind::Swebench(_) => None,
-            TaskKind::Terminal(t) => t.agent_timeout,
-        }
-    }
-
-    /// What the agent is asked to do.
-    pub fn instruction(&self) -> String {
-        match &self.kind {
-            TaskKind::Polyglot(ex) => polyglot::instruction(ex),
-            TaskKind::Terminal(t) => terminal::instruction(t),
-            TaskKind::Swebench(t) => t.instruction(),
-        }
-    }
-
-    /// The reference solution, for the oracle agent only.
-    pub fn reference(&self) -> Result<Reference, FamilyError> {
-        match &self.kind {
-            TaskKind::Polyglot(ex) => polyglot::reference(ex),
-            TaskKind::Terminal(t) => terminal::reference(t),
-            TaskKind::Swebench(t) => Ok(t.reference()),
-        }
-    }
-
-    /// Restores the tests, runs them, parses the result, and withholds the tests again.
-    pub async fn grade(
-        &self,
-        sb: &dyn Sandbox,
-        ctx: &FamilyContext,
-    ) -> Result<GradeResult, FamilyError> {
-        match &self.kind {
-            TaskKind::Polyglot(ex) => polyglot::grade(ex, sb, ctx).await,
-            TaskKind::Terminal(t) => terminal::grade(t, sb, ctx).await,
-            // Graded in place only when a caller insists; the engine grades SWE-bench patches
-            // in a fresh sandbox (see `grades_patch`).
-            TaskKind::Swebench(t) => {
-                let patch = t.model_patch(sb).await?;
-                t.grade_patch(sb, &patch, ctx, ctx.grading_mode).await
-            }
-        }
-    }
-
-    /// Whether the task is graded from the agent's patch in a fresh sandbox (SWE-bench): the
-    /// agent's sandbox, with whatever it installed or left running, never sees the tests.
-    pub fn grades_patch(&self) -> bool {
-        matches!(self.kind, TaskKind::Swebench(_))
-    }
-
-    /// Whether the task is graded from its solution files in a fresh copy of the task
-    /// (polyglot): build files, test runners and processes in the agent's sandbox never reach
-    /// the tests.
-    pub fn grades_solution(&self) -> bool {
-        matches!(self.kind, TaskKind::Polyglot(_))
-    }
-
-    /// What the agent hands in for grading in a fresh sandbox: its patch (SWE-bench) or its
-    /// solution files (polyglot).
-    pub async fn submission(&self, sb: &dyn Sandbox) -> Result<Submission, FamilyError> {
-        match &self.kind {
-            TaskKind::Polyglot(ex) => Ok(Submission::Solution(polyglot::collect(ex, sb).await?)),
-            _ => Ok(Submission::Patch(self.model_patch(sb).await?)),
-        }
-    }
-
-    /// Grades a submission in a sandbox freshly prepared by [`SuiteTask::prepare`].
-    pub async fn grade_submission(
-        &self,
-        sb: &dyn Sandbox,
-        submission: &Submission,
-        ctx: &FamilyContext,
-    ) -> Result<GradeResult, FamilyError> {
-        match (&self.kind, submission) {
-            (TaskKind::Polyglot(ex), Submission::Solution(solution)) => {
-                polyglot::grade_solution(ex, sb, solution, ctx).await
-            }
-            (_, Submission::Patch(patch)) => self.grade_patch(sb, patch, ctx).await,
-            (_, Submission::Solution(_)) => Err(FamilyError::InvalidTask {
-                path: self.info.source.clone(),
-                message: "solution files were handed in for a task graded from a patch".into(),
-            }),
-        }
-    }
-
-    /// The agent's change as a patch (SWE-bench).
-    pub async fn model_patch(&self, sb: &dyn Sandbox) -> Result<Vec<u8>, FamilyError> {
-        match &self.kind {
-            TaskKind::Swebench(t) => t.model_patch(sb).await,
-            _ => Ok(self.diff(sb).await.into_bytes()),
-        }
-    }
-
-    /// Grades a patch in a freshly prepared sandbox (SWE-bench).
-    pub async fn grade_patch(
-        &self,
-        sb: &dyn Sandbox,
-        patch: &[u8],
-        ctx: &FamilyContext,
-    ) -> Result<GradeResult, FamilyError> {
-        match &self.kind {
-            TaskKind::Swebench(t) => t.grade_patch(sb, patch, ctx, ctx.grading_mode).await,
-            _ => self.grade(sb, ctx).await,
-        }
-    }
-
-    /// The SWE-bench instance behind the task, if it is one.
-    pub fn swebench(&self) -> Option<&swebench::SwebenchTask> {
-        match &self.kind {
-            TaskKind::Swebench(t) => Some(t),
-            _ => None,
-        }
-    }
-
-    /// How many grading tries the task allows (polyglot: 2).
-    pub fn max_tries(&self) -> u32 {
-        match &self.kind {
-            TaskKind::Polyglot(_) => 2,
-            TaskKind::Terminal(_) | TaskKind::Swebench(_) => 1,
-        }
-    }
-
-    /// The message that starts the agent's next try after a failed grade.
-    pub fn feedback(&self, grade: &GradeResult, workdir: &str) -> String {
-        match &self.kind {
-            TaskKind::Polyglot(ex) => polyglot::feedback(ex, grade, workdir),
-            TaskKind::Terminal(_) | TaskKind::Swebench(_) => grade.log.clone(),
-        }
-    }
-
-    /// The agent's change, as a unified diff.
-    pub async fn diff(&self, sb: &dyn Sandbox) -> String {
-        match &self.kind {
-            TaskKind::Polyglot(ex) => polyglot::diff(ex, sb).await,
-            TaskKind::Terminal(_) => String::new(),
-            TaskKind::Swebench(t) => t
-                .model_patch(sb)
-                .await
-                .map(|p| String::from_utf8_lossy(&p).into_owned())
-                .unwrap_or_default(),
-        }
+    fn deref(&self) -> &Self::Target {
+        self.task.as_ref()
     }
 }
 
@@ -318,6 +319,16 @@ pub struct Suite {
 }
 
 impl Suite {
+    /// Host paths no agent may see: the suite (tests, reference solutions) and, for a suite
+    /// given as a file (SWE-bench instances), the repository bundles beside it.
+    pub fn private_paths(&self) -> Vec<PathBuf> {
+        let mut paths = vec![self.path.clone()];
+        if let (true, Some(dir)) = (self.path.is_file(), self.path.parent()) {
+            paths.push(dir.join("repos"));
+        }
+        paths
+    }
+
     /// sha256 over the checksums of the given tasks, in id order.
     pub fn checksum_of<'a>(tasks: impl IntoIterator<Item = &'a SuiteTask>) -> String {
         let mut sums: Vec<(&str, &str)> = tasks
@@ -348,43 +359,40 @@ impl Suite {
     }
 }
 
+/// Host folders the families keep for themselves that no agent may see (repository mirrors
+/// hold the commits after every base commit, fixes included).
+pub fn private_host_dirs() -> Vec<PathBuf> {
+    vec![swebench::repo::cache_root().join("repos")]
+}
+
+/// A family of tasks: tells its suites when it sees one, and loads their tasks.
+pub trait Family: Sync {
+    fn kind(&self) -> FamilyKind;
+
+    /// The tasks of the suite at `path` (canonical); `None`: no suite of this family there.
+    fn load(&self, path: &Path) -> Option<Result<Vec<SuiteTask>, FamilyError>>;
+}
+
+/// The families tribench knows, in the order a suite path is tried against them.
+pub fn families() -> [&'static dyn Family; 3] {
+    [&SwebenchFamily, &TerminalFamily, &PolyglotFamily]
+}
+
 /// Loads a suite from a path, telling its family from what is there.
 pub fn load_suite(path: &Path) -> Result<Suite, FamilyError> {
     let path = path.canonicalize().map_err(|e| FamilyError::InvalidTask {
         path: path.to_path_buf(),
         message: format!("cannot open suite: {e}"),
     })?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "suite".into());
-    // A dataset pulled by name is called by that name, not by its cache folder or file.
-    let name = pin::pin_of(&path).map_or(name, |p| p.name);
-    if let Some(file) = swebench::instances_file(&path) {
-        return load_swebench(name, path, &file);
-    }
-    let terminal_dirs = terminal::find_task_dirs(&path);
-    if !terminal_dirs.is_empty() {
-        return load_terminal(name, path, terminal_dirs);
-    }
-    let dirs = polyglot::find_exercise_dirs(&path);
-    if dirs.is_empty() {
+    let Some((family, tasks)) = families()
+        .into_iter()
+        .find_map(|f| f.load(&path).map(|tasks| (f, tasks)))
+    else {
         return Err(FamilyError::NoTasks(path));
-    }
-    let mut tasks = Vec::new();
-    let mut errors = Vec::new();
-    for dir in dirs {
-        match polyglot::load_exercise(&dir).and_then(polyglot_task) {
-            Ok(t) => tasks.push(t),
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(if errors.len() == 1 {
-            errors.remove(0)
-        } else {
-            FamilyError::Many(errors)
-        });
+    };
+    let mut tasks = tasks?;
+    if tasks.is_empty() {
+        return Err(FamilyError::NoTasks(path));
     }
     tasks.sort_by(|a, b| a.info.id.cmp(&b.info.id));
     if let Some(w) = tasks.windows(2).find(|w| w[0].info.id == w[1].info.id) {
@@ -393,113 +401,137 @@ pub fn load_suite(path: &Path) -> Result<Suite, FamilyError> {
             message: format!("task id {} appears twice in the suite", w[1].info.id),
         });
     }
-    Ok(Suite {
-        name,
-        family: FamilyKind::Polyglot,
-        path,
-        tasks,
-    })
-}
-
-fn load_swebench(name: String, path: PathBuf, file: &Path) -> Result<Suite, FamilyError> {
-    let name = if path.is_file() && pin::pin_of(&path).is_none() {
+    // A suite given as a file is named without its extension.
+    let name = if path.is_file() {
         path.file_stem()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or(name)
     } else {
-        name
+        path.file_name()
     };
-    let mut tasks = Vec::new();
-    for t in swebench::load_tasks(file)? {
-        let mut h = Sha256::new();
-        t.instance.hash_into(&mut h);
-        if let Some(spec) = &t.spec {
-            h.update(format!("{spec:?}").as_bytes());
-        }
-        if let Some(source) = &t.source {
-            h.update(source.key().as_bytes());
-        }
-        tasks.push(SuiteTask {
-            info: TaskInfo {
-                id: t.instance.instance_id.clone(),
-                family: FamilyKind::Swebench,
-                group: t.instance.repo.clone(),
-                source: file.to_path_buf(),
-                created_at: t.instance.created_at.clone(),
-            },
-            checksum: hex::encode(h.finalize()),
-            kind: TaskKind::Swebench(Arc::new(t)),
-        });
-    }
-    if tasks.is_empty() {
-        return Err(FamilyError::NoTasks(path));
-    }
-    tasks.sort_by(|a, b| a.info.id.cmp(&b.info.id));
+    let name = name.map_or_else(|| "suite".into(), |n| n.to_string_lossy().into_owned());
+    // A dataset pulled by name is called by that name, not by its cache folder or file.
+    let name = pin::pin_of(&path).map_or(name, |p| p.name);
     Ok(Suite {
         name,
-        family: FamilyKind::Swebench,
+        family: family.kind(),
         path,
         tasks,
     })
 }
 
-fn load_terminal(name: String, path: PathBuf, dirs: Vec<PathBuf>) -> Result<Suite, FamilyError> {
+/// Every task, or every problem found (one, or all of them).
+fn all_or_errors(
+    results: Vec<Result<SuiteTask, FamilyError>>,
+) -> Result<Vec<SuiteTask>, FamilyError> {
     let mut tasks = Vec::new();
     let mut errors = Vec::new();
-    for dir in dirs {
-        match terminal::load_task(&dir) {
-            Ok(t) => match dir_checksum(&t.id, &t.dir) {
-                Ok(checksum) => tasks.push(SuiteTask {
-                    info: TaskInfo {
-                        id: t.id.clone(),
-                        family: FamilyKind::Terminal,
-                        group: t.category.clone().unwrap_or_else(|| "terminal".into()),
-                        source: t.dir.clone(),
-                        created_at: None,
-                    },
-                    checksum,
-                    kind: TaskKind::Terminal(Arc::new(t)),
-                }),
-                Err(e) => errors.push(e),
-            },
+    for r in results {
+        match r {
+            Ok(t) => tasks.push(t),
             Err(e) => errors.push(e),
         }
     }
-    if !errors.is_empty() {
-        return Err(if errors.len() == 1 {
-            errors.remove(0)
-        } else {
-            FamilyError::Many(errors)
-        });
+    match errors.len() {
+        0 => Ok(tasks),
+        1 => Err(errors.remove(0)),
+        _ => Err(FamilyError::Many(errors)),
     }
-    tasks.sort_by(|a, b| a.info.id.cmp(&b.info.id));
-    Ok(Suite {
-        name,
-        family: FamilyKind::Terminal,
-        path,
-        tasks,
-    })
 }
 
-fn polyglot_task(ex: polyglot::Exercise) -> Result<SuiteTask, FamilyError> {
-    let checksum = dir_checksum(&ex.id, &ex.dir)?;
-    Ok(SuiteTask {
-        info: TaskInfo {
-            id: ex.id.clone(),
-            family: FamilyKind::Polyglot,
-            group: ex.language.name().to_string(),
-            source: ex.dir.clone(),
-            created_at: None,
-        },
-        checksum,
-        kind: TaskKind::Polyglot(Arc::new(ex)),
-    })
+/// SWE-bench: an instances file (`.json`/`.jsonl`), or a folder holding one.
+struct SwebenchFamily;
+
+impl Family for SwebenchFamily {
+    fn kind(&self) -> FamilyKind {
+        FamilyKind::Swebench
+    }
+
+    fn load(&self, path: &Path) -> Option<Result<Vec<SuiteTask>, FamilyError>> {
+        let file = swebench::instances_file(path)?;
+        Some(swebench::load_tasks(&file).map(|tasks| {
+            tasks
+                .into_iter()
+                .map(|t| {
+                    let mut h = Sha256::new();
+                    t.instance.hash_into(&mut h);
+                    if let Some(spec) = &t.spec {
+                        h.update(format!("{spec:?}").as_bytes());
+                    }
+                    if let Some(source) = &t.source {
+                        h.update(source.key().as_bytes());
+                    }
+                    let info = TaskInfo {
+                        id: t.instance.instance_id.clone(),
+                        family: FamilyKind::Swebench,
+                        group: t.instance.repo.clone(),
+                        source: file.clone(),
+                        created_at: t.instance.created_at.clone(),
+                    };
+                    SuiteTask::new(info, hex::encode(h.finalize()), Arc::new(t))
+                })
+                .collect()
+        }))
+    }
 }
 
-/// Single-quotes a word for sh.
-pub(crate) fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
+/// Terminal-Bench: folders with a `task.toml` (Harbor) or a `task.yaml` (TB1).
+struct TerminalFamily;
+
+impl Family for TerminalFamily {
+    fn kind(&self) -> FamilyKind {
+        FamilyKind::Terminal
+    }
+
+    fn load(&self, path: &Path) -> Option<Result<Vec<SuiteTask>, FamilyError>> {
+        let dirs = terminal::find_task_dirs(path);
+        if dirs.is_empty() {
+            return None;
+        }
+        let load = |dir: &PathBuf| {
+            let t = terminal::load_task(dir)?;
+            let checksum = dir_checksum(&t.id, &t.dir)?;
+            let info = TaskInfo {
+                id: t.id.clone(),
+                family: FamilyKind::Terminal,
+                group: t.category.clone().unwrap_or_else(|| "terminal".into()),
+                source: t.dir.clone(),
+                created_at: None,
+            };
+            Ok(SuiteTask::new(info, checksum, Arc::new(t)))
+        };
+        Some(all_or_errors(dirs.iter().map(load).collect()))
+    }
 }
+
+/// Exercism practice exercises (folders with `.meta/config.json`).
+struct PolyglotFamily;
+
+impl Family for PolyglotFamily {
+    fn kind(&self) -> FamilyKind {
+        FamilyKind::Polyglot
+    }
+
+    fn load(&self, path: &Path) -> Option<Result<Vec<SuiteTask>, FamilyError>> {
+        let dirs = polyglot::find_exercise_dirs(path);
+        if dirs.is_empty() {
+            return None;
+        }
+        let load = |dir: &PathBuf| {
+            let ex = polyglot::load_exercise(dir)?;
+            let checksum = dir_checksum(&ex.id, &ex.dir)?;
+            let info = TaskInfo {
+                id: ex.id.clone(),
+                family: FamilyKind::Polyglot,
+                group: ex.language.name().to_string(),
+                source: ex.dir.clone(),
+                created_at: None,
+            };
+            Ok(SuiteTask::new(info, checksum, Arc::new(ex)))
+        };
+        Some(all_or_errors(dirs.iter().map(load).collect()))
+    }
+}
+
+pub(crate) use tribench_sandbox::shell_quote;
 
 /// sha256 over a task id and every file under its directory (relative path and bytes).
 fn dir_checksum(id: &str, dir: &Path) -> Result<String, FamilyError> {

@@ -11,7 +11,7 @@ use tribench_agents::Predictions;
 use tribench_engine::{EngineConfig, EngineError, RunSummary};
 use tribench_families::swebench::parse::GradingMode;
 use tribench_families::swebench::regrade::{regrade_logs, Regraded};
-use tribench_families::swebench::{audit::Audit, selection, selection::Selection};
+use tribench_families::swebench::{audit::Audit, selection, selection::Selection, SwebenchTask};
 use tribench_families::Suite;
 use tribench_store::swebench_export::{write_swebench_outputs, RunReportInput};
 use tribench_store::RunStore;
@@ -23,11 +23,6 @@ pub enum GradingError {
     /// What is wrong with the suite, the predictions or the selection, in the user's words.
     #[error("{0}")]
     Plan(String),
-    #[error("{} is not JSON", path.display())]
-    NotJson {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error(transparent)]
@@ -53,7 +48,7 @@ impl GradePlan {
             let why = format!("{path} is not a SWE-bench suite: grade takes SWE-bench instances");
             return Err(GradingError::Plan(why));
         }
-        let swebench: Vec<_> = suite.tasks.iter().filter_map(|t| t.swebench()).collect();
+        let swebench: Vec<_> = suite.tasks.iter().filter_map(SwebenchTask::of).collect();
         let predictions = match selection::builtin_patches(predictions, &swebench) {
             Some(patches) => Predictions::new(predictions, patches.into_iter().collect()),
             None => Predictions::load(Path::new(predictions)).map_err(GradingError::Plan)?,
@@ -175,16 +170,9 @@ pub fn audit(run: &Path) -> Result<Audit, GradingError> {
     let store = RunStore::open_for_reading(run)?;
     let mut audit = Audit::default();
     for t in store.trials()? {
-        let dir = run.join(RunStore::trial_dir_rel(&t.trial_id));
-        let path = dir.join("grading.json");
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        let g = serde_json::from_slice(&bytes).map_err(|source| GradingError::NotJson {
-            path: path.clone(),
-            source,
-        })?;
-        audit.add(&t.task_id, &t.trial_id, &g);
+        if let Some(g) = RunStore::read_grading(run, &t.trial_id)? {
+            audit.add(&t.task_id, &t.trial_id, &g);
+        }
     }
     Ok(audit)
 }
@@ -200,7 +188,7 @@ pub fn regrade(
 ) -> Result<(Regraded, Vec<String>), GradingError> {
     let tasks: Vec<_> = (suite.tasks.iter())
         .filter(|t| only.is_empty() || only.contains(&t.info.id))
-        .filter_map(|t| t.swebench())
+        .filter_map(SwebenchTask::of)
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let r = regrade_logs(&tasks, logs, mode, threads)?;

@@ -1,3 +1,5 @@
+//! What can go wrong in a sandbox, in words a user can act on.
+
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]

@@ -25,6 +25,17 @@ use async_trait::async_trait;
 use std::path::Path;
 use std::time::Duration;
 
+/// Quotes one word for `sh` (left bare when it needs no quotes). A NUL byte cannot reach a
+/// program through any shell, so it is dropped rather than passed on cut short.
+pub fn shell_quote(word: &str) -> String {
+    match shlex::try_quote(word) {
+        Ok(q) => q.into_owned(),
+        Err(_) => shlex::try_quote(&word.replace('\0', ""))
+            .map(|q| q.into_owned())
+            .unwrap_or_default(),
+    }
+}
+
 /// A command to run in a sandbox.
 #[derive(Debug, Clone)]
 pub struct ExecRequest {
@@ -228,5 +239,42 @@ pub fn check_relative(rel: &str) -> Result<&Path, SandboxError> {
         Err(SandboxError::PathOutsideWorkspace(rel.to_string()))
     } else {
         Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::shell_quote;
+
+    /// Each word comes back from a real `sh` exactly as it went in.
+    #[test]
+    fn quoted_words_survive_a_real_shell() {
+        let words = [
+            "plain",
+            "",
+            "two words",
+            "it's",
+            "a'b\"c",
+            "$HOME `id` $(id) \\ ; | & > < * ? [x] ~ # !",
+            "line\nbreak\ttab",
+            "-n",
+            "ünïcödé",
+        ];
+        for w in words {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf %s {}", shell_quote(w)))
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                w,
+                "{:?}",
+                shell_quote(w)
+            );
+        }
+        // A NUL cannot reach a program: it is dropped, the rest is kept and quoted.
+        assert_eq!(shell_quote("a\0b c"), "'ab c'");
+        assert_eq!(shell_quote("plain"), "plain");
     }
 }

@@ -295,7 +295,7 @@ pub fn engine_config(l: RunLayer, run_dir: &Path) -> Result<EngineConfig> {
         Some(NetworkChoice::Off) => (cfg.network, cfg.allow_network) = (false, false),
         Some(NetworkChoice::On) => (cfg.network, cfg.allow_network) = (true, true),
     }
-    cfg.seed = l.seed.unwrap_or(cfg.seed);
+    cfg.seed = l.seed.or(cfg.seed);
     match l.output_cap {
         Some(0) => return Err(SettingsError::OutputCapZero),
         Some(c) => cfg.output_cap = c,

@@ -4,6 +4,7 @@
 //! it runs, so two runners never work one run at once.
 
 pub mod import;
+pub mod merge;
 pub mod swebench_export;
 
 use nix::fcntl::{Flock, FlockArg};
@@ -12,7 +13,11 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use tribench_types::{Outcome, RunManifest, TrialKey, TrialRecord};
+use tribench_types::swebench::GradingDetails;
+use tribench_types::{Outcome, RunManifest, Trajectory, TrialKey, TrialRecord};
+
+/// The folder of a run directory holding one folder of artifacts per trial.
+pub const TRIALS_DIR: &str = "trials";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -62,7 +67,7 @@ pub struct RunStore {
 impl RunStore {
     /// Opens (creating if needed) a run directory for writing, taking its lock.
     pub fn open_for_writing(dir: &Path) -> Result<RunStore, StoreError> {
-        std::fs::create_dir_all(dir.join("trials")).map_err(io(dir))?;
+        std::fs::create_dir_all(dir.join(TRIALS_DIR)).map_err(io(dir))?;
         let lock_path = dir.join(".lock");
         let file = File::create(&lock_path).map_err(io(&lock_path))?;
         let lock = Flock::lock(file, FlockArg::LockExclusiveNonblock)
@@ -259,7 +264,41 @@ impl RunStore {
 
     /// The artifact folder of a trial, relative to the run directory.
     pub fn trial_dir_rel(trial_id: &str) -> String {
-        format!("trials/{trial_id}")
+        format!("{TRIALS_DIR}/{trial_id}")
+    }
+
+    /// An artifact of a trial, relative to the run directory (`trials/<id>/<name>`): what
+    /// [`TrialRecord::artifacts`](tribench_types::TrialRecord) lists.
+    pub fn artifact_rel(trial_id: &str, name: &str) -> String {
+        format!("{}/{name}", RunStore::trial_dir_rel(trial_id))
+    }
+
+    /// Where an artifact of a trial of this run lives.
+    pub fn artifact(&self, trial_id: &str, name: &str) -> PathBuf {
+        RunStore::artifact_in(&self.dir, trial_id, name)
+    }
+
+    /// Where an artifact of a trial lives in the run directory `run_dir`, for readers that do
+    /// not open the run (a replay's source, the viewer).
+    pub fn artifact_in(run_dir: &Path, trial_id: &str, name: &str) -> PathBuf {
+        run_dir.join(RunStore::artifact_rel(trial_id, name))
+    }
+
+    /// Reads a trial's `trajectory.json`; `None` when the trial has none (agents without a
+    /// model write none).
+    pub fn read_trajectory(
+        run_dir: &Path,
+        trial_id: &str,
+    ) -> Result<Option<Trajectory>, StoreError> {
+        read_json_artifact(run_dir, trial_id, "trajectory.json")
+    }
+
+    /// Reads a SWE-bench trial's `grading.json`; `None` when the trial has none.
+    pub fn read_grading(
+        run_dir: &Path,
+        trial_id: &str,
+    ) -> Result<Option<GradingDetails>, StoreError> {
+        read_json_artifact(run_dir, trial_id, "grading.json")
     }
 
     /// Empties a trial's artifact folder: leftovers of a run killed mid-trial.
@@ -279,7 +318,7 @@ impl RunStore {
         name: &str,
         contents: &[u8],
     ) -> Result<String, StoreError> {
-        let rel = format!("{}/{name}", RunStore::trial_dir_rel(trial_id));
+        let rel = RunStore::artifact_rel(trial_id, name);
         let path = self.dir.join(&rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
@@ -290,7 +329,20 @@ impl RunStore {
 }
 
 pub fn read_manifest(dir: &Path) -> Result<Option<RunManifest>, StoreError> {
-    let path = dir.join("manifest.json");
+    read_json_file(dir.join("manifest.json"))
+}
+
+/// A JSON artifact of a trial, typed; `None` when the trial has no such file.
+fn read_json_artifact<T: serde::de::DeserializeOwned>(
+    run_dir: &Path,
+    trial_id: &str,
+    name: &str,
+) -> Result<Option<T>, StoreError> {
+    read_json_file(RunStore::artifact_in(run_dir, trial_id, name))
+}
+
+/// A JSON file read as `T`; `None` when there is no such file.
+fn read_json_file<T: serde::de::DeserializeOwned>(path: PathBuf) -> Result<Option<T>, StoreError> {
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
@@ -352,6 +404,7 @@ mod tests {
             artifacts: vec![],
             started_at: "2026-11-24T00:00:00Z".into(),
             ended_at: "2026-11-24T00:00:01Z".into(),
+            limits: None,
         }
     }
 

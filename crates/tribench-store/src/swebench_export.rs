@@ -3,35 +3,10 @@
 //! and the run report `swebench/<model>.<run_id>.json` (counts and id lists, schema 2).
 
 use crate::{RunStore, StoreError};
-use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use tribench_types::swebench::{ReportFile, RunReport};
 use tribench_types::{FamilyKind, Outcome, TrialRecord};
-
-/// The official run report, fields in the official order.
-#[derive(serde::Serialize)]
-struct RunReport<'a> {
-    total_instances: usize,
-    submitted_instances: usize,
-    completed_instances: usize,
-    resolved_instances: usize,
-    unresolved_instances: usize,
-    infra_failure_instances: usize,
-    ambiguous_failure_instances: usize,
-    empty_patch_instances: usize,
-    error_instances: usize,
-    completed_ids: BTreeSet<String>,
-    incomplete_ids: BTreeSet<&'a String>,
-    empty_patch_ids: BTreeSet<String>,
-    submitted_ids: BTreeSet<&'a String>,
-    resolved_ids: BTreeSet<String>,
-    unresolved_ids: BTreeSet<String>,
-    infra_failure_ids: BTreeSet<String>,
-    ambiguous_failure_ids: BTreeSet<String>,
-    failure_reasons: serde_json::Map<String, Value>,
-    error_ids: BTreeSet<String>,
-    schema_version: u32,
-}
 
 /// What the run report needs beyond the trials.
 pub struct RunReportInput<'a> {
@@ -71,12 +46,11 @@ pub fn write_swebench_outputs(
     let mut errors = BTreeSet::new();
     let mut infra = BTreeSet::new();
     let mut ambiguous = BTreeSet::new();
-    let mut reasons = serde_json::Map::new();
+    let mut reasons = BTreeMap::new();
     for t in &trials {
         let id = t.task_id.clone();
         let dir = base.join(&model_dir).join(&id);
         std::fs::create_dir_all(&dir).map_err(|e| io(e, &dir))?;
-        let trial_dir = store.dir().join(RunStore::trial_dir_rel(&t.trial_id));
         // A patch that did not apply produced no test output, only the harness's log of it.
         let output_name = match t.outcome {
             Outcome::PatchApplyFailed => "run_instance.log",
@@ -86,14 +60,13 @@ pub fn write_swebench_outputs(
             ("diff.patch", "patch.diff"),
             ("test-output-1.txt", output_name),
         ] {
-            let src = trial_dir.join(from);
+            let src = store.artifact(&t.trial_id, from);
             if src.is_file() {
                 std::fs::copy(&src, dir.join(to)).map_err(|e| io(e, &src))?;
             }
         }
-        let report_src = trial_dir.join("report.json");
-        let report_bytes = std::fs::read(&report_src).ok();
-        let report: Option<Value> = report_bytes
+        let report_bytes = std::fs::read(store.artifact(&t.trial_id, "report.json")).ok();
+        let report: Option<ReportFile> = report_bytes
             .as_deref()
             .and_then(|b| serde_json::from_slice(b).ok());
         match t.outcome {
@@ -119,16 +92,9 @@ pub fn write_swebench_outputs(
             }
         }
         let entry = report.as_ref().and_then(|r| r.get(&id));
-        if let Some(reason) = entry
-            .and_then(|e| e.get("infra_failure_reason"))
-            .and_then(Value::as_str)
-        {
-            reasons.insert(id.clone(), Value::String(reason.to_string()));
-            if entry
-                .and_then(|e| e.get("infra_failure"))
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-            {
+        if let Some(reason) = entry.and_then(|e| e.infra_failure_reason.clone()) {
+            reasons.insert(id.clone(), reason);
+            if entry.is_some_and(|e| e.infra_failure) {
                 infra.insert(id.clone());
             } else {
                 ambiguous.insert(id.clone());
@@ -156,9 +122,9 @@ pub fn write_swebench_outputs(
         empty_patch_instances: empty.len(),
         error_instances: errors.len(),
         completed_ids: completed,
-        incomplete_ids: incomplete,
+        incomplete_ids: incomplete.into_iter().cloned().collect(),
         empty_patch_ids: empty,
-        submitted_ids: submitted,
+        submitted_ids: submitted.into_iter().cloned().collect(),
         resolved_ids: resolved,
         unresolved_ids: unresolved,
         infra_failure_ids: infra,

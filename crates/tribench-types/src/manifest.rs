@@ -1,7 +1,10 @@
-use serde::{Deserialize, Serialize};
+//! `manifest.json`: everything that makes two runs comparable, written once per run.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Everything that makes two runs comparable, recorded once per run in `manifest.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunManifest {
     /// Format version of this file.
     pub schema: u32,
@@ -21,22 +24,105 @@ pub struct RunManifest {
     /// SWE-bench grading rules (`official` or `strict`), when the run has SWE-bench tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grading_mode: Option<String>,
+    /// The run's effective limits: what every trial got unless its task set its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<crate::RunLimits>,
+    /// The limits each task's trials ran under (the run's, or the task's own where it sets
+    /// them), tasks of equal limits grouped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task_limits: Vec<crate::LimitsGroup>,
     pub started_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
     pub host: String,
+    /// Set when this run directory holds one shard of a run (`--shard I/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::ShardInfo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ModelInfo {
     pub id: String,
     pub provider: String,
     pub endpoint: String,
-    #[serde(default)]
-    pub sampling: serde_json::Value,
+    /// Sampling parameters sent with every request (`null` in old files for agents without any).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub sampling: Sampling,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The sampling parameters of a model, as sent. Fields are in alphabetical order so the JSON
+/// text (which `compare` prints and the config hash covers) is the same as it always was.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Sampling {
+    /// Extra fields merged into every request body, as JSON (`{"chat_template_kwargs": ...}`).
+    #[serde(default, deserialize_with = "compact_json")]
+    pub extra_body: Option<Box<serde_json::value::RawValue>>,
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub temperature: Option<f64>,
+    #[serde(default)]
+    pub top_p: Option<f64>,
+}
+
+impl Sampling {
+    /// Whether nothing is set (agents without a model of their own).
+    pub fn is_unset(&self) -> bool {
+        self.extra_body.is_none()
+            && self.max_tokens.is_none()
+            && self.seed.is_none()
+            && self.temperature.is_none()
+            && self.top_p.is_none()
+    }
+}
+
+impl PartialEq for Sampling {
+    fn eq(&self, other: &Self) -> bool {
+        self.extra_body.as_ref().map(|r| r.get()) == other.extra_body.as_ref().map(|r| r.get())
+            && self.max_tokens == other.max_tokens
+            && self.seed == other.seed
+            && self.temperature == other.temperature
+            && self.top_p == other.top_p
+    }
+}
+
+/// The JSON text, as `compare` prints it; `null` when nothing is set.
+impl std::fmt::Display for Sampling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_unset() {
+            return f.write_str("null");
+        }
+        let text = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
+        f.write_str(&text)
+    }
+}
+
+/// JSON text kept compact with sorted keys, however the file laid it out, so the same settings
+/// always print (and hash) the same.
+fn compact_json<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Box<serde_json::value::RawValue>>, D::Error> {
+    let Some(raw) = Option::<Box<serde_json::value::RawValue>>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let parsed: serde_json::Value =
+        serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?;
+    let text = serde_json::to_string(&parsed).map_err(serde::de::Error::custom)?;
+    serde_json::value::RawValue::from_string(text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// `null` reads as the type's default (old files wrote `null` where nothing was set).
+fn null_as_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ScaffoldInfo {
     pub agent: String,
     pub version: String,
@@ -51,7 +137,7 @@ pub struct ScaffoldInfo {
 }
 
 /// One suite that took part in the run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DatasetInfo {
     pub name: String,
     pub family: crate::FamilyKind,
@@ -68,7 +154,7 @@ pub struct DatasetInfo {
 
 /// A dataset pulled by name from the registry: what was asked for and what was verified. Written
 /// beside the pulled files (`.tribench-dataset.json`) and copied into each run's manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DatasetPin {
     /// The registry name (`swe-bench-verified`).
     pub name: String,
@@ -89,7 +175,7 @@ impl DatasetPin {
     pub const FILE: &'static str = ".tribench-dataset.json";
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EnvironmentInfo {
     /// `local` or `docker`.
     pub backend: String,
@@ -111,7 +197,7 @@ pub struct EnvironmentInfo {
 }
 
 /// One container image a run used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ImageRecord {
     /// The name a task asked for (a prebuilt image, or the build's tag).
     pub requested: String,
@@ -127,7 +213,7 @@ pub struct ImageRecord {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Timeouts {
     pub setup_sec: u64,
     pub agent_sec: u64,

@@ -1,3 +1,6 @@
+//! How a trial ended: one [`Outcome`] per trial.
+
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// How a trial ended. Exactly one per trial; `Resolved` is the only success.
@@ -5,7 +8,9 @@ use serde::{Deserialize, Serialize};
 /// Infrastructure outcomes (`EnvironmentError`, `HarnessError`, `ModelError`) say nothing about the
 /// agent: the engine retries them and reports them apart, never silently dropping them from a
 /// denominator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Resolved,

@@ -1,8 +1,14 @@
+//! `trials.sqlite` rows: one [`TrialRecord`] per finished trial, with its tries, tests, usage
+//! and timings.
+
 use crate::{FamilyKind, Outcome};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Identifies one trial in a run: a task and the attempt number (1-based).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub struct TrialKey {
     pub task_id: String,
     pub attempt: u32,
@@ -45,7 +51,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The reference solution of a task, handed to the oracle agent only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reference {
     /// Files to write, relative to the task workspace.
@@ -62,7 +68,9 @@ pub enum Reference {
 }
 
 /// Status of one test as parsed from a runner's output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TestStatus {
     Passed,
@@ -73,7 +81,7 @@ pub enum TestStatus {
     Xpass,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TestResult {
     pub name: String,
     pub status: TestStatus,
@@ -81,7 +89,7 @@ pub struct TestResult {
 
 /// One grading pass. Polyglot tasks get up to two, the second after the failing output was
 /// shown to the agent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TryRecord {
     /// 1-based.
     pub index: u32,
@@ -99,8 +107,9 @@ pub struct TryRecord {
     pub reward: Option<f64>,
 }
 
-/// Tokens, cost and steps an agent used in a trial.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Tokens, cost and steps an agent used in a trial. A field missing from an old file reads as 0.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
 pub struct Usage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
@@ -161,7 +170,7 @@ pub fn token_cost(
 }
 
 /// Where a trial's wall time went, in milliseconds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Timings {
     /// Opening the sandbox and preparing the task in it.
     pub setup_ms: u64,
@@ -189,7 +198,7 @@ impl Timings {
 }
 
 /// Everything one trial produced. Written once, atomically, when the trial ends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TrialRecord {
     pub trial_id: String,
     pub task_id: String,
@@ -223,6 +232,10 @@ pub struct TrialRecord {
     pub artifacts: Vec<String>,
     pub started_at: String,
     pub ended_at: String,
+    /// The limits the trial ran under, as decided for it (absent in runs recorded before
+    /// limits were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<crate::TrialLimits>,
 }
 
 impl TrialRecord {

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
+use tribench_types::Sampling;
 
 /// How to reach a model and sample from it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,14 +80,16 @@ impl ModelConfig {
     }
 
     /// The sampling parameters as recorded in the run manifest.
-    pub fn sampling(&self) -> Value {
-        serde_json::json!({
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "max_tokens": self.max_tokens,
-            "seed": self.seed,
-            "extra_body": self.extra_body,
-        })
+    pub fn sampling(&self) -> Sampling {
+        Sampling {
+            extra_body: serde_json::to_string(&self.extra_body)
+                .ok()
+                .and_then(|t| serde_json::value::RawValue::from_string(t).ok()),
+            max_tokens: self.max_tokens,
+            seed: self.seed,
+            temperature: self.temperature,
+            top_p: self.top_p,
+        }
     }
 }
 
@@ -124,13 +127,7 @@ impl ClientError {
     }
 }
 
-/// Token usage of one call.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct CallUsage {
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub cached_tokens: u64,
-}
+pub use tribench_types::CallUsage;
 
 /// One completion: the assistant message as sent, and what it cost.
 #[derive(Debug, Clone)]
@@ -239,6 +236,16 @@ impl ChatClient {
         messages: &[Value],
         tools: Option<&Value>,
     ) -> Result<Completion, ClientError> {
+        self.chat_seeded(messages, tools, self.config.seed).await
+    }
+
+    /// [`ChatClient::chat`] with the request's seed given (the trial's), not the configured one.
+    pub async fn chat_seeded(
+        &self,
+        messages: &[Value],
+        tools: Option<&Value>,
+        seed: Option<u64>,
+    ) -> Result<Completion, ClientError> {
         // Serialised once from borrowed data: the history is not copied on every call.
         let body = serde_json::to_vec(&RequestBody {
             model: &self.config.model,
@@ -247,7 +254,7 @@ impl ChatClient {
             temperature: self.config.temperature,
             top_p: self.config.top_p,
             max_tokens: self.config.max_tokens,
-            seed: self.config.seed,
+            seed,
             extra: &self.config.extra_body,
         })
         .map_err(|e| ClientError::BadReply(format!("cannot encode the request: {e}")))?;

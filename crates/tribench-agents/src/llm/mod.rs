@@ -19,7 +19,10 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Instant;
 use tribench_sandbox::Sandbox;
-use tribench_types::{ModelInfo, Outcome, Usage};
+use tribench_types::{
+    ActionResult, LlmFormat, LlmTrajectory, ModelInfo, Observation, Outcome, Step, StepTiming,
+    Trajectory, Usage,
+};
 
 /// How the model acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,6 +214,7 @@ impl Agent for LlmAgent {
             steps: Vec::new(),
             turns: 0,
             terminal: None,
+            seed: task.seed.or(self.client.config().seed),
         })
     }
 }
@@ -223,11 +227,13 @@ struct LlmSession {
     /// The instance prompt, sent on the first turn instead of the bare instruction.
     first_user: Option<String>,
     usage: Usage,
-    steps: Vec<Value>,
+    steps: Vec<Step>,
     /// Turns so far (1 on the first try, 2 after feedback).
     turns: u32,
     /// The interactive terminal, once opened.
     terminal: Option<tribench_sandbox::TerminalSession>,
+    /// The seed sent with every request: the trial's when the run set one, else the model's.
+    seed: Option<u64>,
 }
 
 impl LlmSession {
@@ -272,6 +278,11 @@ impl LlmSession {
         }
         tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
         term.screen()
+    }
+
+    /// The number the next step gets (1-based over the trial).
+    fn next_step(&self) -> u32 {
+        u32::try_from(self.steps.len() + 1).unwrap_or(u32::MAX)
     }
 
     fn over_budget(&self) -> bool {
@@ -322,7 +333,11 @@ impl AgentSession for LlmSession {
             let t = Instant::now();
             let reply = self
                 .client
-                .chat(&self.messages, (self.mode != Mode::Text).then_some(&schema))
+                .chat_seeded(
+                    &self.messages,
+                    (self.mode != Mode::Text).then_some(&schema),
+                    self.seed,
+                )
                 .await;
             // Fractional milliseconds: summing truncated whole ones would misstate short steps.
             let model_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -330,15 +345,30 @@ impl AgentSession for LlmSession {
                 Ok(c) => c,
                 Err(ClientError::ContextExhausted(why)) => {
                     if self.limits.trim_history && trim_oldest_observation(&mut self.messages) {
-                        self.steps.push(json!({"step": self.steps.len() + 1, "trimmed": format!("context exhausted ({why}); trimmed the oldest command output")}));
+                        self.steps.push(Step {
+                            step: self.next_step(),
+                            trimmed: Some(format!(
+                                "context exhausted ({why}); trimmed the oldest command output"
+                            )),
+                            ..Step::default()
+                        });
                         continue;
                     }
-                    self.steps.push(json!({"step": self.steps.len() + 1, "error": format!("context exhausted: {why}")}));
+                    self.steps.push(Step {
+                        step: self.next_step(),
+                        error: Some(format!("context exhausted: {why}")),
+                        ..Step::default()
+                    });
                     break Some(Outcome::ContextExhausted);
                 }
                 Err(e) => {
                     // The cause stays in the trajectory, not only in the trial's record.
-                    self.steps.push(json!({"step": self.steps.len() + 1, "turn": self.turns, "error": e.to_string()}));
+                    self.steps.push(Step {
+                        step: self.next_step(),
+                        turn: Some(self.turns),
+                        error: Some(e.to_string()),
+                        ..Step::default()
+                    });
                     return Err(if e.is_fatal() {
                         AgentError::ModelRefused(e.to_string())
                     } else if e.is_endpoint_failure() {
@@ -378,7 +408,7 @@ impl AgentSession for LlmSession {
                 Err(why) => {
                     malformed += 1;
                     let correction = tools::correction(self.mode, &why);
-                    results.push(json!({"malformed": why}));
+                    results.push(Observation::Malformed { malformed: why });
                     self.messages
                         .extend(tools::malformed_replies(&assistant, &correction));
                 }
@@ -390,24 +420,32 @@ impl AgentSession for LlmSession {
                             _ => tools::run(sb, &a, &self.limits).await,
                         };
                         submitted |= a.is_submit();
-                        results
-                            .push(json!({"tool": a.name, "arguments": a.arguments, "output": out}));
                         self.messages
                             .push(tools::reply_message(self.mode, &a, &out));
+                        results.push(Observation::Action(Box::new(ActionResult {
+                            arguments: tools::typed_arguments(&a.arguments),
+                            tool: a.name,
+                            output: out,
+                        })));
                     }
                 }
             }
-            self.steps.push(json!({
-                "step": self.steps.len() + 1,
-                "turn": self.turns,
-                "assistant": assistant,
-                "results": results,
-                "usage": completion.usage,
-                "cost_usd": completion.cost_usd,
-                "attempts": completion.attempts,
-                "finish_reason": completion.finish_reason,
-                "timing": {"model_ms": model_ms, "tool_ms": tool_start.elapsed().as_secs_f64() * 1000.0},
-            }));
+            self.steps.push(Step {
+                step: self.next_step(),
+                turn: Some(self.turns),
+                assistant: Some(tools::chat_message(&assistant)),
+                results,
+                usage: Some(completion.usage),
+                cost_usd: Some(completion.cost_usd),
+                attempts: Some(completion.attempts),
+                finish_reason: completion.finish_reason,
+                timing: Some(StepTiming {
+                    model_ms: Some(model_ms),
+                    tool_ms: Some(tool_start.elapsed().as_secs_f64() * 1000.0),
+                }),
+                error: None,
+                trimmed: None,
+            });
             if submitted {
                 break None;
             }
@@ -427,12 +465,12 @@ impl AgentSession for LlmSession {
         })
     }
 
-    fn trajectory(&self) -> Option<Value> {
-        Some(json!({
-            "format": "tribench-trajectory/1",
-            "messages": self.messages,
-            "steps": self.steps,
-            "usage": self.usage,
+    fn trajectory(&self) -> Option<Trajectory> {
+        Some(Trajectory::Llm(LlmTrajectory {
+            format: LlmFormat::V1,
+            messages: self.messages.iter().map(tools::chat_message).collect(),
+            steps: self.steps.clone(),
+            usage: self.usage.clone(),
         }))
     }
 }

@@ -6,16 +6,16 @@ use super::tools::{self, Action};
 use super::Limits;
 use crate::{Agent, AgentError, AgentSession, AgentTask, TurnOutcome};
 use async_trait::async_trait;
-use serde_json::Value;
 use std::path::PathBuf;
 use tribench_sandbox::Sandbox;
+use tribench_store::RunStore;
+use tribench_types::{Observation, Step, Trajectory};
 
-/// Replays what a source run recorded: each trial's trajectory (its actions), or, with
-/// `patches`, each trial's final change (`diff.patch`) applied to the fresh workspace.
+/// Replays what a source run recorded: each trial's trajectory (its actions). Grading the
+/// recorded final changes instead is [`crate::Predictions::from_run`].
 pub struct ReplayAgent {
     source: PathBuf,
     limits: Limits,
-    patches: bool,
 }
 
 impl ReplayAgent {
@@ -23,16 +23,6 @@ impl ReplayAgent {
         ReplayAgent {
             source,
             limits: Limits::default(),
-            patches: false,
-        }
-    }
-
-    /// Grades the recorded final patches instead of replaying the actions.
-    pub fn from_patches(source: PathBuf) -> Self {
-        ReplayAgent {
-            source,
-            limits: Limits::default(),
-            patches: true,
         }
     }
 }
@@ -54,11 +44,7 @@ impl Agent for ReplayAgent {
         env!("CARGO_PKG_VERSION").to_string()
     }
     fn config_hash(&self) -> String {
-        format!(
-            "replay:{}:{}",
-            if self.patches { "patches" } else { "actions" },
-            self.source.display()
-        )
+        format!("replay:actions:{}", self.source.display())
     }
     fn start(&self, task: AgentTask) -> Box<dyn AgentSession> {
         Box::new(ReplaySession {
@@ -67,7 +53,6 @@ impl Agent for ReplayAgent {
             limits: self.limits.clone(),
             steps: None,
             turn: 0,
-            patches: self.patches,
         })
     }
 }
@@ -76,58 +61,30 @@ struct ReplaySession {
     source: PathBuf,
     task_id: String,
     limits: Limits,
-    steps: Option<Vec<Value>>,
-    turn: u64,
-    patches: bool,
+    steps: Option<Vec<Step>>,
+    turn: u32,
 }
 
 impl ReplaySession {
-    /// Applies the recorded final change once, on the first turn. No recorded change means the
-    /// agent changed nothing: the workspace stays as prepared.
-    async fn apply_patch(&mut self, sb: &dyn Sandbox) -> Result<TurnOutcome, AgentError> {
-        if self.turn > 1 {
-            return Ok(TurnOutcome::default());
-        }
-        let path = self
-            .source
-            .join("trials")
-            .join(trial_id(&self.task_id, 1))
-            .join("diff.patch");
-        let Ok(patch) = std::fs::read(&path) else {
-            return Ok(TurnOutcome::default());
-        };
-        crate::apply_patch(
-            sb,
-            &patch,
-            &format!("the recorded patch {}", path.display()),
-        )
-        .await?;
-        Ok(TurnOutcome::default())
-    }
-
     /// Reads the recorded steps (attempt 1's trajectory of the same task) once.
-    fn load(&mut self) -> Result<&[Value], AgentError> {
+    fn load(&mut self) -> Result<&[Step], AgentError> {
         if self.steps.is_none() {
-            let path = self
-                .source
-                .join("trials")
-                .join(trial_id(&self.task_id, 1))
-                .join("trajectory.json");
+            let path =
+                RunStore::artifact_in(&self.source, &trial_id(&self.task_id, 1), "trajectory.json");
             let text = std::fs::read_to_string(&path).map_err(|e| {
                 AgentError::Failed(format!(
                     "no trajectory to replay at {}: {e}",
                     path.display()
                 ))
             })?;
-            let v: Value = serde_json::from_str(&text).map_err(|e| {
+            let t = Trajectory::from_json(&text).map_err(|e| {
                 AgentError::Failed(format!("{}: not a trajectory: {e}", path.display()))
             })?;
-            self.steps = Some(
-                v.get("steps")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default(),
-            );
+            // Agents without a model (oracle, programs) recorded no actions to repeat.
+            self.steps = Some(match t {
+                Trajectory::Llm(t) => t.steps,
+                Trajectory::Program(_) | Trajectory::Oracle(_) => Vec::new(),
+            });
         }
         Ok(self.steps.as_deref().unwrap_or_default())
     }
@@ -138,28 +95,20 @@ impl AgentSession for ReplaySession {
     async fn turn(&mut self, sb: &dyn Sandbox, _message: &str) -> Result<TurnOutcome, AgentError> {
         self.turn += 1;
         let turn = self.turn;
-        if self.patches {
-            return self.apply_patch(sb).await;
-        }
         let limits = self.limits.clone();
         let actions: Vec<Action> = self
             .load()?
             .iter()
             // Steps recorded before turns were numbered belong to the first turn.
-            .filter(|s| s.get("turn").and_then(Value::as_u64).unwrap_or(1) == turn)
-            .flat_map(|s| {
-                s.get("results")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .filter_map(|r| {
-                let name = r.get("tool")?.as_str()?.to_string();
-                Some(Action {
+            .filter(|s| s.turn() == turn)
+            .flat_map(|s| s.results.iter())
+            .filter_map(|r| match r {
+                Observation::Action(r) => Some(Action {
                     id: None,
-                    name,
-                    arguments: r.get("arguments").cloned().unwrap_or(Value::Null),
-                })
+                    name: r.tool.clone(),
+                    arguments: serde_json::to_value(&r.arguments).unwrap_or_default(),
+                }),
+                Observation::Malformed { .. } => None,
             })
             .collect();
         for a in &actions {

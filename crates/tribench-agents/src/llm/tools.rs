@@ -6,7 +6,9 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 use std::time::Duration;
+use tribench_sandbox::shell_quote;
 use tribench_sandbox::{ExecRequest, Sandbox};
+use tribench_types::{ChatMessage, ToolArguments};
 
 /// One thing the model asked for.
 #[derive(Debug, Clone)]
@@ -188,15 +190,21 @@ pub(crate) fn reply_message(mode: Mode, a: &Action, output: &str) -> Value {
     }
 }
 
+/// A wire message as the trajectory keeps it.
+pub(crate) fn chat_message(v: &Value) -> ChatMessage {
+    ChatMessage::from_wire(v)
+}
+
+/// A tool call's arguments as the trajectory keeps them.
+pub(crate) fn typed_arguments(v: &Value) -> ToolArguments {
+    ToolArguments::from_wire(v)
+}
+
 fn arg<'a>(a: &'a Action, key: &str) -> Result<&'a str, String> {
     a.arguments
         .get(key)
         .and_then(Value::as_str)
         .ok_or_else(|| format!("error: {} needs a string argument {key:?}", a.name))
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 /// A path the model gave: inside the workspace (relative, or absolute under it) or elsewhere

@@ -53,9 +53,12 @@ fn manifest(dataset: &str, tasks: usize, attempts: u32, agent: &str) -> RunManif
         attempts,
         max_tries: None,
         seed: 0,
+        task_limits: Default::default(),
+        limits: None,
         started_at: "2026-11-24T00:00:00Z".into(),
         ended_at: None,
         host: "h".into(),
+        shard: None,
     }
 }
 
@@ -102,6 +105,7 @@ fn trial(
         artifacts: vec![],
         started_at: "t".into(),
         ended_at: "t".into(),
+        limits: None,
     }
 }
 
@@ -520,7 +524,7 @@ fn grid_run(model: &str, scaffold: &str, skill: usize) -> RunData {
         id: model.into(),
         provider: "local".into(),
         endpoint: String::new(),
-        sampling: serde_json::Value::Null,
+        sampling: Default::default(),
     });
     r
 }

@@ -5,8 +5,11 @@ mod all_infrastructure;
 mod datasets;
 mod model_endpoint;
 mod real_inputs;
+mod remote_docker;
 mod resolved_settings;
 mod settings_and_reasons;
+mod shards;
+mod slurm;
 mod view;
 
 use std::path::{Path, PathBuf};

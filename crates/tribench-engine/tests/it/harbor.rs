@@ -396,3 +396,81 @@ async fn ca_certificates_are_trusted_in_image_builds_and_running_containers() {
         .args(["rmi", "-f", &prebuilt])
         .output();
 }
+
+/// Says the container's memory limit and passes when it is `$WANT` bytes.
+const MEMORY_IS: &str = "#!/bin/bash\nm=$(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes)\necho \"memory=$m\"\nif [ \"$m\" = \"$(cat /want)\" ]; then echo 1; else echo 0; fi > /logs/verifier/reward.txt\n";
+
+#[tokio::test]
+async fn a_task_s_own_limits_beat_the_run_s_reach_its_container_and_are_recorded() {
+    if !docker_available() {
+        return;
+    }
+    let suite = tempfile::tempdir().unwrap();
+    // task.toml sets the agent and verifier timeouts, the build timeout and the memory.
+    task(
+        suite.path(),
+        "own-limits",
+        "memory_mb = 256\nbuild_timeout_sec = 300.0\n[agent]\ntimeout_sec = 30.0\n",
+        Some("FROM debian:bookworm\nRUN echo 268435456 > /want\n"),
+        MEMORY_IS,
+        "#!/bin/bash\ntrue\n",
+    );
+    // Only the verifier timeout (every task of the helper has one): the run's fill the rest.
+    task(
+        suite.path(),
+        "run-limits",
+        "",
+        Some("FROM debian:bookworm\nRUN echo 1073741824 > /want\n"),
+        MEMORY_IS,
+        "#!/bin/bash\ntrue\n",
+    );
+    let run = tempfile::tempdir().unwrap();
+    let dir = run.path().join("r");
+    let mut cfg = config(&dir);
+    cfg.timeouts.test_sec = 45;
+    cfg.memory_mb = Some(1024);
+    cfg.network = true;
+    let trials = run_with(suite.path(), oracle(), cfg).await;
+    let get = |id: &str| trials.iter().find(|t| t.task_id == id).unwrap();
+    for id in ["own-limits", "run-limits"] {
+        let t = get(id);
+        assert_eq!(
+            t.outcome,
+            Outcome::Resolved,
+            "{id}: {}",
+            artifact(&dir, t, "test-output-1.txt")
+        );
+    }
+    let own = get("own-limits").limits.clone().unwrap();
+    assert_eq!(
+        (
+            own.agent_timeout_sec,
+            own.test_timeout_sec,
+            own.build_timeout_sec
+        ),
+        (30.0, 60.0, 300.0)
+    );
+    assert_eq!(own.memory_mb, Some(256));
+    // The task says allow_internet = false: the run's network does not reach it.
+    assert!(!own.network);
+    let theirs = get("run-limits").limits.clone().unwrap();
+    assert_eq!(
+        (
+            theirs.agent_timeout_sec,
+            theirs.test_timeout_sec,
+            theirs.build_timeout_sec
+        ),
+        (60.0, 60.0, 1800.0)
+    );
+    assert_eq!(theirs.memory_mb, Some(1024));
+    let m = manifest(&dir);
+    let of = |id: &str| {
+        m.task_limits
+            .iter()
+            .find(|g| g.tasks.iter().any(|t| t == id))
+            .map(|g| g.limits.clone())
+    };
+    assert_eq!(of("own-limits"), Some(own));
+    assert_eq!(of("run-limits"), Some(theirs));
+    assert_eq!(m.limits.unwrap().memory_mb, Some(1024));
+}

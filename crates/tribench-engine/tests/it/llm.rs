@@ -424,9 +424,7 @@ async fn replaying_a_trajectory_repeats_the_outcome_without_the_model() {
         "the replay called the model"
     );
     // Grading the recorded final patch gives the same outcome too.
-    let agent: Arc<dyn Agent> = Arc::new(tribench_agents::llm::ReplayAgent::from_patches(
-        source.clone(),
-    ));
+    let agent: Arc<dyn Agent> = Arc::new(tribench_agents::Predictions::from_run(source.clone()));
     let mut cfg3 = config(&work.path().join("patched"));
     cfg3.max_tries = Some(1);
     let patched = run_with(suite.path(), agent, cfg3).await;
@@ -522,4 +520,39 @@ async fn a_hanging_endpoint_is_timed_out_retried_then_a_model_error() {
         trials[0].error
     );
     assert_eq!(server.received().len(), 2, "one request and one retry");
+}
+
+#[tokio::test]
+async fn the_run_s_seed_reaches_the_model_one_per_attempt() {
+    let script = vec![
+        Reply::tool("submit", json!({})),
+        Reply::tool("submit", json!({})),
+    ];
+    let suite = tempfile::tempdir().unwrap();
+    python_exercise(suite.path(), "answer", GOOD_TEST);
+    let server = ScriptedServer::start(script).await.unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut cfg = config(&work.path().join("r"));
+    cfg.max_tries = Some(1);
+    cfg.attempts = 2;
+    cfg.seed = Some(5);
+    let trials = run_with(
+        suite.path(),
+        llm(&server, Mode::Tools, Limits::default(), None, false),
+        cfg,
+    )
+    .await;
+    let mut recorded: Vec<_> = trials
+        .iter()
+        .map(|t| t.limits.clone().unwrap().seed)
+        .collect();
+    recorded.sort();
+    assert_eq!(recorded, vec![Some(5), Some(6)]);
+    let mut sent: Vec<_> = server
+        .received()
+        .iter()
+        .map(|r| r.body["seed"].as_u64())
+        .collect();
+    sent.sort();
+    assert_eq!(sent, vec![Some(5), Some(6)]);
 }

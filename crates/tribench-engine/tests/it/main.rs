@@ -1,6 +1,7 @@
 //! Engine tests: real sandboxes, real pytest, real SQLite; only the agent is scripted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod any_family;
 mod compose;
 mod escapes;
 mod forge;

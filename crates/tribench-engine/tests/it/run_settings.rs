@@ -75,7 +75,7 @@ async fn trials_record_their_model_and_a_reused_run_with_other_settings_names_ea
     assert_eq!(trials[0].outcome, Outcome::Resolved, "{:?}", trials[0]);
     let m = trials[0].model.as_ref().unwrap();
     assert_eq!((m.id.as_str(), m.endpoint.as_str()), ("qwen", url.as_str()));
-    assert_eq!(m.sampling["temperature"], 0.2);
+    assert_eq!(m.sampling.temperature, Some(0.2));
 
     // Another model and temperature: refused, both named.
     let err = try_run(

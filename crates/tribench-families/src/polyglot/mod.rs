@@ -351,6 +351,67 @@ pub(crate) async fn diff(ex: &Exercise, sb: &dyn Sandbox) -> String {
     out
 }
 
+/// An exercise as the engine runs it: graded from its solution files in a fresh copy of the
+/// exercise, two tries with the test output fed back once.
+#[async_trait::async_trait]
+impl crate::Task for Exercise {
+    fn environment(&self) -> crate::Environment {
+        crate::Environment::Workspace {
+            name: self.name.clone(),
+        }
+    }
+
+    /// Exercises set no limits of their own: the run's apply.
+    fn limits(&self) -> tribench_types::TaskLimits {
+        tribench_types::TaskLimits::default()
+    }
+
+    fn instruction(&self) -> String {
+        instruction(self)
+    }
+
+    fn reference(&self) -> Result<Reference, FamilyError> {
+        reference(self)
+    }
+
+    async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
+        prepare(self, sb).await
+    }
+
+    /// Build files, test runners and processes in the agent's sandbox never reach the tests:
+    /// only the solution files go to a fresh copy of the exercise.
+    async fn grade(
+        &self,
+        sb: &dyn Sandbox,
+        fresh: &dyn crate::FreshSandboxes,
+        ctx: &FamilyContext,
+    ) -> Result<GradeResult, FamilyError> {
+        let solution = collect(self, sb).await?;
+        let fresh = match crate::open_fresh(fresh).await {
+            Ok(sb) => sb,
+            Err(failed) => return Ok(failed),
+        };
+        let graded = grade_solution(self, fresh.as_ref(), &solution, ctx).await;
+        Ok(crate::close_fresh(fresh, graded).await)
+    }
+
+    fn max_tries(&self) -> u32 {
+        2
+    }
+
+    fn feedback(&self, grade: &GradeResult, workdir: &str) -> String {
+        feedback(self, grade, workdir)
+    }
+
+    async fn diff(&self, sb: &dyn Sandbox) -> String {
+        diff(self, sb).await
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

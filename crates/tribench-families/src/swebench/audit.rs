@@ -5,9 +5,9 @@
 
 use super::parse::LogParser;
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use tribench_types::swebench::{GradingDetails, ModeVerdict};
 
 /// What the audit found over every graded instance it was given.
 #[derive(Debug, Default, Serialize)]
@@ -49,57 +49,42 @@ pub struct TestDiff {
     pub strict: String,
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 impl Audit {
-    /// Adds one instance's grading details (the parsed `grading.json` of its trial).
-    pub fn add(&mut self, instance_id: &str, trial_id: &str, g: &Value) {
+    /// Adds one instance's grading details (its trial's `grading.json`).
+    pub fn add(&mut self, instance_id: &str, trial_id: &str, g: &GradingDetails) {
         self.graded += 1;
-        let suspicious = strings(g.get("suspicious"));
-        if !suspicious.is_empty() {
+        if !g.suspicious.is_empty() {
             self.suspicious_patches
-                .insert(instance_id.to_string(), suspicious);
+                .insert(instance_id.to_string(), g.suspicious.clone());
         }
-        let rule_ids = strings(g.get("strict").and_then(|s| s.get("official_rule_ids")));
-        if !rule_ids.is_empty() {
+        if let Some(ids) = g
+            .strict
+            .as_ref()
+            .map(|s| &s.official_rule_ids)
+            .filter(|ids| !ids.is_empty())
+        {
             self.official_rule_ids
-                .insert(instance_id.to_string(), rule_ids);
+                .insert(instance_id.to_string(), ids.clone());
         }
         // A patch that did not apply has no strict verdict: both modes stop there alike.
-        let present = |k: &str| g.get(k).filter(|v| !v.is_null());
-        let (Some(o), Some(s)) = (present("official"), present("strict")) else {
+        let (Some(o), Some(s)) = (&g.official, &g.strict) else {
             return;
         };
-        let resolved = |v: &Value| v.get("resolved").and_then(Value::as_bool).unwrap_or(false);
-        if resolved(o) == resolved(s) && o.get("tests_status") == s.get("tests_status") {
+        if o.resolved == s.resolved && o.tests_status == s.tests_status {
             return;
         }
-        let parser = g
-            .get("parser")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let fixes = LogParser::from_name(&parser)
+        let fixes = LogParser::from_name(&g.parser)
             .map(|p| p.strict_fixes().to_vec())
             .unwrap_or_default();
-        let invalid = |v: &Value| v.get("invalid").and_then(Value::as_str).map(str::to_string);
         self.disagreements.push(Disagreement {
             instance_id: instance_id.to_string(),
             trial_id: trial_id.to_string(),
-            official_resolved: resolved(o),
-            strict_resolved: resolved(s),
+            official_resolved: o.resolved,
+            strict_resolved: s.resolved,
             tests: test_diffs(o, s),
-            official_invalid: invalid(o),
-            strict_invalid: invalid(s),
-            parser,
+            official_invalid: o.invalid.clone(),
+            strict_invalid: s.invalid.clone(),
+            parser: g.parser.clone(),
             fixes,
         });
     }
@@ -160,20 +145,28 @@ impl Audit {
 }
 
 /// The listed tests whose success/failure differs between the modes.
-fn test_diffs(o: &Value, s: &Value) -> Vec<TestDiff> {
-    let status_of = |v: &Value, test: &str| -> String {
-        v.get("status_map")
+fn test_diffs(o: &ModeVerdict, s: &ModeVerdict) -> Vec<TestDiff> {
+    let status_of = |v: &ModeVerdict, test: &str| -> String {
+        v.status_map
+            .as_ref()
             .and_then(|m| m.get(test))
-            .and_then(Value::as_str)
-            .unwrap_or("missing")
+            .map_or("missing", String::as_str)
             .to_string()
     };
-    let part = |v: &Value, list: &str, which: &str| {
-        strings(
-            v.get("tests_status")
-                .and_then(|t| t.get(list))
-                .and_then(|l| l.get(which)),
-        )
+    let part = |v: &ModeVerdict, list: &str, which: &str| -> Vec<String> {
+        let Some(t) = &v.tests_status else {
+            return Vec::new();
+        };
+        let l = if list == "FAIL_TO_PASS" {
+            &t.fail_to_pass
+        } else {
+            &t.pass_to_pass
+        };
+        if which == "success" {
+            l.success.clone()
+        } else {
+            l.failure.clone()
+        }
     };
     let mut out = Vec::new();
     for (list, short) in [("FAIL_TO_PASS", "F2P"), ("PASS_TO_PASS", "P2P")] {
@@ -203,7 +196,12 @@ fn test_diffs(o: &Value, s: &Value) -> Vec<TestDiff> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    /// grading.json as the family writes it, from its JSON.
+    fn details(v: Value) -> GradingDetails {
+        serde_json::from_value(v).unwrap()
+    }
 
     fn verdict(resolved: bool, f2p_ok: &[&str], f2p_bad: &[&str], status: Value) -> Value {
         json!({
@@ -221,13 +219,13 @@ mod tests {
         a.add(
             "i1",
             "i1.a1",
-            &json!({"official": v, "strict": v, "parser": "pytest"}),
+            &details(json!({"official": v, "strict": v, "parser": "pytest"})),
         );
         // A patch that did not apply: no strict verdict, nothing to compare.
         a.add(
             "i2",
             "i2.a1",
-            &json!({"official": v, "strict": null, "suspicious": ["edits conftest.py"]}),
+            &details(json!({"official": v, "strict": null, "suspicious": ["edits conftest.py"]})),
         );
         assert_eq!(a.graded, 2);
         assert!(a.disagreements.is_empty());
@@ -253,7 +251,7 @@ mod tests {
                 "status_map": {"t1": "FAILED"},
             },
         });
-        a.add("django-1", "django-1.a1", &g);
+        a.add("django-1", "django-1.a1", &details(g));
         assert_eq!(a.disagreements.len(), 1);
         let d = &a.disagreements[0];
         assert!(d.official_resolved && !d.strict_resolved);

@@ -49,52 +49,7 @@ pub fn fail_only_repo(repo: &str) -> bool {
     )
 }
 
-/// `{"success": [...], "failure": [...]}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SuccessFailure {
-    pub success: Vec<String>,
-    pub failure: Vec<String>,
-}
-
-/// The official per-test report.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TestsStatus {
-    #[serde(rename = "FAIL_TO_PASS")]
-    pub fail_to_pass: SuccessFailure,
-    #[serde(rename = "PASS_TO_PASS")]
-    pub pass_to_pass: SuccessFailure,
-    #[serde(rename = "FAIL_TO_FAIL", default)]
-    pub fail_to_fail: SuccessFailure,
-    #[serde(rename = "PASS_TO_FAIL", default)]
-    pub pass_to_fail: SuccessFailure,
-}
-
-/// One instance's entry in the official `report.json` (`{instance_id: InstanceReport}`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct InstanceReport {
-    #[serde(rename = "patch_is_None")]
-    pub patch_is_none: bool,
-    pub patch_exists: bool,
-    pub patch_successfully_applied: bool,
-    pub resolved: bool,
-    #[serde(default)]
-    pub infra_failure: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub infra_failure_reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tests_status: Option<TestsStatus>,
-}
-
-/// FULL / PARTIAL / NO.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Resolution {
-    #[serde(rename = "RESOLVED_FULL")]
-    Full,
-    #[serde(rename = "RESOLVED_PARTIAL")]
-    Partial,
-    #[serde(rename = "RESOLVED_NO")]
-    No,
-}
+pub use tribench_types::swebench::{InstanceReport, Resolution, SuccessFailure, TestsStatus};
 
 /// What grading one log gives.
 #[derive(Debug, Clone, PartialEq)]

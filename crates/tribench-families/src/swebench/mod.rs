@@ -20,12 +20,12 @@ use grade::{GradeSpec, InstanceReport, Verdict};
 use instance::Instance;
 use parse::{GradingMode, LogParser, StatusMap};
 use repo::RepoSource;
-use serde::Serialize;
 use spec::{Spec, SpecEnvironment, SpecTable};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tribench_sandbox::{ExecRequest, ImageSpec, Sandbox};
+use tribench_types::swebench::{GradingDetails, ModeVerdict};
 use tribench_types::{Outcome, Reference, TestResult, TestStatus};
 
 /// One instance, ready to run.
@@ -129,6 +129,26 @@ fn find_repo_source(dir: &Path, repo: &str) -> Option<RepoSource> {
 }
 
 impl SwebenchTask {
+    /// The SWE-bench instance behind a suite's task, if it is one.
+    pub fn of(task: &crate::SuiteTask) -> Option<&SwebenchTask> {
+        task.as_any().downcast_ref()
+    }
+
+    /// Grades a patch in a sandbox of its own, freshly prepared.
+    async fn grade_fresh(
+        &self,
+        patch: &[u8],
+        fresh: &dyn crate::FreshSandboxes,
+        ctx: &FamilyContext,
+    ) -> GradeResult {
+        let sb = match crate::open_fresh(fresh).await {
+            Ok(sb) => sb,
+            Err(failed) => return failed,
+        };
+        let graded = self.grade_patch_in(sb.as_ref(), patch, ctx).await;
+        crate::close_fresh(sb, graded).await
+    }
+
     pub fn parser(&self) -> LogParser {
         self.instance
             .log_parser
@@ -186,10 +206,6 @@ impl SwebenchTask {
         };
         Environment::Container {
             image,
-            build_timeout: Duration::from_secs(1800),
-            cpus: spec.and_then(|s| s.cpus),
-            memory_mb: spec.and_then(|s| s.memory_mb),
-            network: false,
             env: spec.map(|s| s.env.clone()).unwrap_or_default(),
             workdir: Some(spec.map_or("/testbed".to_string(), |s| s.workdir.clone())),
         }
@@ -384,15 +400,15 @@ impl SwebenchTask {
         s
     }
 
-    /// Applies a patch with the official command chain, runs the eval script, and judges the
-    /// log in both modes; `mode` decides the outcome.
-    pub async fn grade_patch(
+    /// Applies a patch with the official command chain in `sb` (freshly prepared), runs the
+    /// eval script, and judges the log in both modes; `ctx.grading_mode` decides the outcome.
+    pub async fn grade_patch_in(
         &self,
         sb: &dyn Sandbox,
         patch: &[u8],
         ctx: &FamilyContext,
-        mode: GradingMode,
     ) -> Result<GradeResult, FamilyError> {
+        let mode = ctx.grading_mode;
         let t0 = Instant::now();
         let empty = patch.iter().all(u8::is_ascii_whitespace);
         let suspicious = suspicious_changes(&String::from_utf8_lossy(patch), &self.instance);
@@ -410,9 +426,9 @@ impl SwebenchTask {
                     ..InstanceReport::default()
                 };
                 let details = GradingDetails {
-                    mode: mode.as_str(),
-                    parser: self.parser().name(),
-                    official: Some(verdict_json(&report, None, None)),
+                    mode: mode.as_str().to_string(),
+                    parser: self.parser().name().to_string(),
+                    official: Some(verdict_details(&report, None, None)),
                     strict: None,
                     suspicious,
                     apply_log: apply_log.clone(),
@@ -483,14 +499,14 @@ impl SwebenchTask {
             .clone()
             .filter(|_| outcome != Outcome::Resolved);
         let details = GradingDetails {
-            mode: mode.as_str(),
-            parser: self.parser().name(),
-            official: Some(verdict_json(
+            mode: mode.as_str().to_string(),
+            parser: self.parser().name().to_string(),
+            official: Some(verdict_details(
                 &official.report,
                 Some(&official),
                 Some(&official.status),
             )),
-            strict: Some(verdict_json(
+            strict: Some(verdict_details(
                 &strict.report,
                 Some(&strict),
                 Some(&strict.status),
@@ -533,32 +549,122 @@ impl SwebenchTask {
     }
 }
 
-/// What `grading.json` holds: both modes' verdicts, so `tribench grade --audit` can explain
-/// every disagreement without re-running anything.
-#[derive(Debug, Serialize)]
-pub struct GradingDetails {
-    pub mode: &'static str,
-    pub parser: &'static str,
-    pub official: Option<serde_json::Value>,
-    pub strict: Option<serde_json::Value>,
-    pub suspicious: Vec<String>,
-    pub apply_log: String,
-    pub empty_patch: bool,
+/// A SWE-bench instance as the engine runs it: graded from the agent's patch in a fresh
+/// sandbox, so the agent's sandbox, with whatever it installed or left running, never sees the
+/// tests.
+#[async_trait::async_trait]
+impl crate::Task for SwebenchTask {
+    fn environment(&self) -> Environment {
+        SwebenchTask::environment(self)
+    }
+
+    /// The spec's `cpus` and `memory_mb`; never the network (the official harness builds its
+    /// images with what the tests need).
+    fn limits(&self) -> tribench_types::TaskLimits {
+        tribench_types::TaskLimits {
+            cpus: self.spec.as_ref().and_then(|s| s.cpus),
+            memory_mb: self.spec.as_ref().and_then(|s| s.memory_mb),
+            network: Some(false),
+            ..Default::default()
+        }
+    }
+
+    fn instruction(&self) -> String {
+        SwebenchTask::instruction(self)
+    }
+
+    fn reference(&self) -> Result<Reference, FamilyError> {
+        Ok(SwebenchTask::reference(self))
+    }
+
+    async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
+        SwebenchTask::prepare(self, sb).await
+    }
+
+    /// The agent's patch (kept as `diff.patch`), graded in a fresh sandbox. A repository the
+    /// agent broke (deleted `.git`, say) is its failure, not ours.
+    async fn grade(
+        &self,
+        sb: &dyn Sandbox,
+        fresh: &dyn crate::FreshSandboxes,
+        ctx: &FamilyContext,
+    ) -> Result<GradeResult, FamilyError> {
+        let patch = match self.model_patch(sb).await {
+            Ok(p) => p,
+            Err(e @ FamilyError::InvalidTask { .. }) => {
+                return Ok(GradeResult::broken_by_agent(e.to_string()))
+            }
+            Err(e) => return Err(e),
+        };
+        let mut graded = self.grade_fresh(&patch, fresh, ctx).await;
+        if !patch.is_empty() {
+            graded.artifacts.insert(0, ("diff.patch".into(), patch));
+        }
+        Ok(graded)
+    }
+
+    /// An empty or null patch is `empty_patch` without running anything, as the official
+    /// harness counts it, with its report.json.
+    async fn grade_prediction(
+        &self,
+        patch: Option<&[u8]>,
+        fresh: &dyn crate::FreshSandboxes,
+        ctx: &FamilyContext,
+    ) -> Result<crate::PatchGrade, FamilyError> {
+        match patch.filter(|p| !p.iter().all(u8::is_ascii_whitespace)) {
+            Some(p) => Ok(crate::PatchGrade::Graded(
+                self.grade_fresh(p, fresh, ctx).await,
+            )),
+            None => {
+                let report = InstanceReport {
+                    patch_is_none: patch.is_none(),
+                    patch_exists: patch.is_some(),
+                    ..Default::default()
+                };
+                Ok(crate::PatchGrade::NotRun {
+                    outcome: Outcome::EmptyPatch,
+                    artifacts: vec![("report.json".into(), self.report_json(&report))],
+                })
+            }
+        }
+    }
+
+    async fn diff(&self, sb: &dyn Sandbox) -> String {
+        self.model_patch(sb)
+            .await
+            .map(|p| String::from_utf8_lossy(&p).into_owned())
+            .unwrap_or_default()
+    }
+
+    fn follows_grading_mode(&self) -> bool {
+        true
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
 
-fn verdict_json(
+/// One mode's verdict as `grading.json` keeps it.
+fn verdict_details(
     report: &InstanceReport,
     verdict: Option<&Verdict>,
     status: Option<&StatusMap>,
-) -> serde_json::Value {
-    serde_json::json!({
-        "resolved": report.resolved,
-        "resolution": verdict.and_then(|v| v.resolution),
-        "invalid": verdict.and_then(|v| v.invalid.clone()),
-        "tests_status": report.tests_status,
-        "status_map": status.map(|m| m.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string()))).collect::<serde_json::Map<_, _>>()),
-        "official_rule_ids": verdict.map(|v| v.official_rule_ids.clone()).unwrap_or_default(),
-    })
+) -> ModeVerdict {
+    ModeVerdict {
+        resolved: report.resolved,
+        resolution: verdict.and_then(|v| v.resolution),
+        invalid: verdict.and_then(|v| v.invalid.clone()),
+        tests_status: report.tests_status.clone(),
+        status_map: status.map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        }),
+        official_rule_ids: verdict
+            .map(|v| v.official_rule_ids.clone())
+            .unwrap_or_default(),
+    }
 }
 
 fn tests_of(map: &StatusMap) -> Vec<TestResult> {
@@ -566,7 +672,7 @@ fn tests_of(map: &StatusMap) -> Vec<TestResult> {
         .map(|(name, s)| TestResult {
             name: name.to_string(),
             // A word the grader does not know reads as an error.
-            status: crate::testlog::status_word(s).unwrap_or(TestStatus::Error),
+            status: crate::testlog::test_status(s).unwrap_or(TestStatus::Error),
         })
         .collect()
 }

@@ -161,7 +161,8 @@ pub(crate) async fn grade(
         Err(broken) => return Ok(broken),
     };
     let staged = t.staged_tests()?;
-    let timeout = t.verifier_timeout.unwrap_or(ctx.test_timeout);
+    // The trial's test timeout: the task's own verifier timeout when it sets one.
+    let timeout = ctx.test_timeout;
     let script = match t.format {
         TerminalFormat::Harbor => {
             "mkdir -p /logs/verifier /logs/agent && bash /tests/test.sh".to_string()
@@ -312,6 +313,62 @@ fn why_unresolved(reward: Option<f64>, tests: &[TestResult], log: &str) -> Strin
         ));
     }
     parts.join("; ")
+}
+
+/// A Terminal-Bench task as the engine runs it: graded in the agent's own container, after
+/// everything the agent left running there was ended.
+#[async_trait::async_trait]
+impl crate::Task for TerminalTask {
+    fn environment(&self) -> crate::Environment {
+        crate::Environment::Container {
+            image: self.image.clone(),
+            env: self.env.clone(),
+            workdir: None,
+        }
+    }
+
+    fn services(&self) -> Option<tribench_sandbox::ServiceGroup> {
+        self.services.clone()
+    }
+
+    /// `task.toml`'s `[agent]`/`[verifier] timeout_sec`, `[environment] build_timeout_sec`,
+    /// `cpus`, `memory_mb` and `allow_internet`; `task.yaml`'s `max_agent_timeout_sec` and
+    /// `max_test_timeout_sec`.
+    fn limits(&self) -> tribench_types::TaskLimits {
+        tribench_types::TaskLimits {
+            agent_timeout_sec: self.agent_timeout.map(|d| d.as_secs_f64()),
+            test_timeout_sec: self.verifier_timeout.map(|d| d.as_secs_f64()),
+            build_timeout_sec: self.build_timeout.map(|d| d.as_secs_f64()),
+            cpus: self.cpus,
+            memory_mb: self.memory_mb,
+            network: Some(self.network),
+        }
+    }
+
+    fn instruction(&self) -> String {
+        instruction(self)
+    }
+
+    fn reference(&self) -> Result<Reference, FamilyError> {
+        reference(self)
+    }
+
+    async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
+        prepare(self, sb).await
+    }
+
+    async fn grade(
+        &self,
+        sb: &dyn Sandbox,
+        _fresh: &dyn crate::FreshSandboxes,
+        ctx: &FamilyContext,
+    ) -> Result<GradeResult, FamilyError> {
+        grade(self, sb, ctx).await
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
 
 #[cfg(test)]

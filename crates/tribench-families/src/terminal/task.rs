@@ -26,7 +26,8 @@ pub struct TerminalTask {
     pub instruction: String,
     pub category: Option<String>,
     pub image: ImageSpec,
-    pub build_timeout: Duration,
+    /// The task's own limit on building its image, when its format sets one.
+    pub build_timeout: Option<Duration>,
     pub agent_timeout: Option<Duration>,
     pub verifier_timeout: Option<Duration>,
     pub cpus: Option<f64>,
@@ -303,8 +304,8 @@ fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
     } else {
         super::compose::Compose::default()
     };
-    let build_timeout = cfg.build_timeout.unwrap_or(Duration::from_secs(600));
-    let services = group(&compose, "main", build_timeout);
+    let build_timeout = cfg.build_timeout;
+    let services = group(&compose, "main");
     Ok(TerminalTask {
         category: cfg.category,
         id,
@@ -325,17 +326,14 @@ fn load_harbor(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
     })
 }
 
-/// The services of a compose file, as the sandbox starts them (none: `None`).
-fn group(
-    compose: &super::compose::Compose,
-    main: &str,
-    build_timeout: Duration,
-) -> Option<ServiceGroup> {
+/// The services of a compose file, as the sandbox starts them (none: `None`). Their build
+/// timeout is the trial's, set when the trial opens its sandbox.
+fn group(compose: &super::compose::Compose, main: &str) -> Option<ServiceGroup> {
     (!compose.services.is_empty()).then(|| ServiceGroup {
         services: compose.services.clone(),
         main_name: main.to_string(),
         main_depends_on: compose.main_depends_on.clone(),
-        build_timeout,
+        build_timeout: Duration::ZERO,
     })
 }
 
@@ -371,7 +369,7 @@ fn load_tb1(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
             format!("task {id}: missing: the task has no test runner"),
         ));
     }
-    let services = group(&compose, "client", Duration::from_secs(600));
+    let services = group(&compose, "client");
     let env = compose.main_env;
     Ok(TerminalTask {
         id,
@@ -383,7 +381,7 @@ fn load_tb1(dir: &Path, id: String) -> Result<TerminalTask, FamilyError> {
             context,
             dockerfile,
         },
-        build_timeout: Duration::from_secs(600),
+        build_timeout: None,
         agent_timeout: cfg.agent_timeout,
         verifier_timeout: cfg.verifier_timeout,
         cpus: None,

@@ -1,3 +1,5 @@
+//! `cargo test` (libtest) console output to test results.
+
 use super::Collector;
 use tribench_types::{TestResult, TestStatus};
 

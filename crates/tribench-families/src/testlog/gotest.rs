@@ -1,3 +1,5 @@
+//! `go test -v` output to test results.
+
 use super::Collector;
 use tribench_types::{TestResult, TestStatus};
 

@@ -1,3 +1,5 @@
+//! jest `--verbose` output to test results.
+
 use super::Collector;
 use tribench_types::{TestResult, TestStatus};
 

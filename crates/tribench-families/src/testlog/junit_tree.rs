@@ -1,3 +1,5 @@
+//! The JUnit Platform console launcher's tree output to test results.
+
 use super::Collector;
 use tribench_types::{TestResult, TestStatus};
 

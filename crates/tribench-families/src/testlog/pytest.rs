@@ -1,19 +1,8 @@
-use super::Collector;
+//! pytest output (`-rA` summary lines and verbose progress) to test results.
+
+use super::{test_status as status_word, Collector};
 use std::sync::OnceLock;
 use tribench_types::{TestResult, TestStatus};
-
-/// A pytest status word as a status.
-pub(crate) fn status_word(w: &str) -> Option<TestStatus> {
-    Some(match w {
-        "PASSED" => TestStatus::Passed,
-        "FAILED" => TestStatus::Failed,
-        "ERROR" => TestStatus::Error,
-        "SKIPPED" => TestStatus::Skipped,
-        "XFAIL" => TestStatus::Xfail,
-        "XPASS" => TestStatus::Xpass,
-        _ => return None,
-    })
-}
 
 /// pytest with `-rA` (short summary `STATUS nodeid[ - message]`) and/or `-v`
 /// (`nodeid STATUS [ 50%]`). Parametrized ids keep their full bracketed part, spaces included:

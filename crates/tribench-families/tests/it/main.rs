@@ -160,16 +160,12 @@ fn the_bundled_terminal_suite_loads_both_formats() {
         .iter()
         .find(|t| t.info.id == "hello-file")
         .unwrap();
-    assert_eq!(
-        hello.agent_timeout(),
-        Some(std::time::Duration::from_secs(120))
-    );
+    let limits = hello.limits();
+    assert_eq!(limits.agent_timeout_sec, Some(120.0));
     match hello.environment() {
-        tribench_families::Environment::Container {
-            memory_mb, network, ..
-        } => {
-            assert_eq!(memory_mb, Some(512));
-            assert!(!network);
+        tribench_families::Environment::Container { .. } => {
+            assert_eq!(limits.memory_mb, Some(512));
+            assert!(!limits.network.unwrap());
         }
         other => panic!("{other:?}"),
     }

@@ -77,6 +77,11 @@ fn task<'a>(suite: &'a Suite, id: &str) -> &'a SuiteTask {
     suite.tasks.iter().find(|t| t.info.id == id).unwrap()
 }
 
+/// The SWE-bench instance behind a suite's task.
+fn sw(t: &SuiteTask) -> &tribench_families::swebench::SwebenchTask {
+    tribench_families::swebench::SwebenchTask::of(t).unwrap()
+}
+
 fn ctx() -> FamilyContext {
     FamilyContext {
         test_timeout: Duration::from_secs(300),
@@ -107,7 +112,7 @@ fn env() -> Option<Env> {
 }
 
 async fn prepared(e: &Env, t: &SuiteTask) -> LocalSandbox {
-    let sb = LocalSandbox::create(e.cfg.clone(), &t.workspace_name()).unwrap();
+    let sb = LocalSandbox::create(e.cfg.clone(), &sw(t).workspace_name()).unwrap();
     t.prepare(&sb).await.unwrap();
     sb
 }
@@ -134,8 +139,8 @@ async fn the_checkout_has_no_commit_after_base_no_tag_and_no_remote() {
     // inventory-2, -3 and -4 come after it.
     let t2 = task(&e.suite, "tribench-samples__inventory-2");
     let t3 = task(&e.suite, "tribench-samples__inventory-3");
-    let base = t2.swebench().unwrap().instance.base_commit.clone();
-    let fix = t3.swebench().unwrap().instance.base_commit.clone();
+    let base = sw(t2).instance.base_commit.clone();
+    let fix = sw(t3).instance.base_commit.clone();
     let sb = prepared(&e, t2).await;
     assert_eq!(sh(&sb, "git rev-parse HEAD").await.trim(), base);
     // Every commit reachable from any ref is an ancestor of base.
@@ -169,12 +174,15 @@ async fn the_checkout_has_no_commit_after_base_no_tag_and_no_remote() {
 async fn gold_binary_and_crlf_patches_resolve_and_round_trip_through_the_agents_diff() {
     let Some(e) = env() else { return };
     let t = task(&e.suite, "tribench-samples__inventory-4");
-    let gold = t.swebench().unwrap().instance.patch.clone();
+    let gold = sw(t).instance.patch.clone();
     assert!(gold.contains("GIT binary patch"));
     assert!(gold.contains("\r\n"));
     // The gold patch as a prediction.
     let sb = prepared(&e, t).await;
-    let g = t.grade_patch(&sb, gold.as_bytes(), &ctx()).await.unwrap();
+    let g = sw(t)
+        .grade_patch_in(&sb, gold.as_bytes(), &ctx())
+        .await
+        .unwrap();
     assert_eq!(g.outcome, Outcome::Resolved, "{}", g.log);
     // The same change made in an agent's workspace, extracted as the agent's patch and graded
     // in a fresh sandbox.
@@ -183,9 +191,9 @@ async fn gold_binary_and_crlf_patches_resolve_and_round_trip_through_the_agents_
         .await
         .unwrap();
     sh(&work, "git apply .git/gold.diff && rm .git/gold.diff").await;
-    let patch = t.model_patch(&work).await.unwrap();
+    let patch = sw(t).model_patch(&work).await.unwrap();
     let fresh = prepared(&e, t).await;
-    let g = t.grade_patch(&fresh, &patch, &ctx()).await.unwrap();
+    let g = sw(t).grade_patch_in(&fresh, &patch, &ctx()).await.unwrap();
     assert_eq!(g.outcome, Outcome::Resolved, "{}", g.log);
     let bytes = sh(&fresh, "od -An -tu1 inventory/data/weights.bin | tr -s ' '").await;
     assert!(bytes.contains("0 1 2 3 4 255 13 10 0 7 9"), "{bytes}");
@@ -203,7 +211,10 @@ async fn a_patch_that_does_not_apply_is_patch_apply_failed_naming_the_hunk() {
     let t = task(&e.suite, "tribench-samples__textkit-2");
     let bad = "diff --git a/wrap.go b/wrap.go\n--- a/wrap.go\n+++ b/wrap.go\n@@ -10,3 +10,3 @@\n-\t\tcase nothing_like_this:\n+\t\tcase something_else:\n \t\t\tline = w\n";
     let sb = prepared(&e, t).await;
-    let g = t.grade_patch(&sb, bad.as_bytes(), &ctx()).await.unwrap();
+    let g = sw(t)
+        .grade_patch_in(&sb, bad.as_bytes(), &ctx())
+        .await
+        .unwrap();
     assert_eq!(g.outcome, Outcome::PatchApplyFailed);
     let err = g.error.unwrap();
     assert!(err.contains("wrap.go"), "{err}");
@@ -221,14 +232,17 @@ async fn a_patch_needing_fuzz_applies_with_patch() {
     let Some(e) = env() else { return };
     let t = task(&e.suite, "tribench-samples__textkit-2");
     // The gold fix with a wrong context line: git apply refuses it, patch --fuzz takes it.
-    let gold = t.swebench().unwrap().instance.patch.clone();
+    let gold = sw(t).instance.patch.clone();
     let fuzzy = gold.replace(
         "\t\tcase line == \"\":",
         "\t\tcase line == \"\" /* moved */:",
     );
     assert_ne!(fuzzy, gold);
     let sb = prepared(&e, t).await;
-    let g = t.grade_patch(&sb, fuzzy.as_bytes(), &ctx()).await.unwrap();
+    let g = sw(t)
+        .grade_patch_in(&sb, fuzzy.as_bytes(), &ctx())
+        .await
+        .unwrap();
     assert_eq!(g.outcome, Outcome::Resolved, "{}", g.log);
     let v = artifact_json(&g, "grading.json");
     assert!(v["apply_log"]
@@ -242,7 +256,7 @@ async fn an_empty_patch_runs_the_tests_and_is_empty_patch() {
     let Some(e) = env() else { return };
     let t = task(&e.suite, "tribench-samples__textkit-3");
     let sb = prepared(&e, t).await;
-    let g = t.grade_patch(&sb, b"", &ctx()).await.unwrap();
+    let g = sw(t).grade_patch_in(&sb, b"", &ctx()).await.unwrap();
     assert_eq!(g.outcome, Outcome::EmptyPatch);
     assert!(
         g.log.contains("--- FAIL: TestSlugifyPunctuation"),
@@ -281,8 +295,8 @@ async fn forged_passed_lines_do_not_resolve() {
         let sb = prepared(&e, t).await;
         let mut c = ctx();
         c.grading_mode = mode;
-        let g = t
-            .grade_patch(&sb, forge("print").as_bytes(), &c)
+        let g = sw(t)
+            .grade_patch_in(&sb, forge("print").as_bytes(), &c)
             .await
             .unwrap();
         assert_eq!(g.outcome, Outcome::Unresolved, "{mode:?}: {}", g.log);
@@ -296,16 +310,16 @@ async fn forged_passed_lines_do_not_resolve() {
     // With the exit status forged too, the official grader is fooled (reproduced, for
     // comparability, and listed by the audit); strict is not.
     let sb = prepared(&e, t).await;
-    let g = t
-        .grade_patch(&sb, forge("exit").as_bytes(), &ctx())
+    let g = sw(t)
+        .grade_patch_in(&sb, forge("exit").as_bytes(), &ctx())
         .await
         .unwrap();
     assert_eq!(g.outcome, Outcome::Resolved, "{}", g.log);
     let sb = prepared(&e, t).await;
     let mut c = ctx();
     c.grading_mode = GradingMode::Strict;
-    let g = t
-        .grade_patch(&sb, forge("exit").as_bytes(), &c)
+    let g = sw(t)
+        .grade_patch_in(&sb, forge("exit").as_bytes(), &c)
         .await
         .unwrap();
     assert_eq!(g.outcome, Outcome::Unresolved, "{}", g.log);
@@ -318,11 +332,11 @@ async fn a_patch_that_hangs_the_tests_is_test_timeout() {
     // The agent's change: Slugify never returns.
     let work = prepared(&e, t).await;
     sh(&work, "sed -i 's/^func Slugify(title string) string {$/&\\n\\tfor {\\n\\t}/' slug.go && grep -q 'for {' slug.go").await;
-    let hang = t.model_patch(&work).await.unwrap();
+    let hang = sw(t).model_patch(&work).await.unwrap();
     let sb = prepared(&e, t).await;
     let mut c = ctx();
     c.test_timeout = Duration::from_secs(8);
-    let g = t.grade_patch(&sb, &hang, &c).await.unwrap();
+    let g = sw(t).grade_patch_in(&sb, &hang, &c).await.unwrap();
     assert_eq!(g.outcome, Outcome::TestTimeout, "{}", g.log);
     assert!(g.log.contains("Timeout error: 8 seconds exceeded."));
     let v = artifact_json(&g, "report.json");
@@ -335,12 +349,15 @@ async fn a_patch_that_hangs_the_tests_is_test_timeout() {
 async fn a_git_hook_planted_by_a_patch_never_runs_while_grading() {
     let Some(e) = env() else { return };
     let t = task(&e.suite, "tribench-samples__textkit-2");
-    let gold = t.swebench().unwrap().instance.patch.clone();
+    let gold = sw(t).instance.patch.clone();
     // git apply refuses paths in .git; `patch`, the chain's last step, writes them.
     let hook = "diff --git a/.git/hooks/post-checkout b/.git/hooks/post-checkout\nnew file mode 100755\n--- /dev/null\n+++ b/.git/hooks/post-checkout\n@@ -0,0 +1,2 @@\n+#!/bin/sh\n+echo HOOK-RAN\n";
     let patch = format!("{gold}{hook}");
     let sb = prepared(&e, t).await;
-    let g = t.grade_patch(&sb, patch.as_bytes(), &ctx()).await.unwrap();
+    let g = sw(t)
+        .grade_patch_in(&sb, patch.as_bytes(), &ctx())
+        .await
+        .unwrap();
     assert!(!g.log.contains("HOOK-RAN"), "{}", g.log);
     let v = artifact_json(&g, "grading.json");
     let flagged = v["suspicious"].to_string();

@@ -6,9 +6,10 @@
 //! main process killed, no shell left to run) is reported as [`SandboxError::LeftBroken`]: the
 //! agent's failure, never the harness's.
 
-use super::{docker_err, quote, DockerSandbox};
+use super::{docker_err, DockerSandbox};
+use crate::shell_quote as quote;
 use crate::{Quiesced, SandboxError};
-use bollard::exec::{CreateExecOptions, StartExecResults};
+use bollard::exec::StartExecResults;
 use bollard::query_parameters::TopOptions;
 use futures_util::StreamExt;
 use std::collections::HashSet;
@@ -398,21 +399,20 @@ done"#,
             }
             e => docker_err(e),
         };
-        let created = docker
-            .create_exec(
+        let (exec_id, started) = self
+            .backend
+            .start_sh(
                 &self.id,
-                CreateExecOptions {
-                    cmd: Some(vec!["/bin/sh".into(), "-c".into(), script.to_string()]),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
+                super::container::ShExec {
+                    script: script.to_string(),
                     user: Some("0".into()),
-                    working_dir: Some("/".into()),
-                    ..Default::default()
+                    workdir: "/".into(),
+                    env: Vec::new(),
+                    tty: false,
                 },
             )
             .await
             .map_err(broken)?;
-        let started = docker.start_exec(&created.id, None).await.map_err(broken)?;
         let mut out = crate::HeadTail::new(64 * 1024);
         if let StartExecResults::Attached { mut output, .. } = started {
             let read = async {
@@ -428,7 +428,7 @@ done"#,
             }
         }
         let code = docker
-            .inspect_exec(&created.id)
+            .inspect_exec(&exec_id)
             .await
             .map_err(docker_err)?
             .exit_code;

@@ -19,7 +19,8 @@
 //! `setpriv` to the container's own capability set plus the one extra. What stays different
 //! from a plain exec: no seccomp filter and no AppArmor profile apply to the verifier.
 
-use super::{docker_err, tar_of, DockerSandbox};
+use super::container::tar_of;
+use super::{docker_err, DockerSandbox};
 use crate::capture::drain;
 use crate::capture::HeadTail;
 use crate::{ExecOutput, IsolatedVerifier, SandboxError, VerifierOutput};

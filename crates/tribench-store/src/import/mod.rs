@@ -161,6 +161,7 @@ pub(crate) fn trial(
         artifacts: Vec::new(),
         started_at: String::new(),
         ended_at: String::new(),
+        limits: None,
     }
 }
 
@@ -191,7 +192,7 @@ pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
             id,
             provider,
             endpoint: String::new(),
-            sampling: Value::Null,
+            sampling: tribench_types::Sampling::default(),
         }),
         scaffold: ScaffoldInfo {
             agent: p.agent,
@@ -228,9 +229,12 @@ pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
         attempts: p.attempts,
         max_tries: p.max_tries,
         seed: 0,
+        task_limits: Default::default(),
+        limits: None,
         started_at: p.started_at,
         ended_at: p.ended_at,
         host: String::new(),
+        shard: None,
     }
 }
 

@@ -1,8 +1,11 @@
-//! Importers on inputs shaped as the source harnesses write them, built here.
+//! The store: its run-directory layout, typed artifacts, runs written by older versions, and
+//! importers on inputs shaped as the source harnesses write them, built here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod aider_import;
 mod harbor_import;
+mod layout;
+mod merge;
 mod terminal_bench_import;
 
 use std::path::Path;
