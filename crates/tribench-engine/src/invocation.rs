@@ -56,7 +56,7 @@ pub async fn without_unreachable_container_suites(suites: Vec<Suite>) -> (Vec<Su
 }
 
 impl ProgressMode {
-    /// Progress on stderr: a bar on a terminal, plain lines elsewhere, nothing when `quiet`.
+    /// Progress on stderr: a bar on a TTY, plain lines elsewhere, nothing when `quiet`.
     pub fn for_stderr(quiet: bool) -> ProgressMode {
         match (quiet, std::io::stderr().is_terminal()) {
             (true, _) => ProgressMode::Off,
