@@ -1,6 +1,7 @@
 //! SVG charts for the HTML report, drawn with plotters: horizontal bars with error bars, scatter
 //! plots with a Pareto frontier, and line charts. Text in them is escaped by plotters.
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub(crate) fn esc(s: &str) -> String {
@@ -31,12 +32,9 @@ pub(crate) struct Bar {
 /// written after it.
 pub(crate) fn bars(title: &str, bars: &[Bar]) -> String {
     let n = bars.len().max(1);
-    let mut s = String::new();
     let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
-    let drawn = (|| -> Option<()> {
-        let root = SVGBackend::with_string(&mut s, (720, 70 + 26 * n as u32)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
+    draw_svg((720, 70 + 26 * n as u32), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 15))
             .margin(6)
             .margin_right(60)
@@ -94,12 +92,8 @@ pub(crate) fn bars(title: &str, bars: &[Bar]) -> String {
                 )
             }))
             .ok()?;
-        root.present().ok()
-    })();
-    if drawn.is_none() {
-        return String::new();
-    }
-    s
+        Some(())
+    })
 }
 
 /// Indices of the points on the Pareto frontier when lower x and higher y are better.
@@ -134,11 +128,8 @@ pub(crate) fn scatter(title: &str, x_label: &str, points: &[Point]) -> String {
     let xmax = points.iter().map(|p| p.x).fold(0.0_f64, f64::max).max(1e-9) * 1.15;
     let coords: Vec<(f64, f64)> = points.iter().map(|p| (p.x, p.y)).collect();
     let frontier = pareto_frontier(&coords);
-    let mut s = String::new();
-    let drawn = (|| -> Option<()> {
-        let root = SVGBackend::with_string(&mut s, (720, 360)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
+    draw_svg((720, 360), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 15))
             .margin(10)
             .margin_right(120)
@@ -151,7 +142,7 @@ pub(crate) fn scatter(title: &str, x_label: &str, points: &[Point]) -> String {
             .light_line_style(TRANSPARENT)
             .x_desc(x_label)
             .x_labels(5)
-            .x_label_formatter(&|x| short_num(*x))
+            .x_label_formatter(&|x| tick_label(*x))
             .y_labels(5)
             .y_label_formatter(&|y| format!("{y:.0}%"))
             .draw()
@@ -178,12 +169,8 @@ pub(crate) fn scatter(title: &str, x_label: &str, points: &[Point]) -> String {
                     + Text::new(p.label.clone(), (8, -6), ("sans-serif", 12))
             }))
             .ok()?;
-        root.present().ok()
-    })();
-    if drawn.is_none() {
-        return String::new();
-    }
-    s
+        Some(())
+    })
 }
 
 /// Lines of (x, y) series; y in the series' own unit, labelled on the axis, with a legend.
@@ -204,11 +191,8 @@ pub(crate) fn lines(
         .fold(0.0_f64, f64::max)
         .max(1e-9)
         * 1.05;
-    let mut s = String::new();
-    let drawn = (|| -> Option<()> {
-        let root = SVGBackend::with_string(&mut s, (720, 380)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
+    draw_svg((720, 380), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 14))
             .margin(10)
             .x_label_area_size(40)
@@ -220,8 +204,8 @@ pub(crate) fn lines(
             .light_line_style(TRANSPARENT)
             .x_desc(x_label)
             .y_desc(y_label)
-            .x_label_formatter(&|x| short_num(*x))
-            .y_label_formatter(&|y| short_num(*y))
+            .x_label_formatter(&|x| tick_label(*x))
+            .y_label_formatter(&|y| tick_label(*y))
             .draw()
             .ok()?;
         for (i, (label, pts)) in series.iter().enumerate() {
@@ -240,18 +224,35 @@ pub(crate) fn lines(
             .border_style(BLACK.mix(0.3))
             .draw()
             .ok()?;
-        root.present().ok()
-    })();
-    if drawn.is_none() {
-        return String::new();
-    }
-    s
+        Some(())
+    })
 }
 
-fn short_num(x: f64) -> String {
+/// A chart drawn by `draw` on a white canvas of `size` pixels, as an SVG document; empty when
+/// plotters fails, so a page shows no chart rather than a broken one.
+pub fn draw_svg(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Option<()>,
+) -> String {
+    let mut s = String::new();
+    let drawn = {
+        let root = SVGBackend::with_string(&mut s, size).into_drawing_area();
+        root.fill(&WHITE)
+            .ok()
+            .and_then(|()| draw(&root))
+            .and_then(|()| root.present().ok())
+    };
+    match drawn {
+        Some(()) => s,
+        None => String::new(),
+    }
+}
+
+/// An axis tick no longer than it needs to be: `0`, `250`, `12`, `2.5`, `0.125`.
+pub fn tick_label(x: f64) -> String {
     if x == 0.0 {
         "0".into()
-    } else if x.abs() >= 100.0 {
+    } else if x.abs() >= 100.0 || x.fract() == 0.0 {
         format!("{x:.0}")
     } else if x.abs() >= 1.0 {
         format!("{x:.1}")
@@ -263,6 +264,27 @@ fn short_num(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_are_as_short_as_they_can_be() {
+        assert_eq!(tick_label(0.0), "0");
+        assert_eq!(tick_label(-0.0), "0");
+        assert_eq!(tick_label(250.4), "250");
+        assert_eq!(tick_label(12.0), "12");
+        assert_eq!(tick_label(2.5), "2.5");
+        assert_eq!(tick_label(-2.5), "-2.5");
+        assert_eq!(tick_label(0.125), "0.125");
+    }
+
+    #[test]
+    fn a_failed_drawing_is_no_chart() {
+        assert!(draw_svg((10, 10), |_| None).is_empty());
+        let drawn = draw_svg((10, 10), |_| Some(()));
+        assert!(
+            drawn.starts_with("<svg") && drawn.contains("fill=\"#FFFFFF\""),
+            "{drawn}"
+        );
+    }
 
     #[test]
     fn frontier_keeps_only_undominated_points() {

@@ -2,6 +2,7 @@
 //! family and group, outcomes) and histograms (time, tokens, cost per trial).
 
 use plotters::prelude::*;
+use tribench_analysis::{draw_svg, tick_label};
 
 /// One bar: a label, a value on the axis, and an optional interval around it.
 pub struct BarItem {
@@ -21,12 +22,9 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
     }
     let n = items.len();
     let height = 70 + 24 * n as u32;
-    let mut svg = String::new();
-    let drawn = (|| -> Option<()> {
-        let root = SVGBackend::with_string(&mut svg, (720, height)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
+    draw_svg((720, height), |root| {
         let labels: Vec<String> = items.iter().map(|i| i.label.clone()).collect();
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 15))
             .margin(6)
             .margin_right(28)
@@ -86,12 +84,8 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
                 ))
             }))
             .ok()?;
-        root.present().ok()
-    })();
-    if drawn.is_none() {
-        return String::new();
-    }
-    svg
+        Some(())
+    })
 }
 
 /// A histogram of `values` in up to 20 equal bins; nothing when there are no values.
@@ -115,11 +109,8 @@ pub fn histogram(title: &str, values: &[f64], x_desc: &str) -> String {
         counts[i] += 1;
     }
     let top = counts.iter().copied().max().unwrap_or(1).max(1);
-    let mut svg = String::new();
-    let drawn = (|| -> Option<()> {
-        let root = SVGBackend::with_string(&mut svg, (360, 220)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
+    draw_svg((360, 220), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 14))
             .margin(6)
             .x_label_area_size(32)
@@ -131,7 +122,7 @@ pub fn histogram(title: &str, values: &[f64], x_desc: &str) -> String {
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
             .x_labels(5)
-            .x_label_formatter(&|v| tick(*v))
+            .x_label_formatter(&|v| tick_label(*v))
             .y_labels(4)
             .label_style(("sans-serif", 12))
             .x_desc(x_desc)
@@ -145,23 +136,8 @@ pub fn histogram(title: &str, values: &[f64], x_desc: &str) -> String {
                 r
             }))
             .ok()?;
-        root.present().ok()
-    })();
-    if drawn.is_none() {
-        return String::new();
-    }
-    svg
-}
-
-/// A tick label no longer than it needs to be.
-fn tick(v: f64) -> String {
-    if v.abs() >= 100.0 || v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.3}")
-    }
+        Some(())
+    })
 }
 
 #[cfg(test)]

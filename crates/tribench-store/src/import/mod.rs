@@ -19,7 +19,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tribench_types::{
     DatasetInfo, EnvironmentInfo, FamilyKind, Outcome, RunManifest, ScaffoldInfo, Timeouts,
-    Timings, TrialKey, TrialRecord, Usage,
+    TrialKey, TrialRecord, Usage,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -133,35 +133,19 @@ pub(crate) fn trial(
     agent: &str,
     outcome: Outcome,
 ) -> TrialRecord {
-    TrialRecord {
-        trial_id: TrialKey {
-            task_id: task_id.to_string(),
-            attempt,
-        }
-        .trial_id(),
+    let key = TrialKey {
         task_id: task_id.to_string(),
         attempt,
-        family,
-        group: group.to_string(),
-        task_created_at: None,
-        agent: agent.to_string(),
-        outcome,
+    };
+    TrialRecord {
         passed_on_try: (outcome == Outcome::Resolved).then_some(1),
-        tries: Vec::new(),
         // Unknown until the importer reads them from its source.
         usage: Usage {
             tokens_unknown: true,
             cost_unknown: true,
             ..Usage::default()
         },
-        timings: Timings::default(),
-        error: None,
-        model: None,
-        infra_retries: 0,
-        artifacts: Vec::new(),
-        started_at: String::new(),
-        ended_at: String::new(),
-        limits: None,
+        ..TrialRecord::new(&key, family, group, agent, outcome)
     }
 }
 
