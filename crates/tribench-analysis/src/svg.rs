@@ -2,6 +2,7 @@
 //! plots with a Pareto frontier, and line charts. Text in them is escaped by plotters.
 
 use plotters::coord::Shift;
+use plotters::element::ErrorBarOrientH;
 use plotters::prelude::*;
 
 pub(crate) fn esc(s: &str) -> String {
@@ -48,10 +49,7 @@ pub(crate) fn bars(title: &str, bars: &[Bar]) -> String {
             .light_line_style(TRANSPARENT)
             .y_labels(n)
             .y_label_style(("sans-serif", 12))
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
+            .y_label_formatter(&|v| row_label(&labels, v))
             .x_labels(5)
             .x_label_style(("sans-serif", 12))
             .x_label_formatter(&|v| format!("{v:.0}%"))
@@ -60,27 +58,18 @@ pub(crate) fn bars(title: &str, bars: &[Bar]) -> String {
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 let color = PALETTE[i % PALETTE.len()];
-                let mut r = Rectangle::new(
-                    [
-                        (0.0, SegmentValue::Exact(i)),
-                        (b.value.clamp(0.0, 1.0) * 100.0, SegmentValue::Exact(i + 1)),
-                    ],
+                row_bar(
+                    i,
+                    b.value.clamp(0.0, 1.0) * 100.0,
+                    4,
                     color.mix(0.85).filled(),
-                );
-                r.set_margin(4, 4, 0, 0);
-                r
+                )
             }))
             .ok()?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
-                ErrorBar::new_horizontal(
-                    SegmentValue::CenterOf(i),
-                    b.low.clamp(0.0, 1.0) * 100.0,
-                    b.value.clamp(0.0, 1.0) * 100.0,
-                    b.high.clamp(0.0, 1.0) * 100.0,
-                    BLACK.stroke_width(1),
-                    8,
-                )
+                let pct = |x: f64| x.clamp(0.0, 1.0) * 100.0;
+                row_interval(i, pct(b.low), pct(b.value), pct(b.high))
             }))
             .ok()?;
         chart
@@ -228,6 +217,51 @@ pub(crate) fn lines(
     })
 }
 
+/// The label of the row a horizontal bar chart's y axis asks for at `v`: the row's own label at
+/// its centre, nothing elsewhere.
+pub fn row_label(labels: &[String], v: &SegmentValue<usize>) -> String {
+    match v {
+        SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// The bar of row `row` in a horizontal bar chart: from 0 to `value`, `inset` pixels short of
+/// the row's edges above and below.
+pub fn row_bar(
+    row: usize,
+    value: f64,
+    inset: u32,
+    style: ShapeStyle,
+) -> Rectangle<(f64, SegmentValue<usize>)> {
+    let mut r = Rectangle::new(
+        [
+            (0.0, SegmentValue::Exact(row)),
+            (value, SegmentValue::Exact(row + 1)),
+        ],
+        style,
+    );
+    r.set_margin(inset, inset, 0, 0);
+    r
+}
+
+/// An interval across row `row` of a horizontal bar chart, with a tick at `value`.
+pub fn row_interval(
+    row: usize,
+    low: f64,
+    value: f64,
+    high: f64,
+) -> ErrorBar<SegmentValue<usize>, f64, ErrorBarOrientH<SegmentValue<usize>, f64>> {
+    ErrorBar::new_horizontal(
+        SegmentValue::CenterOf(row),
+        low,
+        value,
+        high,
+        BLACK.stroke_width(1),
+        8,
+    )
+}
+
 /// A chart drawn by `draw` on a white canvas of `size` pixels, as an SVG document; empty when
 /// plotters fails, so a page shows no chart rather than a broken one.
 pub fn draw_svg(
@@ -274,6 +308,42 @@ mod tests {
         assert_eq!(tick_label(2.5), "2.5");
         assert_eq!(tick_label(-2.5), "-2.5");
         assert_eq!(tick_label(0.125), "0.125");
+    }
+
+    #[test]
+    fn rows_are_labelled_at_their_centres_only() {
+        let labels = ["a".to_string(), "b".to_string()];
+        assert_eq!(row_label(&labels, &SegmentValue::CenterOf(1)), "b");
+        assert_eq!(row_label(&labels, &SegmentValue::CenterOf(2)), "");
+        assert_eq!(row_label(&labels, &SegmentValue::Exact(0)), "");
+        assert_eq!(row_label(&labels, &SegmentValue::Last), "");
+    }
+
+    #[test]
+    fn a_row_s_bar_and_interval_span_their_values() {
+        // One row on a 0..100 axis 100 pixels wide: the bar covers 0..50, 2 pixels short of the
+        // row above and below; the interval runs from 25 to 75 with its mark at 50.
+        let svg = draw_svg((100, 20), |root| {
+            let mut chart = ChartBuilder::on(root)
+                .build_cartesian_2d(0f64..100f64, (0usize..1).into_segmented())
+                .ok()?;
+            chart
+                .draw_series([row_bar(0, 50.0, 2, BLACK.filled())])
+                .ok()?;
+            chart
+                .draw_series([row_interval(0, 25.0, 50.0, 75.0)])
+                .ok()?;
+            Some(())
+        });
+        // Pixels: x = value * 99 / 100; the segmented row sits below the axis' first pixel.
+        assert!(
+            svg.contains(
+                r##"<rect x="0" y="12" width="49" height="5" opacity="1" fill="#000000""##
+            ),
+            "{svg}"
+        );
+        assert!(svg.contains(r#"x1="24" y1="14" x2="74" y2="14""#), "{svg}");
+        assert!(svg.contains(r#"<circle cx="49" cy="14""#), "{svg}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! family and group, outcomes) and histograms (time, tokens, cost per trial).
 
 use plotters::prelude::*;
-use tribench_analysis::{draw_svg, tick_label};
+use tribench_analysis::{draw_svg, row_bar, row_interval, row_label, tick_label};
 
 /// One bar: a label, a value on the axis, and an optional interval around it.
 pub struct BarItem {
@@ -41,10 +41,7 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
             .light_line_style(TRANSPARENT)
             .y_labels(n)
             .y_label_style(LABEL_FONT)
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
+            .y_label_formatter(&|v| row_label(&labels, v))
             .x_labels(6)
             .x_label_formatter(&|v| {
                 if v.fract() == 0.0 {
@@ -59,29 +56,17 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
             .draw()
             .ok()?;
         chart
-            .draw_series(items.iter().enumerate().map(|(i, it)| {
-                let mut r = Rectangle::new(
-                    [
-                        (0.0, SegmentValue::Exact(i)),
-                        (it.value.clamp(0.0, x_max), SegmentValue::Exact(i + 1)),
-                    ],
-                    BLUE.mix(0.8).filled(),
-                );
-                r.set_margin(3, 3, 0, 0);
-                r
-            }))
+            .draw_series(
+                items.iter().enumerate().map(|(i, it)| {
+                    row_bar(i, it.value.clamp(0.0, x_max), 3, BLUE.mix(0.8).filled())
+                }),
+            )
             .ok()?;
         chart
             .draw_series(items.iter().enumerate().filter_map(|(i, it)| {
                 let (lo, hi) = it.interval?;
-                Some(ErrorBar::new_horizontal(
-                    SegmentValue::CenterOf(i),
-                    lo.clamp(0.0, x_max),
-                    it.value.clamp(0.0, x_max),
-                    hi.clamp(0.0, x_max),
-                    BLACK.stroke_width(1),
-                    8,
-                ))
+                let at = |x: f64| x.clamp(0.0, x_max);
+                Some(row_interval(i, at(lo), at(it.value), at(hi)))
             }))
             .ok()?;
         Some(())

@@ -3,8 +3,8 @@
 //! job's `config.json`.
 
 use super::{
-    find_files, invalid, manifest, read_json, span_ms, str_of, trial, u64_of, ImportError,
-    Imported, ManifestParts,
+    find_files, invalid, read_json, span_ms, str_of, trial, u64_of, ImportError, Imported,
+    ManifestParts,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -200,39 +200,40 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
         .and_then(Value::as_array)
         .and_then(|d| d.first())
         .and_then(|d| str_of(d, "version").map(String::from));
-    let m = manifest(ManifestParts {
-        run_id: str_of(&config, "job_name")
-            .map(String::from)
-            .unwrap_or_else(|| {
-                dir.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            }),
-        agent,
-        agent_version: str_of(&agent_info, "version")
-            .unwrap_or_default()
-            .to_string(),
-        config: String::new(),
-        model,
-        dataset,
-        dataset_version: version,
-        family: FamilyKind::Terminal,
-        source: dir,
-        tasks: attempts.len(),
-        attempts: attempts.values().copied().max().unwrap_or(1),
-        max_tries: Some(1),
-        harness: "harbor (imported)".into(),
-        started_at: trials
-            .iter()
-            .map(|t| t.started_at.clone())
-            .filter(|s| !s.is_empty())
-            .min()
-            .unwrap_or_default(),
-        ended_at: trials.iter().map(|t| t.ended_at.clone()).max(),
-    });
-    Ok(Imported {
-        manifest: m,
+    Ok(Imported::new(
+        ManifestParts {
+            run_id: str_of(&config, "job_name")
+                .map(String::from)
+                .unwrap_or_else(|| {
+                    dir.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                }),
+            agent,
+            agent_version: str_of(&agent_info, "version")
+                .unwrap_or_default()
+                .to_string(),
+            config: String::new(),
+            model,
+            dataset,
+            dataset_version: version,
+            family: FamilyKind::Terminal,
+            source: dir,
+            tasks: attempts.len(),
+            attempts: attempts.values().copied().max().unwrap_or(1),
+            max_tries: Some(1),
+            harness: "harbor (imported)".into(),
+            dates: Some((
+                trials
+                    .iter()
+                    .map(|t| t.started_at.clone())
+                    .filter(|s| !s.is_empty())
+                    .min()
+                    .unwrap_or_default(),
+                trials.iter().map(|t| t.ended_at.clone()).max(),
+            )),
+        },
         trials,
         notes,
-    })
+    ))
 }

@@ -40,6 +40,19 @@ pub struct Imported {
 }
 
 impl Imported {
+    /// The run an importer read: its manifest from `parts`, its trials, and notes for the user.
+    pub(crate) fn new(
+        parts: ManifestParts<'_>,
+        trials: Vec<TrialRecord>,
+        notes: Vec<String>,
+    ) -> Self {
+        Imported {
+            manifest: manifest(parts),
+            trials,
+            notes,
+        }
+    }
+
     /// Writes the run into `dir`, which must not hold a run already.
     pub fn write(&self, dir: &Path) -> Result<(), ImportError> {
         if dir.join("manifest.json").exists() {
@@ -163,11 +176,13 @@ pub(crate) struct ManifestParts<'a> {
     pub attempts: u32,
     pub max_tries: Option<u32>,
     pub harness: String,
-    pub started_at: String,
-    pub ended_at: Option<String>,
+    /// When the run started and, if the source says, ended; `None`: the source records no
+    /// dates.
+    pub dates: Option<(String, Option<String>)>,
 }
 
-pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
+fn manifest(p: ManifestParts<'_>) -> RunManifest {
+    let (started_at, ended_at) = p.dates.unzip();
     RunManifest {
         grading_mode: None,
         schema: 1,
@@ -215,8 +230,8 @@ pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
         seed: 0,
         task_limits: Default::default(),
         limits: None,
-        started_at: p.started_at,
-        ended_at: p.ended_at,
+        started_at: started_at.unwrap_or_default(),
+        ended_at: ended_at.flatten(),
         host: String::new(),
         shard: None,
     }

@@ -2,9 +2,7 @@
 //! and the `resolved_ids`/`unresolved_ids`/`empty_patch_ids`/`error_ids` lists) and/or the
 //! per-instance `report.json` files under `logs/run_evaluation/<run_id>/<model>/<id>/`.
 
-use super::{
-    find_files, invalid, manifest, read_json, trial, ImportError, Imported, ManifestParts,
-};
+use super::{find_files, invalid, read_json, trial, ImportError, Imported, ManifestParts};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -207,28 +205,26 @@ pub fn import_swebench(path: &Path, dataset: &str) -> Result<Imported, ImportErr
             (m, r)
         }
     };
-    let m = manifest(ManifestParts {
-        run_id: run_id.clone(),
-        agent: "swebench-import".into(),
-        agent_version: String::new(),
-        config: stem,
-        model: Some((model, "unknown".into())),
-        dataset: dataset.to_string(),
-        dataset_version: None,
-        family: FamilyKind::Swebench,
-        source: path,
-        tasks,
-        attempts: 1,
-        max_tries: Some(1),
-        harness: "swebench (imported)".into(),
-        started_at: String::new(),
-        ended_at: None,
-    });
-    Ok(Imported {
-        manifest: m,
+    Ok(Imported::new(
+        ManifestParts {
+            run_id: run_id.clone(),
+            agent: "swebench-import".into(),
+            agent_version: String::new(),
+            config: stem,
+            model: Some((model, "unknown".into())),
+            dataset: dataset.to_string(),
+            dataset_version: None,
+            family: FamilyKind::Swebench,
+            source: path,
+            tasks,
+            attempts: 1,
+            max_tries: Some(1),
+            harness: "swebench (imported)".into(),
+            dates: None,
+        },
         trials,
         notes,
-    })
+    ))
 }
 
 enum Split {

@@ -10,8 +10,7 @@
 //! order the runs started.
 
 use super::{
-    invalid, manifest, read_json, span_ms, str_of, trial, u64_of, ImportError, Imported,
-    ManifestParts,
+    invalid, read_json, span_ms, str_of, trial, u64_of, ImportError, Imported, ManifestParts,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -433,40 +432,40 @@ pub fn import_terminal_bench(dir: &Path) -> Result<Imported, ImportError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
-    let m = manifest(ManifestParts {
-        run_id,
-        agent: agent.clone(),
-        agent_version: String::new(),
-        config: first_meta
-            .get("agent_kwargs")
-            .map(Value::to_string)
-            .unwrap_or_default(),
-        model: str_of(&first_meta, "model_name").map(|m| (m.to_string(), "unknown".into())),
-        dataset: str_of(&first_meta, "dataset_name")
-            .unwrap_or("terminal-bench")
-            .to_string(),
-        dataset_version: str_of(&first_meta, "dataset_version").map(String::from),
-        family: FamilyKind::Terminal,
-        source: dir,
-        tasks: attempts.len(),
-        attempts: attempts.values().copied().max().unwrap_or(1),
-        max_tries: Some(1),
-        harness: format!(
-            "terminal-bench ({})",
-            str_of(&first_meta, "commit_hash").unwrap_or("unknown")
-        ),
-        started_at: runs.first().map(Run::start).unwrap_or_default(),
-        ended_at: runs
-            .iter()
-            .filter_map(|r| str_of(&r.meta, "end_time"))
-            .max()
-            .map(String::from),
-    });
-    Ok(Imported {
-        manifest: m,
+    Ok(Imported::new(
+        ManifestParts {
+            run_id,
+            agent: agent.clone(),
+            agent_version: String::new(),
+            config: first_meta
+                .get("agent_kwargs")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            model: str_of(&first_meta, "model_name").map(|m| (m.to_string(), "unknown".into())),
+            dataset: str_of(&first_meta, "dataset_name")
+                .unwrap_or("terminal-bench")
+                .to_string(),
+            dataset_version: str_of(&first_meta, "dataset_version").map(String::from),
+            family: FamilyKind::Terminal,
+            source: dir,
+            tasks: attempts.len(),
+            attempts: attempts.values().copied().max().unwrap_or(1),
+            max_tries: Some(1),
+            harness: format!(
+                "terminal-bench ({})",
+                str_of(&first_meta, "commit_hash").unwrap_or("unknown")
+            ),
+            dates: Some((
+                runs.first().map(Run::start).unwrap_or_default(),
+                runs.iter()
+                    .filter_map(|r| str_of(&r.meta, "end_time"))
+                    .max()
+                    .map(String::from),
+            )),
+        },
         trials,
         notes,
-    })
+    ))
 }
 
 fn trial_of(r: &Value, task_id: &str, attempt: u32, agent: &str) -> tribench_types::TrialRecord {
