@@ -1,6 +1,8 @@
 //! SVG charts for the HTML report, drawn with plotters: horizontal bars with error bars, scatter
 //! plots with a Pareto frontier, and line charts. Text in them is escaped by plotters.
 
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
 use plotters::coord::Shift;
 use plotters::element::ErrorBarOrientH;
 use plotters::prelude::*;
@@ -35,26 +37,22 @@ pub(crate) fn bars(title: &str, bars: &[Bar]) -> String {
     let n = bars.len().max(1);
     let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
     draw_svg((720, 70 + 26 * n as u32), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 15))
-            .margin(6)
-            .margin_right(60)
-            .x_label_area_size(28)
-            .y_label_area_size(210)
-            .build_cartesian_2d(0f64..100f64, (0usize..n).into_segmented())
-            .ok()?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(TRANSPARENT)
-            .y_labels(n)
-            .y_label_style(("sans-serif", 12))
-            .y_label_formatter(&|v| row_label(&labels, v))
-            .x_labels(5)
-            .x_label_style(("sans-serif", 12))
-            .x_label_formatter(&|v| format!("{v:.0}%"))
-            .draw()
-            .ok()?;
+        let mut chart = bar_frame(
+            root,
+            title,
+            &labels,
+            n,
+            100.0,
+            &BarFrame {
+                margin_right: 60,
+                x_label_area: 28,
+                y_label_area: 210,
+                font_size: 12,
+                x_ticks: 5,
+                x_tick: &|v| format!("{v:.0}%"),
+                x_desc: None,
+            },
+        )?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 let color = PALETTE[i % PALETTE.len()];
@@ -217,6 +215,58 @@ pub(crate) fn lines(
     })
 }
 
+/// How a horizontal bar chart's frame looks: margins, fonts and its x axis.
+pub struct BarFrame<'a> {
+    pub margin_right: u32,
+    pub x_label_area: u32,
+    pub y_label_area: u32,
+    /// Of the axis labels and the axis description.
+    pub font_size: u32,
+    pub x_ticks: usize,
+    pub x_tick: &'a dyn Fn(&f64) -> String,
+    pub x_desc: Option<&'a str>,
+}
+
+/// The drawn frame of a horizontal bar chart: `rows` rows named by `labels` (top to bottom in
+/// the order given, from the axis up) on an x axis from 0 to `x_max`, ready for the bars.
+#[allow(clippy::type_complexity)]
+pub fn bar_frame<'a, 's>(
+    root: &'a DrawingArea<SVGBackend<'s>, Shift>,
+    title: &str,
+    labels: &[String],
+    rows: usize,
+    x_max: f64,
+    look: &BarFrame<'_>,
+) -> Option<
+    ChartContext<'a, SVGBackend<'s>, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordusize>>>,
+> {
+    let font = ("sans-serif", look.font_size);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 15))
+        .margin(6)
+        .margin_right(look.margin_right)
+        .x_label_area_size(look.x_label_area)
+        .y_label_area_size(look.y_label_area)
+        .build_cartesian_2d(0f64..x_max, (0usize..rows).into_segmented())
+        .ok()?;
+    let row = |v: &SegmentValue<usize>| row_label(labels, v);
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_y_mesh()
+        .light_line_style(TRANSPARENT)
+        .y_labels(rows)
+        .y_label_style(font)
+        .y_label_formatter(&row)
+        .x_labels(look.x_ticks)
+        .x_label_style(font)
+        .x_label_formatter(look.x_tick)
+        .axis_desc_style(font);
+    if let Some(desc) = look.x_desc {
+        mesh.x_desc(desc);
+    }
+    mesh.draw().ok()?;
+    Some(chart)
+}
+
 /// The label of the row a horizontal bar chart's y axis asks for at `v`: the row's own label at
 /// its centre, nothing elsewhere.
 pub fn row_label(labels: &[String], v: &SegmentValue<usize>) -> String {
@@ -344,6 +394,44 @@ mod tests {
         );
         assert!(svg.contains(r#"x1="24" y1="14" x2="74" y2="14""#), "{svg}");
         assert!(svg.contains(r#"<circle cx="49" cy="14""#), "{svg}");
+    }
+
+    #[test]
+    fn a_bar_frame_names_its_rows_and_its_axis() {
+        let labels = ["first row".to_string(), "second row".to_string()];
+        let frame = |desc: Option<&str>| {
+            draw_svg((300, 120), |root| {
+                bar_frame(
+                    root,
+                    "title",
+                    &labels,
+                    2,
+                    10.0,
+                    &BarFrame {
+                        margin_right: 10,
+                        x_label_area: 30,
+                        y_label_area: 80,
+                        font_size: 12,
+                        x_ticks: 2,
+                        x_tick: &|v| format!("{v:.0} units"),
+                        x_desc: desc,
+                    },
+                )
+                .map(|_| ())
+            })
+        };
+        let with = frame(Some("trials"));
+        for text in [
+            "title",
+            "first row",
+            "second row",
+            "0 units",
+            "10 units",
+            "trials",
+        ] {
+            assert!(with.contains(&format!(">\n{text}\n<")), "{text}: {with}");
+        }
+        assert!(!frame(None).contains(">\ntrials\n<"));
     }
 
     #[test]

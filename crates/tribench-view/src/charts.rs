@@ -2,7 +2,7 @@
 //! family and group, outcomes) and histograms (time, tokens, cost per trial).
 
 use plotters::prelude::*;
-use tribench_analysis::{draw_svg, row_bar, row_interval, row_label, tick_label};
+use tribench_analysis::{bar_frame, draw_svg, row_bar, row_interval, tick_label, BarFrame};
 
 /// One bar: a label, a value on the axis, and an optional interval around it.
 pub struct BarItem {
@@ -24,37 +24,28 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
     let height = 70 + 24 * n as u32;
     draw_svg((720, height), |root| {
         let labels: Vec<String> = items.iter().map(|i| i.label.clone()).collect();
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 15))
-            .margin(6)
-            .margin_right(28)
-            .x_label_area_size(34)
-            .y_label_area_size(180)
-            .build_cartesian_2d(
-                0f64..x_max.max(f64::MIN_POSITIVE),
-                (0usize..n).into_segmented(),
-            )
-            .ok()?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(TRANSPARENT)
-            .y_labels(n)
-            .y_label_style(LABEL_FONT)
-            .y_label_formatter(&|v| row_label(&labels, v))
-            .x_labels(6)
-            .x_label_formatter(&|v| {
-                if v.fract() == 0.0 {
-                    format!("{v:.0}")
-                } else {
-                    format!("{v:.1}")
-                }
-            })
-            .x_label_style(LABEL_FONT)
-            .axis_desc_style(LABEL_FONT)
-            .x_desc(x_desc)
-            .draw()
-            .ok()?;
+        let mut chart = bar_frame(
+            root,
+            title,
+            &labels,
+            n,
+            x_max.max(f64::MIN_POSITIVE),
+            &BarFrame {
+                margin_right: 28,
+                x_label_area: 34,
+                y_label_area: 180,
+                font_size: LABEL_FONT.1,
+                x_ticks: 6,
+                x_tick: &|v| {
+                    if v.fract() == 0.0 {
+                        format!("{v:.0}")
+                    } else {
+                        format!("{v:.1}")
+                    }
+                },
+                x_desc: Some(x_desc),
+            },
+        )?;
         chart
             .draw_series(
                 items.iter().enumerate().map(|(i, it)| {
