@@ -86,3 +86,51 @@ pub fn parse_spec(spec: &str) -> (&str, Option<&str>) {
         None => (spec, None),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pulled_dataset_as_json_is_its_path_suite_pin_and_whether_downloaded() {
+        let pin = DatasetPin {
+            name: "d".into(),
+            version: "1".into(),
+            source: "git:u".into(),
+            revision: "abc".into(),
+            checksum: "00".into(),
+            verified: true,
+        };
+        let p = Pulled {
+            entry: Entry {
+                name: "d".into(),
+                version: "1".into(),
+                family: "polyglot".into(),
+                description: String::new(),
+                source: Source::Git {
+                    url: "u".into(),
+                    revision: "abc".into(),
+                    paths: Vec::new(),
+                },
+                checksum: None,
+                suite: None,
+                note: None,
+            },
+            downloaded: false,
+            dir: "/cache/d/1".into(),
+            pin: pin.clone(),
+            suite: "/cache/d/1/suite".into(),
+        };
+        let v = serde_json::to_value(&p).unwrap();
+        let expected = serde_json::json!({
+            "path": "/cache/d/1", "suite": "/cache/d/1/suite", "pin": pin, "downloaded": false
+        });
+        assert_eq!(v, expected);
+        let text = serde_json::to_string(&p).unwrap();
+        assert!(
+            text.starts_with(r#"{"downloaded":false,"path":"/cache/d/1","pin":{"#),
+            "{text}"
+        );
+    }
+}

@@ -23,17 +23,20 @@ pub struct Options {
     pub hf_endpoint: Option<String>,
 }
 
-/// A dataset ready to load.
-#[derive(Debug, Clone)]
+/// A dataset ready to load; as JSON (`datasets pull --json`), its folder as `path`, the
+/// suite, the pin and whether it was downloaded (fields in that JSON's key order).
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Pulled {
+    #[serde(skip)]
     pub entry: Entry,
-    /// The dataset's folder in the cache.
-    pub dir: PathBuf,
-    /// What to load as the suite (the folder, or the file the entry names).
-    pub suite: PathBuf,
-    pub pin: DatasetPin,
     /// False when the cache already held it.
     pub downloaded: bool,
+    /// The dataset's folder in the cache.
+    #[serde(rename = "path")]
+    pub dir: PathBuf,
+    pub pin: DatasetPin,
+    /// What to load as the suite (the folder, or the file the entry names).
+    pub suite: PathBuf,
 }
 
 impl Pulled {

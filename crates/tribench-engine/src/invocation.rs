@@ -69,13 +69,20 @@ impl ProgressMode {
 /// Validation's two runs of `suites`: the oracle `repeat` times (at least once) with `oracle`'s
 /// configuration, then the nop agent once with `nop`'s, one try each (the oracle must pass
 /// outright; a nop's second try would change nothing). `announce` says which runs on stderr.
+/// Returns the (id, group) of each task validated: under `--shard`, those with a trial (an
+/// oracle attempt or the nop's one) in this shard.
 pub async fn validation_runs(
     suites: &[Suite],
     (mut oracle, mut nop): (crate::EngineConfig, crate::EngineConfig),
     repeat: u32,
     announce: bool,
-) -> Result<(), EngineError> {
+) -> Result<Vec<(String, String)>, EngineError> {
     oracle.attempts = repeat.max(1);
+    let shard = oracle.shard;
+    let tasks = (suites.iter().flat_map(|s| &s.tasks))
+        .filter(|t| shard.is_none_or(|s| s.runs_any_attempt(&t.info.id, repeat)))
+        .map(|t| (t.info.id.clone(), t.info.group.clone()))
+        .collect();
     (oracle.max_tries, nop.max_tries) = (Some(1), Some(1));
     for (name, cfg) in [("oracle", oracle), ("nop", nop)] {
         let agent = tribench_agents::by_name(name).ok_or_else(|| {
@@ -86,7 +93,7 @@ pub async fn validation_runs(
         }
         crate::run(suites.to_vec(), agent.into(), cfg, shutdown_signal()).await?;
     }
-    Ok(())
+    Ok(tasks)
 }
 
 /// Resolves when the user asks the run to stop (Ctrl-C or SIGTERM), after saying so on stderr.

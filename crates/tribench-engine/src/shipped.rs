@@ -66,6 +66,12 @@ pub fn default_run_dir(name: &str) -> PathBuf {
     Path::new("runs").join(format!("{stamp}-{name}"))
 }
 
+/// The default directory of `tribench grade` for a model's predictions: `grade-<model>`, a
+/// `/` in the model name (`org/model`) written `__`.
+pub fn grade_run_dir(model: &str) -> PathBuf {
+    default_run_dir(&format!("grade-{}", model.replace('/', "__")))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -100,5 +106,14 @@ mod tests {
         let d = default_run_dir("grade-org__model");
         assert!(d.starts_with("runs"));
         assert!(d.to_string_lossy().ends_with("-grade-org__model"));
+    }
+
+    #[test]
+    fn grade_run_dirs_name_the_model_without_slashes() {
+        let d = grade_run_dir("org/model");
+        assert!(d.starts_with("runs"));
+        let name = d.file_name().unwrap().to_string_lossy().to_string();
+        assert!(name.ends_with("-grade-org__model"), "{name}");
+        assert_eq!(d.components().count(), 2, "{}", d.display());
     }
 }

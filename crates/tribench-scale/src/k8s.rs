@@ -26,6 +26,31 @@ pub enum ResultsVolume {
     HostPath(String),
 }
 
+impl ResultsVolume {
+    /// The volume `--pvc NAME` names, else the one `--host-path DIR` names; one is required.
+    pub fn from_flags(pvc: Option<String>, host_path: Option<String>) -> Result<Self, ScaleError> {
+        match (pvc, host_path) {
+            (Some(c), _) => Ok(ResultsVolume::Claim(c)),
+            (None, Some(p)) => Ok(ResultsVolume::HostPath(p)),
+            (None, None) => Err(ScaleError::Invalid(
+                "give the results volume: --pvc NAME or --host-path DIR".into(),
+            )),
+        }
+    }
+}
+
+/// The node selector of `--node-selector KEY=VALUE` flags.
+pub fn node_selector(pairs: &[String]) -> Result<BTreeMap<String, String>, ScaleError> {
+    (pairs.iter())
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+            None => Err(ScaleError::Invalid(format!(
+                "--node-selector {kv}: expected KEY=VALUE"
+            ))),
+        })
+        .collect()
+}
+
 /// How task containers reach a Docker engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DockerAccess {
@@ -215,5 +240,36 @@ fn job(o: &K8sOptions, root: &str, name: &str, script: String, shard: bool, spec
             ..spec
         }),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volume_and_node_selector_come_from_their_flags() {
+        let v = |c: Option<&str>, p: Option<&str>| {
+            ResultsVolume::from_flags(c.map(Into::into), p.map(Into::into))
+        };
+        assert_eq!(
+            v(Some("c"), Some("/p")).unwrap(),
+            ResultsVolume::Claim("c".into())
+        );
+        assert_eq!(
+            v(None, Some("/p")).unwrap(),
+            ResultsVolume::HostPath("/p".into())
+        );
+        let e = v(None, None).unwrap_err().to_string();
+        assert_eq!(e, "give the results volume: --pvc NAME or --host-path DIR");
+        let pairs = ["disk=ssd".to_string(), "zone=a=b".to_string()];
+        let sel = node_selector(&pairs).unwrap();
+        assert_eq!(sel.get("disk").map(String::as_str), Some("ssd"));
+        assert_eq!(sel.get("zone").map(String::as_str), Some("a=b"));
+        let e = node_selector(&["nokey".to_string()])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "--node-selector nokey: expected KEY=VALUE");
     }
 }

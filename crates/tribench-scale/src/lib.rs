@@ -5,7 +5,32 @@
 pub mod k8s;
 pub mod slurm;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The renderers' own flags (each takes a value): the rest of a `render` command line is
+/// `tribench run`'s.
+const RENDER_FLAGS: &[&str] = &[
+    "--shards",
+    "--run-root",
+    "--tribench",
+    "--name",
+    "--cpus-per-task",
+    "--mem",
+    "--time",
+    "--partition",
+    "--account",
+    "--max-parallel",
+    "--image",
+    "--namespace",
+    "--pvc",
+    "--host-path",
+    "--parallelism",
+    "--cpu",
+    "--memory",
+    "--node-selector",
+    "--docker",
+    "--merge-wait",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScaleError {
@@ -19,6 +44,13 @@ pub enum ScaleError {
     Invalid(String),
     #[error("cannot write the manifests as YAML: {0}")]
     Yaml(String),
+    #[error("cannot create the run root {}: {source}", .path.display())]
+    RunRoot {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot find the running tribench binary: {0}")]
+    CurrentExe(std::io::Error),
 }
 
 /// What every element of a study runs, whatever the scheduler.
@@ -60,6 +92,39 @@ impl Study {
             run_root,
             tribench,
         })
+    }
+
+    /// The study of a `render` command line (`argv`, program name first): the arguments after
+    /// `render`, the renderers' own flags removed, are the run's. `local` when the nodes share
+    /// this machine's files (Slurm): then `tribench` defaults to this binary (else to
+    /// `tribench` on the PATH) and the run root, made absolute, is created here with its
+    /// `logs/` folder.
+    pub fn from_command_line(
+        argv: &[String],
+        shards: u32,
+        run_root: &Path,
+        tribench: Option<String>,
+        local: bool,
+    ) -> Result<Study, ScaleError> {
+        let after =
+            (argv.iter().position(|a| a == "render")).map_or(&argv[..0], |i| &argv[i + 1..]);
+        let tribench = match (tribench, local) {
+            (Some(t), _) => t,
+            (None, true) => (std::env::current_exe().map_err(ScaleError::CurrentExe)?)
+                .display()
+                .to_string(),
+            (None, false) => "tribench".into(),
+        };
+        let mut root = run_root.to_path_buf();
+        if local {
+            let io = |source| ScaleError::RunRoot {
+                path: run_root.to_path_buf(),
+                source,
+            };
+            root = std::path::absolute(&root).map_err(io)?;
+            std::fs::create_dir_all(root.join("logs")).map_err(io)?;
+        }
+        Study::new(strip_flags(after, RENDER_FLAGS), shards, root, tribench)
     }
 
     fn root(&self) -> String {
@@ -146,6 +211,51 @@ mod tests {
             strip_flags(&argv, &["--shards", "--run-root"]),
             words(&["-s", "suites/a b", "--agent=oracle", "-j", "2"])
         );
+    }
+
+    #[test]
+    fn a_render_command_line_gives_the_run_arguments() {
+        let argv = words(&[
+            "tribench",
+            "slurm",
+            "render",
+            "-s",
+            "suites/x",
+            "--shards",
+            "2",
+            "--run-root",
+            "/r",
+            "--mem=8G",
+            "--agent",
+            "oracle",
+        ]);
+        let s = Study::from_command_line(&argv, 2, Path::new("/r"), None, false).unwrap();
+        assert_eq!(s.run_args, words(&["-s", "suites/x", "--agent", "oracle"]));
+        assert_eq!((s.tribench.as_str(), s.shards), ("tribench", 2));
+        assert_eq!(s.run_root, Path::new("/r"));
+        assert!(
+            !Path::new("/r/logs").exists(),
+            "only a local study makes its root"
+        );
+        // Local: the root is created with its logs/ folder; the binary defaults to this one.
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("study-root");
+        let s = Study::from_command_line(&argv, 2, &root, None, true).unwrap();
+        assert!(root.join("logs").is_dir());
+        let exe = std::env::current_exe().unwrap();
+        assert_eq!((s.run_root, s.tribench), (root, exe.display().to_string()));
+        let s = Study::from_command_line(&argv, 2, dir.path(), Some("/bin/tb".into()), true);
+        assert_eq!(s.unwrap().tribench, "/bin/tb");
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "").unwrap();
+        let e = Study::from_command_line(&argv, 2, &file.join("root"), None, true).unwrap_err();
+        assert!(
+            e.to_string().starts_with("cannot create the run root"),
+            "{e}"
+        );
+        // Nothing after `render`, or no `render` at all: no run arguments.
+        let s = Study::from_command_line(&argv[..1], 1, Path::new("/r"), None, false).unwrap();
+        assert!(s.run_args.is_empty());
     }
 
     #[test]

@@ -71,6 +71,42 @@ pub struct MergeSummary {
     pub shard_count: Option<u32>,
 }
 
+impl MergeSummary {
+    /// The summary as `tribench merge` prints it: one line for the merge of `given` directories
+    /// into `out`, then a line per duplicate and per missing trial.
+    pub fn render(&self, given: usize, out: &Path) -> String {
+        let expected = self.expected.map(|n| format!(", {n} expected"));
+        let mut s = format!(
+            "merged {given} run directories into {}: {} trials added, {} already there{}\n",
+            out.display(),
+            self.added,
+            self.already,
+            expected.unwrap_or_default()
+        );
+        for d in &self.duplicates {
+            let dropped: Vec<String> = (d.dropped.iter())
+                .map(|(p, o)| format!("{} ({o})", p.display()))
+                .collect();
+            s += &format!(
+                "duplicate {}: kept {} ({}), dropped {}\n",
+                d.trial_id,
+                d.kept.display(),
+                d.kept_outcome,
+                dropped.join(", ")
+            );
+        }
+        for m in &self.missing {
+            let dir =
+                (m.shard_dir.as_ref()).map_or("not given".into(), |d| d.display().to_string());
+            s += &format!(
+                "missing {}: owed by shard {} ({dir})\n",
+                m.trial_id, m.shard
+            );
+        }
+        s
+    }
+}
+
 struct Row {
     task_id: String,
     attempt: u32,
@@ -525,4 +561,44 @@ fn link_tree(src: &Path, dst: &Path, counts: &mut (usize, usize)) -> Result<(), 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_renders_a_line_per_duplicate_and_missing_trial() {
+        let s = MergeSummary {
+            added: 3,
+            already: 1,
+            expected: Some(6),
+            duplicates: vec![Duplicate {
+                trial_id: "t.a1".into(),
+                kept: "s0".into(),
+                dropped: vec![("s1".into(), Outcome::Unresolved)],
+                kept_outcome: Outcome::Resolved,
+            }],
+            missing: vec![Missing {
+                trial_id: "u.a2".into(),
+                task_id: "u".into(),
+                attempt: 2,
+                shard: Shard::new(1, 2).unwrap(),
+                shard_dir: None,
+            }],
+            ..MergeSummary::default()
+        };
+        assert_eq!(
+            s.render(2, Path::new("out")),
+            "merged 2 run directories into out: 3 trials added, 1 already there, 6 expected\n\
+             duplicate t.a1: kept s0 (resolved), dropped s1 (unresolved)\n\
+             missing u.a2: owed by shard 1/2 (not given)\n"
+        );
+        let plain = MergeSummary::default().render(1, Path::new("m"));
+        assert_eq!(
+            plain,
+            "merged 1 run directories into m: 0 trials added, 0 already there\n"
+        );
+    }
 }

@@ -59,6 +59,15 @@ impl Shard {
     pub fn contains(&self, key: &TrialKey) -> bool {
         Shard::of(key, self.count) == self.index
     }
+
+    /// Whether this shard runs any of attempts 1 to `attempts` (at least 1) of the task: a
+    /// task run several times has trials in several shards.
+    pub fn runs_any_attempt(&self, task_id: &str, attempts: u32) -> bool {
+        (1..=attempts.max(1)).any(|attempt| {
+            let task_id = task_id.to_string();
+            self.contains(&TrialKey { task_id, attempt })
+        })
+    }
 }
 
 impl std::fmt::Display for Shard {
@@ -186,6 +195,32 @@ mod tests {
         let mut b: Vec<u32> = reversed.iter().map(|k| Shard::of(k, 4)).collect();
         b.reverse();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_task_is_in_every_shard_that_runs_one_of_its_attempts() {
+        let shards: Vec<Shard> = (0..4).map(|i| Shard::new(i, 4).unwrap()).collect();
+        for t in (0..50).map(|t| format!("python/task-{t}")) {
+            for attempts in [0u32, 1, 3] {
+                let owners: Vec<u32> = (1..=attempts.max(1))
+                    .map(|a| Shard::of(&key(&t, a), 4))
+                    .collect();
+                for s in &shards {
+                    let expected = owners.contains(&s.index);
+                    assert_eq!(
+                        s.runs_any_attempt(&t, attempts),
+                        expected,
+                        "{t} {attempts} {s}"
+                    );
+                }
+            }
+        }
+        // Some task of three attempts spans two shards: attempts beyond the first count.
+        assert!((0..50).any(|t| {
+            let t = format!("python/task-{t}");
+            let s = Shard::new(Shard::of(&key(&t, 3), 4), 4).unwrap();
+            !s.contains(&key(&t, 1)) && s.runs_any_attempt(&t, 3) && !s.runs_any_attempt(&t, 1)
+        }));
     }
 
     #[test]

@@ -53,26 +53,18 @@ pub(crate) async fn datasets(a: DatasetsArgs) -> Result<ExitCode> {
         DatasetsAction::List { data, json } => {
             let (reg, opts) = setup(&data)?;
             let rows = tribench_datasets::list(&reg, &opts);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else {
-                print!("{}", tribench_datasets::render_list(&rows));
-            }
-            Ok(ExitCode::SUCCESS)
+            super::emit(json, &rows, |r| tribench_datasets::render_list(r))?;
         }
         DatasetsAction::Pull { spec, data, json } => {
             let (reg, opts) = setup(&data)?;
             let p = tribench_datasets::pull(&reg, &spec, &opts)
                 .await
                 .with_context(|| format!("dataset {spec}"))?;
-            if json {
-                let v = serde_json::json!({"path": p.dir, "suite": p.suite, "pin": p.pin, "downloaded": p.downloaded});
-                println!("{}", serde_json::to_string_pretty(&v)?);
-            } else {
+            if !json {
                 eprintln!("{}", p.describe());
-                println!("{}", p.suite.display());
             }
-            Ok(ExitCode::SUCCESS)
+            super::emit(json, &p, |p| format!("{}\n", p.suite.display()))?;
         }
     }
+    Ok(ExitCode::SUCCESS)
 }

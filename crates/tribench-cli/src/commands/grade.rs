@@ -31,8 +31,7 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
     let plan = grading::GradePlan::new(suite, pred, &a.instance_ids)?;
     notes(plan.ignored_note().as_slice());
     let model = plan.model().to_string();
-    let default_dir = || shipped::default_run_dir(&format!("grade-{}", model.replace('/', "__")));
-    let run_dir = a.run_dir.clone().unwrap_or_else(default_dir);
+    let run_dir = (a.run_dir.clone()).unwrap_or_else(|| shipped::grade_run_dir(&model));
     let s = RunSettings::resolve(&a.exec, &run_dir, std::slice::from_ref(&plan.suite.path))?;
     let cfg = s.engine; // s keeps the staged image context alive for the run
     let (n, jobs, mode) = (plan.suite.tasks.len(), cfg.jobs, cfg.grading_mode.as_str());
