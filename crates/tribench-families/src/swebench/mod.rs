@@ -504,7 +504,15 @@ impl crate::Task for SwebenchTask {
         )
     }
 
+    /// The gold patch; an instance without one is a broken task for the oracle (an empty patch
+    /// would be charged to it as a failed change).
     fn reference(&self) -> Result<Reference, FamilyError> {
+        if self.instance.patch.trim().is_empty() {
+            return Err(FamilyError::InvalidTask {
+                path: PathBuf::from(&self.instance.instance_id),
+                message: "the instance has no gold patch (its `patch` field is empty)".into(),
+            });
+        }
         Ok(Reference::Patch {
             patch: self.instance.patch.clone(),
         })

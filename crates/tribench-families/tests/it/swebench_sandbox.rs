@@ -416,3 +416,32 @@ async fn a_test_patch_that_does_not_apply_is_the_tasks_fault() {
         assert!(error.contains("test patch does not apply"), "{error}");
     }
 }
+
+/// An instance without a gold patch has no reference: the oracle's trial is a harness error
+/// naming why, never a failed change charged to it.
+#[test]
+fn an_instance_without_a_gold_patch_has_no_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(suite) = local_suite(tmp.path()) else {
+        return;
+    };
+    assert!(task(&suite, "tribench-samples__textkit-3")
+        .reference()
+        .is_ok());
+    let text = std::fs::read_to_string(tmp.path().join("instances.jsonl")).unwrap();
+    let emptied: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["patch"] = serde_json::json!("\n");
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(tmp.path().join("instances.jsonl"), emptied.join("\n")).unwrap();
+    let suite = load_suite(tmp.path()).unwrap();
+    let err = task(&suite, "tribench-samples__textkit-3")
+        .reference()
+        .unwrap_err();
+    assert!(err.to_string().contains("no gold patch"), "{err}");
+}
