@@ -46,7 +46,9 @@ pub use reporting::{
     read_task_dates, render_report, report_with_models, summary_line, PricedReport, ReportFormat,
     TaskDatesError,
 };
-pub use svg::pareto_frontier;
+pub use svg::{
+    bar_frame, draw_svg, pareto_frontier, row_bar, row_interval, row_label, tick_label, BarFrame,
+};
 pub use trials::{
     list_trials, nearest_trial_ids, render_trajectory, render_trials, TrialRow, TrialsError,
 };

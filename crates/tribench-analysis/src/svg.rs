@@ -1,6 +1,10 @@
 //! SVG charts for the HTML report, drawn with plotters: horizontal bars with error bars, scatter
 //! plots with a Pareto frontier, and line charts. Text in them is escaped by plotters.
 
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
+use plotters::coord::Shift;
+use plotters::element::ErrorBarOrientH;
 use plotters::prelude::*;
 
 pub(crate) fn esc(s: &str) -> String {
@@ -31,58 +35,39 @@ pub(crate) struct Bar {
 /// written after it.
 pub(crate) fn bars(title: &str, bars: &[Bar]) -> String {
     let n = bars.len().max(1);
-    let mut s = String::new();
     let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
-    let drawn = (|| -> Option<()> {
-        let root = SVGBackend::with_string(&mut s, (720, 70 + 26 * n as u32)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 15))
-            .margin(6)
-            .margin_right(60)
-            .x_label_area_size(28)
-            .y_label_area_size(210)
-            .build_cartesian_2d(0f64..100f64, (0usize..n).into_segmented())
-            .ok()?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(TRANSPARENT)
-            .y_labels(n)
-            .y_label_style(("sans-serif", 12))
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
-            .x_labels(5)
-            .x_label_style(("sans-serif", 12))
-            .x_label_formatter(&|v| format!("{v:.0}%"))
-            .draw()
-            .ok()?;
+    draw_svg((720, 70 + 26 * n as u32), |root| {
+        let mut chart = bar_frame(
+            root,
+            title,
+            &labels,
+            n,
+            100.0,
+            &BarFrame {
+                margin_right: 60,
+                x_label_area: 28,
+                y_label_area: 210,
+                font_size: 12,
+                x_ticks: 5,
+                x_tick: &|v| format!("{v:.0}%"),
+                x_desc: None,
+            },
+        )?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 let color = PALETTE[i % PALETTE.len()];
-                let mut r = Rectangle::new(
-                    [
-                        (0.0, SegmentValue::Exact(i)),
-                        (b.value.clamp(0.0, 1.0) * 100.0, SegmentValue::Exact(i + 1)),
-                    ],
+                row_bar(
+                    i,
+                    b.value.clamp(0.0, 1.0) * 100.0,
+                    4,
                     color.mix(0.85).filled(),
-                );
-                r.set_margin(4, 4, 0, 0);
-                r
+                )
             }))
             .ok()?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
-                ErrorBar::new_horizontal(
-                    SegmentValue::CenterOf(i),
-                    b.low.clamp(0.0, 1.0) * 100.0,
-                    b.value.clamp(0.0, 1.0) * 100.0,
-                    b.high.clamp(0.0, 1.0) * 100.0,
-                    BLACK.stroke_width(1),
-                    8,
-                )
+                let pct = |x: f64| x.clamp(0.0, 1.0) * 100.0;
+                row_interval(i, pct(b.low), pct(b.value), pct(b.high))
             }))
             .ok()?;
         chart
@@ -94,12 +79,8 @@ pub(crate) fn bars(title: &str, bars: &[Bar]) -> String {
                 )
             }))
             .ok()?;
-        root.present().ok()
-    })();
-    if drawn.is_none() {
-        return String::new();
-    }
-    s
+        Some(())
+    })
 }
 
 /// Indices of the points on the Pareto frontier when lower x and higher y are better.
@@ -134,11 +115,8 @@ pub(crate) fn scatter(title: &str, x_label: &str, points: &[Point]) -> String {
     let xmax = points.iter().map(|p| p.x).fold(0.0_f64, f64::max).max(1e-9) * 1.15;
     let coords: Vec<(f64, f64)> = points.iter().map(|p| (p.x, p.y)).collect();
     let frontier = pareto_frontier(&coords);
-    let mut s = String::new();
-    let drawn = (|| -> Option<()> {
-        let root = SVGBackend::with_string(&mut s, (720, 360)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
+    draw_svg((720, 360), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 15))
             .margin(10)
             .margin_right(120)
@@ -151,7 +129,7 @@ pub(crate) fn scatter(title: &str, x_label: &str, points: &[Point]) -> String {
             .light_line_style(TRANSPARENT)
             .x_desc(x_label)
             .x_labels(5)
-            .x_label_formatter(&|x| short_num(*x))
+            .x_label_formatter(&|x| tick_label(*x))
             .y_labels(5)
             .y_label_formatter(&|y| format!("{y:.0}%"))
             .draw()
@@ -178,12 +156,8 @@ pub(crate) fn scatter(title: &str, x_label: &str, points: &[Point]) -> String {
                     + Text::new(p.label.clone(), (8, -6), ("sans-serif", 12))
             }))
             .ok()?;
-        root.present().ok()
-    })();
-    if drawn.is_none() {
-        return String::new();
-    }
-    s
+        Some(())
+    })
 }
 
 /// Lines of (x, y) series; y in the series' own unit, labelled on the axis, with a legend.
@@ -204,11 +178,8 @@ pub(crate) fn lines(
         .fold(0.0_f64, f64::max)
         .max(1e-9)
         * 1.05;
-    let mut s = String::new();
-    let drawn = (|| -> Option<()> {
-        let root = SVGBackend::with_string(&mut s, (720, 380)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
+    draw_svg((720, 380), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 14))
             .margin(10)
             .x_label_area_size(40)
@@ -220,8 +191,8 @@ pub(crate) fn lines(
             .light_line_style(TRANSPARENT)
             .x_desc(x_label)
             .y_desc(y_label)
-            .x_label_formatter(&|x| short_num(*x))
-            .y_label_formatter(&|y| short_num(*y))
+            .x_label_formatter(&|x| tick_label(*x))
+            .y_label_formatter(&|y| tick_label(*y))
             .draw()
             .ok()?;
         for (i, (label, pts)) in series.iter().enumerate() {
@@ -240,18 +211,132 @@ pub(crate) fn lines(
             .border_style(BLACK.mix(0.3))
             .draw()
             .ok()?;
-        root.present().ok()
-    })();
-    if drawn.is_none() {
-        return String::new();
-    }
-    s
+        Some(())
+    })
 }
 
-fn short_num(x: f64) -> String {
+/// How a horizontal bar chart's frame looks: margins, fonts and its x axis.
+pub struct BarFrame<'a> {
+    pub margin_right: u32,
+    pub x_label_area: u32,
+    pub y_label_area: u32,
+    /// Of the axis labels and the axis description.
+    pub font_size: u32,
+    pub x_ticks: usize,
+    pub x_tick: &'a dyn Fn(&f64) -> String,
+    pub x_desc: Option<&'a str>,
+}
+
+/// The drawn frame of a horizontal bar chart: `rows` rows named by `labels` (top to bottom in
+/// the order given, from the axis up) on an x axis from 0 to `x_max`, ready for the bars.
+#[allow(clippy::type_complexity)]
+pub fn bar_frame<'a, 's>(
+    root: &'a DrawingArea<SVGBackend<'s>, Shift>,
+    title: &str,
+    labels: &[String],
+    rows: usize,
+    x_max: f64,
+    look: &BarFrame<'_>,
+) -> Option<
+    ChartContext<'a, SVGBackend<'s>, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordusize>>>,
+> {
+    let font = ("sans-serif", look.font_size);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 15))
+        .margin(6)
+        .margin_right(look.margin_right)
+        .x_label_area_size(look.x_label_area)
+        .y_label_area_size(look.y_label_area)
+        .build_cartesian_2d(0f64..x_max, (0usize..rows).into_segmented())
+        .ok()?;
+    let row = |v: &SegmentValue<usize>| row_label(labels, v);
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_y_mesh()
+        .light_line_style(TRANSPARENT)
+        .y_labels(rows)
+        .y_label_style(font)
+        .y_label_formatter(&row)
+        .x_labels(look.x_ticks)
+        .x_label_style(font)
+        .x_label_formatter(look.x_tick)
+        .axis_desc_style(font);
+    if let Some(desc) = look.x_desc {
+        mesh.x_desc(desc);
+    }
+    mesh.draw().ok()?;
+    Some(chart)
+}
+
+/// The label of the row a horizontal bar chart's y axis asks for at `v`: the row's own label at
+/// its centre, nothing elsewhere.
+pub fn row_label(labels: &[String], v: &SegmentValue<usize>) -> String {
+    match v {
+        SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// The bar of row `row` in a horizontal bar chart: from 0 to `value`, `inset` pixels short of
+/// the row's edges above and below.
+pub fn row_bar(
+    row: usize,
+    value: f64,
+    inset: u32,
+    style: ShapeStyle,
+) -> Rectangle<(f64, SegmentValue<usize>)> {
+    let mut r = Rectangle::new(
+        [
+            (0.0, SegmentValue::Exact(row)),
+            (value, SegmentValue::Exact(row + 1)),
+        ],
+        style,
+    );
+    r.set_margin(inset, inset, 0, 0);
+    r
+}
+
+/// An interval across row `row` of a horizontal bar chart, with a tick at `value`.
+pub fn row_interval(
+    row: usize,
+    low: f64,
+    value: f64,
+    high: f64,
+) -> ErrorBar<SegmentValue<usize>, f64, ErrorBarOrientH<SegmentValue<usize>, f64>> {
+    ErrorBar::new_horizontal(
+        SegmentValue::CenterOf(row),
+        low,
+        value,
+        high,
+        BLACK.stroke_width(1),
+        8,
+    )
+}
+
+/// A chart drawn by `draw` on a white canvas of `size` pixels, as an SVG document; empty when
+/// plotters fails, so a page shows no chart rather than a broken one.
+pub fn draw_svg(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Option<()>,
+) -> String {
+    let mut s = String::new();
+    let drawn = {
+        let root = SVGBackend::with_string(&mut s, size).into_drawing_area();
+        root.fill(&WHITE)
+            .ok()
+            .and_then(|()| draw(&root))
+            .and_then(|()| root.present().ok())
+    };
+    match drawn {
+        Some(()) => s,
+        None => String::new(),
+    }
+}
+
+/// An axis tick no longer than it needs to be: `0`, `250`, `12`, `2.5`, `0.125`.
+pub fn tick_label(x: f64) -> String {
     if x == 0.0 {
         "0".into()
-    } else if x.abs() >= 100.0 {
+    } else if x.abs() >= 100.0 || x.fract() == 0.0 {
         format!("{x:.0}")
     } else if x.abs() >= 1.0 {
         format!("{x:.1}")
@@ -263,6 +348,101 @@ fn short_num(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_are_as_short_as_they_can_be() {
+        assert_eq!(tick_label(0.0), "0");
+        assert_eq!(tick_label(-0.0), "0");
+        assert_eq!(tick_label(250.4), "250");
+        assert_eq!(tick_label(12.0), "12");
+        assert_eq!(tick_label(2.5), "2.5");
+        assert_eq!(tick_label(-2.5), "-2.5");
+        assert_eq!(tick_label(0.125), "0.125");
+    }
+
+    #[test]
+    fn rows_are_labelled_at_their_centres_only() {
+        let labels = ["a".to_string(), "b".to_string()];
+        assert_eq!(row_label(&labels, &SegmentValue::CenterOf(1)), "b");
+        assert_eq!(row_label(&labels, &SegmentValue::CenterOf(2)), "");
+        assert_eq!(row_label(&labels, &SegmentValue::Exact(0)), "");
+        assert_eq!(row_label(&labels, &SegmentValue::Last), "");
+    }
+
+    #[test]
+    fn a_row_s_bar_and_interval_span_their_values() {
+        // One row on a 0..100 axis 100 pixels wide: the bar covers 0..50, 2 pixels short of the
+        // row above and below; the interval runs from 25 to 75 with its mark at 50.
+        let svg = draw_svg((100, 20), |root| {
+            let mut chart = ChartBuilder::on(root)
+                .build_cartesian_2d(0f64..100f64, (0usize..1).into_segmented())
+                .ok()?;
+            chart
+                .draw_series([row_bar(0, 50.0, 2, BLACK.filled())])
+                .ok()?;
+            chart
+                .draw_series([row_interval(0, 25.0, 50.0, 75.0)])
+                .ok()?;
+            Some(())
+        });
+        // Pixels: x = value * 99 / 100; the segmented row sits below the axis' first pixel.
+        assert!(
+            svg.contains(
+                r##"<rect x="0" y="12" width="49" height="5" opacity="1" fill="#000000""##
+            ),
+            "{svg}"
+        );
+        assert!(svg.contains(r#"x1="24" y1="14" x2="74" y2="14""#), "{svg}");
+        assert!(svg.contains(r#"<circle cx="49" cy="14""#), "{svg}");
+    }
+
+    #[test]
+    fn a_bar_frame_names_its_rows_and_its_axis() {
+        let labels = ["first row".to_string(), "second row".to_string()];
+        let frame = |desc: Option<&str>| {
+            draw_svg((300, 120), |root| {
+                bar_frame(
+                    root,
+                    "title",
+                    &labels,
+                    2,
+                    10.0,
+                    &BarFrame {
+                        margin_right: 10,
+                        x_label_area: 30,
+                        y_label_area: 80,
+                        font_size: 12,
+                        x_ticks: 2,
+                        x_tick: &|v| format!("{v:.0} units"),
+                        x_desc: desc,
+                    },
+                )
+                .map(|_| ())
+            })
+        };
+        let with = frame(Some("trials"));
+        for text in [
+            "title",
+            "first row",
+            "second row",
+            "0 units",
+            "10 units",
+            "trials",
+        ] {
+            assert!(with.contains(&format!(">\n{text}\n<")), "{text}: {with}");
+        }
+        assert!(!frame(None).contains(">\ntrials\n<"));
+    }
+
+    #[test]
+    fn a_failed_drawing_is_no_chart() {
+        assert!(draw_svg((10, 10), |_| None).is_empty());
+        let drawn = draw_svg((10, 10), |_| Some(()));
+        assert!(
+            drawn.starts_with("<svg") && drawn.contains("fill=\"#FFFFFF\""),
+            "{drawn}"
+        );
+    }
 
     #[test]
     fn frontier_keeps_only_undominated_points() {

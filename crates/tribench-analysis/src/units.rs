@@ -17,12 +17,7 @@ pub fn duration_ms(ms: f64) -> String {
     } else if ms < 60_000.0 {
         format!("{:.1} s", ms / 1000.0)
     } else {
-        let s = (ms / 1000.0).round() as u64;
-        if s < 3600 {
-            format!("{} min {:02} s", s / 60, s % 60)
-        } else {
-            format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
-        }
+        tribench_types::seconds_text((ms / 1000.0).round() as u64)
     }
 }
 

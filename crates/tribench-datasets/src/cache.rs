@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use tribench_types::DatasetPin;
 
 /// tribench's cache folder: `$TRIBENCH_CACHE`, else `$XDG_CACHE_HOME/tribench`, else
-/// `~/.cache/tribench` (the same folder the SWE-bench repository mirrors use).
+/// `~/.cache/tribench`. The families keep their caches there too (SWE-bench repository mirrors,
+/// polyglot packages).
 pub fn cache_root() -> PathBuf {
     if let Some(p) = std::env::var_os("TRIBENCH_CACHE") {
         return PathBuf::from(p);

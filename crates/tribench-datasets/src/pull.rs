@@ -65,18 +65,9 @@ pub async fn resolve(reg: &Registry, spec: &str, opts: &Options) -> Result<Pulle
     let entry = reg.find(spec)?.clone();
     let root = opts.cache.clone().unwrap_or_else(cache_root);
     let slot = Slot::new(&root, &entry.name, &entry.version);
-    let suite_of = |dir: &Path| match &entry.suite {
-        Some(s) => dir.join(s),
-        None => dir.to_path_buf(),
-    };
-    if let Some(pin) = slot.pin().filter(|p| still_pinned(&entry, p)) {
-        return Ok(Pulled {
-            suite: suite_of(&slot.dir),
-            dir: slot.dir.clone(),
-            entry,
-            pin,
-            downloaded: false,
-        });
+    let complete = |slot: &Slot| slot.pin().filter(|p| still_pinned(&entry, p));
+    if let Some(pin) = complete(&slot) {
+        return Ok(ready(entry, &slot, pin, false));
     }
     if opts.offline {
         return Err(DatasetError::Offline {
@@ -88,23 +79,25 @@ pub async fn resolve(reg: &Registry, spec: &str, opts: &Options) -> Result<Pulle
     // One pull per version at a time, across processes (shards on one machine): whoever
     // waited finds the copy the other made.
     let _lock = slot.lock().await?;
-    if let Some(pin) = slot.pin().filter(|p| still_pinned(&entry, p)) {
-        return Ok(Pulled {
-            suite: suite_of(&slot.dir),
-            dir: slot.dir.clone(),
-            entry,
-            pin,
-            downloaded: false,
-        });
+    if let Some(pin) = complete(&slot) {
+        return Ok(ready(entry, &slot, pin, false));
     }
     let pin = pull_into(&entry, &slot, opts).await?;
-    Ok(Pulled {
-        suite: suite_of(&slot.dir),
+    Ok(ready(entry, &slot, pin, true))
+}
+
+/// The dataset in `slot`, complete with `pin`.
+fn ready(entry: Entry, slot: &Slot, pin: DatasetPin, downloaded: bool) -> Pulled {
+    Pulled {
+        suite: match &entry.suite {
+            Some(s) => slot.dir.join(s),
+            None => slot.dir.clone(),
+        },
         dir: slot.dir.clone(),
         entry,
         pin,
-        downloaded: true,
-    })
+        downloaded,
+    }
 }
 
 /// The pin of the complete cached copy of an entry, if there is one.

@@ -145,45 +145,25 @@ impl Progress {
 }
 
 fn eta(secs: f64) -> String {
-    let s = secs.round() as u64;
-    if s < 60 {
-        format!("{s} s")
-    } else if s < 3600 {
-        format!("{} min {:02} s", s / 60, s % 60)
-    } else {
-        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
-    }
+    tribench_types::seconds_text(secs.round() as u64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tribench_types::{FamilyKind, Timings, Usage};
+    use tribench_types::{FamilyKind, Timings, TrialKey};
 
     fn rec(i: usize, outcome: Outcome) -> TrialRecord {
-        TrialRecord {
-            trial_id: format!("t{i}.a1"),
+        let key = TrialKey {
             task_id: format!("t{i}"),
             attempt: 1,
-            family: FamilyKind::Polyglot,
-            group: "g".into(),
-            task_created_at: None,
-            agent: "oracle".into(),
-            outcome,
-            passed_on_try: None,
-            tries: Vec::new(),
-            usage: Usage::default(),
+        };
+        TrialRecord {
             timings: Timings {
                 total_ms: 1234,
                 ..Timings::default()
             },
-            error: None,
-            model: None,
-            infra_retries: 0,
-            artifacts: Vec::new(),
-            started_at: String::new(),
-            ended_at: String::new(),
-            limits: None,
+            ..TrialRecord::new(&key, FamilyKind::Polyglot, "g", "oracle", outcome)
         }
     }
 

@@ -10,7 +10,7 @@ use tribench_families::{
 };
 use tribench_sandbox::{ContainerSpec, LocalSandbox, ResolvedImage, Sandbox, SandboxError};
 use tribench_store::RunStore;
-use tribench_types::{Outcome, Timings, TrialKey, TrialLimits, TrialRecord, TryRecord, Usage};
+use tribench_types::{Outcome, TrialKey, TrialLimits, TrialRecord, TryRecord};
 
 /// Runs a trial (again, while it ends in an infrastructure error and retries are left) and
 /// records it.
@@ -63,25 +63,17 @@ pub fn harness_error_record(
 ) -> TrialRecord {
     let t = now();
     TrialRecord {
-        trial_id: key.trial_id(),
-        task_id: key.task_id.clone(),
-        attempt: key.attempt,
-        family: task.info.family,
-        group: task.info.group.clone(),
         task_created_at: task.info.created_at.clone(),
-        agent: agent.to_string(),
-        outcome: Outcome::HarnessError,
-        passed_on_try: None,
-        tries: Vec::new(),
-        usage: Usage::default(),
-        timings: Timings::default(),
         error: Some(error),
-        model: None,
-        infra_retries: 0,
-        artifacts: Vec::new(),
         started_at: t.clone(),
         ended_at: t,
-        limits: None,
+        ..TrialRecord::new(
+            key,
+            task.info.family,
+            task.info.group.clone(),
+            agent,
+            Outcome::HarnessError,
+        )
     }
 }
 

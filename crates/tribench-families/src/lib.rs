@@ -362,7 +362,7 @@ impl Suite {
 /// Host folders the families keep for themselves that no agent may see (repository mirrors
 /// hold the commits after every base commit, fixes included).
 pub fn private_host_dirs() -> Vec<PathBuf> {
-    vec![swebench::repo::cache_root().join("repos")]
+    vec![tribench_datasets::cache_root().join("repos")]
 }
 
 /// A family of tasks: tells its suites when it sees one, and loads their tasks.

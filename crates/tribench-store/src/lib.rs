@@ -378,33 +378,18 @@ fn sql(path: &Path) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tribench_types::{FamilyKind, Timings, Usage};
+    use tribench_types::FamilyKind;
 
     fn rec(task: &str, attempt: u32, outcome: Outcome) -> TrialRecord {
-        TrialRecord {
-            trial_id: TrialKey {
-                task_id: task.into(),
-                attempt,
-            }
-            .trial_id(),
+        let key = TrialKey {
             task_id: task.into(),
             attempt,
-            family: FamilyKind::Polyglot,
-            group: "python".into(),
-            task_created_at: None,
-            agent: "oracle".into(),
-            outcome,
+        };
+        TrialRecord {
             passed_on_try: (outcome == Outcome::Resolved).then_some(1),
-            tries: vec![],
-            usage: Usage::default(),
-            timings: Timings::default(),
-            error: None,
-            model: None,
-            infra_retries: 0,
-            artifacts: vec![],
             started_at: "2026-11-24T00:00:00Z".into(),
             ended_at: "2026-11-24T00:00:01Z".into(),
-            limits: None,
+            ..TrialRecord::new(&key, FamilyKind::Polyglot, "python", "oracle", outcome)
         }
     }
 

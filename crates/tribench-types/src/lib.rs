@@ -1,6 +1,7 @@
 //! The vocabulary every tribench crate speaks: what a task is, what one trial produced, and what a
 //! run was made of. Serde types only (and the JSON layout Python writes); no I/O lives here.
 
+mod duration;
 mod limits;
 mod manifest;
 mod outcome;
@@ -12,6 +13,7 @@ pub mod swebench;
 mod trajectory;
 mod trial;
 
+pub use duration::seconds_text;
 pub use limits::{group_limits, GradingMode, LimitsGroup, RunLimits, TaskLimits, TrialLimits};
 pub use manifest::{
     DatasetInfo, DatasetPin, EnvironmentInfo, ImageRecord, ModelInfo, RunManifest, Sampling,

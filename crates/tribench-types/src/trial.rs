@@ -239,6 +239,38 @@ pub struct TrialRecord {
 }
 
 impl TrialRecord {
+    /// The record of a trial of `key` with nothing else known yet: no tries, usage, timings,
+    /// dates, error or limits. Whoever builds a record (the engine, an importer) sets the rest.
+    pub fn new(
+        key: &TrialKey,
+        family: FamilyKind,
+        group: impl Into<String>,
+        agent: impl Into<String>,
+        outcome: Outcome,
+    ) -> TrialRecord {
+        TrialRecord {
+            trial_id: key.trial_id(),
+            task_id: key.task_id.clone(),
+            attempt: key.attempt,
+            family,
+            group: group.into(),
+            task_created_at: None,
+            agent: agent.into(),
+            outcome,
+            passed_on_try: None,
+            tries: Vec::new(),
+            usage: Usage::default(),
+            timings: Timings::default(),
+            error: None,
+            model: None,
+            infra_retries: 0,
+            artifacts: Vec::new(),
+            started_at: String::new(),
+            ended_at: String::new(),
+            limits: None,
+        }
+    }
+
     pub fn key(&self) -> TrialKey {
         TrialKey {
             task_id: self.task_id.clone(),
@@ -291,5 +323,29 @@ mod tests {
         }
         .trial_id();
         assert!(!c.contains('/') && !c.contains(' ') && !c.contains(':'));
+    }
+
+    #[test]
+    fn a_new_record_knows_its_key_and_nothing_else() {
+        let key = TrialKey {
+            task_id: "python/two-fer".into(),
+            attempt: 2,
+        };
+        let r = TrialRecord::new(
+            &key,
+            FamilyKind::Polyglot,
+            "python",
+            "oracle",
+            Outcome::Resolved,
+        );
+        assert_eq!(r.trial_id, "python+two-fer.a2");
+        assert_eq!(r.key(), key);
+        assert_eq!((r.group.as_str(), r.agent.as_str()), ("python", "oracle"));
+        assert_eq!(r.outcome, Outcome::Resolved);
+        assert!(r.tries.is_empty() && r.artifacts.is_empty());
+        assert_eq!((r.passed_on_try, r.error, r.limits), (None, None, None));
+        assert_eq!(r.usage, Usage::default());
+        assert!(!r.timings.known());
+        assert!(r.started_at.is_empty() && r.ended_at.is_empty());
     }
 }

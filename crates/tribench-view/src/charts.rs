@@ -2,6 +2,7 @@
 //! family and group, outcomes) and histograms (time, tokens, cost per trial).
 
 use plotters::prelude::*;
+use tribench_analysis::{bar_frame, draw_svg, row_bar, row_interval, tick_label, BarFrame};
 
 /// One bar: a label, a value on the axis, and an optional interval around it.
 pub struct BarItem {
@@ -21,77 +22,46 @@ pub fn hbars(title: &str, items: &[BarItem], x_max: f64, x_desc: &str) -> String
     }
     let n = items.len();
     let height = 70 + 24 * n as u32;
-    let mut svg = String::new();
-    let drawn = (|| -> Option<()> {
-        let root = SVGBackend::with_string(&mut svg, (720, height)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
+    draw_svg((720, height), |root| {
         let labels: Vec<String> = items.iter().map(|i| i.label.clone()).collect();
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 15))
-            .margin(6)
-            .margin_right(28)
-            .x_label_area_size(34)
-            .y_label_area_size(180)
-            .build_cartesian_2d(
-                0f64..x_max.max(f64::MIN_POSITIVE),
-                (0usize..n).into_segmented(),
+        let mut chart = bar_frame(
+            root,
+            title,
+            &labels,
+            n,
+            x_max.max(f64::MIN_POSITIVE),
+            &BarFrame {
+                margin_right: 28,
+                x_label_area: 34,
+                y_label_area: 180,
+                font_size: LABEL_FONT.1,
+                x_ticks: 6,
+                x_tick: &|v| {
+                    if v.fract() == 0.0 {
+                        format!("{v:.0}")
+                    } else {
+                        format!("{v:.1}")
+                    }
+                },
+                x_desc: Some(x_desc),
+            },
+        )?;
+        chart
+            .draw_series(
+                items.iter().enumerate().map(|(i, it)| {
+                    row_bar(i, it.value.clamp(0.0, x_max), 3, BLUE.mix(0.8).filled())
+                }),
             )
-            .ok()?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(TRANSPARENT)
-            .y_labels(n)
-            .y_label_style(LABEL_FONT)
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
-            .x_labels(6)
-            .x_label_formatter(&|v| {
-                if v.fract() == 0.0 {
-                    format!("{v:.0}")
-                } else {
-                    format!("{v:.1}")
-                }
-            })
-            .x_label_style(LABEL_FONT)
-            .axis_desc_style(LABEL_FONT)
-            .x_desc(x_desc)
-            .draw()
-            .ok()?;
-        chart
-            .draw_series(items.iter().enumerate().map(|(i, it)| {
-                let mut r = Rectangle::new(
-                    [
-                        (0.0, SegmentValue::Exact(i)),
-                        (it.value.clamp(0.0, x_max), SegmentValue::Exact(i + 1)),
-                    ],
-                    BLUE.mix(0.8).filled(),
-                );
-                r.set_margin(3, 3, 0, 0);
-                r
-            }))
             .ok()?;
         chart
             .draw_series(items.iter().enumerate().filter_map(|(i, it)| {
                 let (lo, hi) = it.interval?;
-                Some(ErrorBar::new_horizontal(
-                    SegmentValue::CenterOf(i),
-                    lo.clamp(0.0, x_max),
-                    it.value.clamp(0.0, x_max),
-                    hi.clamp(0.0, x_max),
-                    BLACK.stroke_width(1),
-                    8,
-                ))
+                let at = |x: f64| x.clamp(0.0, x_max);
+                Some(row_interval(i, at(lo), at(it.value), at(hi)))
             }))
             .ok()?;
-        root.present().ok()
-    })();
-    if drawn.is_none() {
-        return String::new();
-    }
-    svg
+        Some(())
+    })
 }
 
 /// A histogram of `values` in up to 20 equal bins; nothing when there are no values.
@@ -115,11 +85,8 @@ pub fn histogram(title: &str, values: &[f64], x_desc: &str) -> String {
         counts[i] += 1;
     }
     let top = counts.iter().copied().max().unwrap_or(1).max(1);
-    let mut svg = String::new();
-    let drawn = (|| -> Option<()> {
-        let root = SVGBackend::with_string(&mut svg, (360, 220)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
+    draw_svg((360, 220), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 14))
             .margin(6)
             .x_label_area_size(32)
@@ -131,7 +98,7 @@ pub fn histogram(title: &str, values: &[f64], x_desc: &str) -> String {
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
             .x_labels(5)
-            .x_label_formatter(&|v| tick(*v))
+            .x_label_formatter(&|v| tick_label(*v))
             .y_labels(4)
             .label_style(("sans-serif", 12))
             .x_desc(x_desc)
@@ -145,23 +112,8 @@ pub fn histogram(title: &str, values: &[f64], x_desc: &str) -> String {
                 r
             }))
             .ok()?;
-        root.present().ok()
-    })();
-    if drawn.is_none() {
-        return String::new();
-    }
-    svg
-}
-
-/// A tick label no longer than it needs to be.
-fn tick(v: f64) -> String {
-    if v.abs() >= 100.0 || v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.3}")
-    }
+        Some(())
+    })
 }
 
 #[cfg(test)]

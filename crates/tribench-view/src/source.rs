@@ -171,7 +171,7 @@ fn summary(outcomes: &[Outcome], expected: usize, started_at: &str, finished: bo
         .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_milliseconds());
     if let (false, true, true, Some(ms)) = (finished, left > 0, done > 0, elapsed) {
         let secs = (ms.max(0) as f64 / 1000.0 / done as f64 * left as f64).round() as u64;
-        s.push_str(&format!(" · ETA {}", eta(secs)));
+        s.push_str(&format!(" · ETA {}", tribench_types::seconds_text(secs)));
     }
     let mut failures: BTreeMap<Outcome, usize> = BTreeMap::new();
     for o in outcomes.iter().filter(|o| **o != Outcome::Resolved) {
@@ -185,16 +185,6 @@ fn summary(outcomes: &[Outcome], expected: usize, started_at: &str, finished: bo
         s.push_str(&parts.join(", "));
     }
     s
-}
-
-fn eta(s: u64) -> String {
-    if s < 60 {
-        format!("{s} s")
-    } else if s < 3600 {
-        format!("{} min {:02} s", s / 60, s % 60)
-    } else {
-        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
-    }
 }
 
 /// Reads a run's progress without loading the records (the live page polls this).
@@ -503,6 +493,7 @@ fn pretty_without(v: &Value, key: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use tribench_types::seconds_text as eta;
 
     #[test]
     fn artifact_paths_never_leave_the_run() {

@@ -4,7 +4,7 @@
 //! and token usage per call. The API key is read from an environment variable and never stored
 //! anywhere else.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -12,51 +12,31 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tribench_types::Sampling;
 
-/// How to reach a model and sample from it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// How to reach a model and sample from it: built in code by the agent builder and by tests
+/// (no file holds it; the models file is `tribench_analysis::ModelEntry`).
+#[derive(Debug, Clone)]
 pub struct ModelConfig {
     /// e.g. `http://gpu-box:8000/v1`; `/chat/completions` is appended.
     pub base_url: String,
     pub model: String,
     /// Name of the environment variable holding the API key (the key itself is never written).
-    #[serde(default)]
     pub api_key_env: Option<String>,
-    #[serde(default)]
     pub temperature: Option<f64>,
-    #[serde(default)]
     pub top_p: Option<f64>,
-    #[serde(default)]
     pub max_tokens: Option<u64>,
-    #[serde(default)]
     pub seed: Option<u64>,
     /// Extra fields merged into every request body (e.g. `{"chat_template_kwargs": {...}}`).
-    #[serde(default)]
     pub extra_body: serde_json::Map<String, Value>,
-    /// Seconds one request may take.
-    #[serde(default = "default_request_timeout")]
+    /// Seconds one request may take (default 600).
     pub request_timeout_sec: u64,
-    #[serde(default = "default_retries")]
+    /// Retries of a request that failed for a reason worth retrying (default 4).
     pub max_retries: u32,
-    /// Requests in flight to this endpoint at once.
-    #[serde(default = "default_concurrency")]
+    /// Requests in flight to this endpoint at once (default 8).
     pub concurrency: usize,
     /// USD per million prompt, completion and cached prompt tokens.
-    #[serde(default)]
     pub price_input_per_mtok: Option<f64>,
-    #[serde(default)]
     pub price_output_per_mtok: Option<f64>,
-    #[serde(default)]
     pub price_cached_per_mtok: Option<f64>,
-}
-
-fn default_request_timeout() -> u64 {
-    600
-}
-fn default_retries() -> u32 {
-    4
-}
-fn default_concurrency() -> usize {
-    8
 }
 
 impl ModelConfig {
@@ -70,9 +50,9 @@ impl ModelConfig {
             max_tokens: None,
             seed: None,
             extra_body: Default::default(),
-            request_timeout_sec: default_request_timeout(),
-            max_retries: default_retries(),
-            concurrency: default_concurrency(),
+            request_timeout_sec: 600,
+            max_retries: 4,
+            concurrency: 8,
             price_input_per_mtok: None,
             price_output_per_mtok: None,
             price_cached_per_mtok: None,

@@ -27,6 +27,6 @@ fn grading_where_every_instance_is_an_infrastructure_error_exits_non_zero() {
             && stderr.contains("new --run-dir"),
         "{stderr}"
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     assert_eq!(v["outcomes"][0]["outcome"], "environment_error");
 }

@@ -3,7 +3,10 @@
 //! file in the published SWE-bench schema, with the repository cloned by URL from a local
 //! mirror. Nothing reaches the internet.
 
-use super::{docker_available, harbor_task, python_exercise, swebench_sample, tribench};
+use super::{
+    docker_available, harbor_task, python_exercise, read_json, succeeded, swebench_sample,
+    tribench, PASSES,
+};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use tribench_datasets::test_server::StaticServer;
@@ -122,8 +125,7 @@ fn ok(out: &Output) -> String {
 }
 
 fn pin_of(run_dir: &Path) -> serde_json::Value {
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run_dir.join("manifest.json")).unwrap()).unwrap();
+    let m = read_json(&run_dir.join("manifest.json"));
     let d = &m["datasets"][0];
     // The suite is called by the dataset's name, not its cache folder or file.
     assert_eq!(d["name"], d["pin"]["name"], "{d}");
@@ -227,8 +229,7 @@ fn dash_d_resolves_on_grade_run_and_validate_and_lands_in_the_manifest() {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "json"))
         .unwrap();
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(report_path).unwrap()).unwrap();
+    let report = read_json(&report_path);
     if report["resolved_ids"].as_array().unwrap().len() != 3 {
         let trials = f.tribench(&["trials", &run1, "--json"]);
         panic!(
@@ -296,12 +297,31 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `tribench <args> --registry <registry>`, its cache in `tmp/cache`.
+fn with_registry(tmp: &Path, args: &[&str], registry: &Path) -> Command {
+    let mut c = tribench();
+    c.args(args)
+        .arg("--registry")
+        .arg(registry)
+        .env("XDG_CACHE_HOME", tmp.join("cache"))
+        .env_remove("TRIBENCH_CACHE");
+    c
+}
+
+/// A registry of one git dataset `poly@1`: the polyglot repository `repo` at `revision`.
+fn poly_registry(registry: &Path, repo: &Path, revision: &str, extra: &str) {
+    std::fs::write(
+        registry,
+        format!(
+            "[[dataset]]\nname = \"poly\"\nversion = \"1\"\nfamily = \"polyglot\"\nsource = \"git\"\nurl = \"file://{}\"\nrevision = \"{revision}\"\n{extra}",
+            repo.display()
+        ),
+    )
+    .unwrap();
 }
 
 /// Commits everything in `repo` (a new repository on branch main); returns the commit id.
@@ -318,33 +338,21 @@ fn commit_all(repo: &Path) -> String {
 fn an_aider_like_polyglot_repository_runs_by_name() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("polyglot-benchmark");
-    python_exercise(
-        &repo,
-        "answer",
-        "def test_answer():\n    assert answer() == 42\n",
-    );
+    python_exercise(&repo, "answer", PASSES);
     std::fs::write(repo.join("README.md"), "not a task\n").unwrap();
     let head = commit_all(&repo);
     let registry = tmp.path().join("r.toml");
-    std::fs::write(
-        &registry,
-        format!(
-            "[[dataset]]\nname = \"poly\"\nversion = \"1\"\nfamily = \"polyglot\"\nsource = \"git\"\nurl = \"file://{}\"\nrevision = \"main\"\npaths = [\"python\"]\n",
-            repo.display()
-        ),
-    )
-    .unwrap();
+    poly_registry(&registry, &repo, "main", "paths = [\"python\"]\n");
     let run = tmp.path().join("run");
-    let out = tribench()
-        .args(["run", "-d", "poly@1", "--agent", "oracle", "--json", "-q"])
-        .arg("--registry")
-        .arg(&registry)
-        .arg("--run-dir")
-        .arg(&run)
-        .env("XDG_CACHE_HOME", tmp.path().join("cache"))
-        .env_remove("TRIBENCH_CACHE")
-        .output()
-        .unwrap();
+    let out = with_registry(
+        tmp.path(),
+        &["run", "-d", "poly@1", "--agent", "oracle", "--json", "-q"],
+        &registry,
+    )
+    .arg("--run-dir")
+    .arg(&run)
+    .output()
+    .unwrap();
     let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
     assert_eq!(v["total"]["score"]["successes"], 1, "{v}");
     let pin = pin_of(&run);
@@ -395,14 +403,13 @@ fn a_harbor_registry_dataset_validates_by_name_in_docker() {
         ),
     )
     .unwrap();
-    let out = tribench()
-        .args(["validate", "-d", "tb@2.0", "--json"])
-        .arg("--registry")
-        .arg(&registry)
-        .env("XDG_CACHE_HOME", tmp.path().join("cache"))
-        .env_remove("TRIBENCH_CACHE")
-        .output()
-        .unwrap();
+    let out = with_registry(
+        tmp.path(),
+        &["validate", "-d", "tb@2.0", "--json"],
+        &registry,
+    )
+    .output()
+    .unwrap();
     let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
     assert_eq!(v["total"], 1, "only the listed task: {v}");
     assert_eq!(v["tasks"][0]["id"], "make-done");
@@ -413,11 +420,7 @@ fn a_harbor_registry_dataset_validates_by_name_in_docker() {
 fn compare_refuses_runs_on_different_revisions_of_a_dataset() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("polyglot-benchmark");
-    python_exercise(
-        &repo,
-        "answer",
-        "def test_answer():\n    assert answer() == 42\n",
-    );
+    python_exercise(&repo, "answer", PASSES);
     let first = commit_all(&repo);
     std::fs::write(
         repo.join("python/exercises/practice/answer/.docs/instructions.md"),
@@ -428,25 +431,17 @@ fn compare_refuses_runs_on_different_revisions_of_a_dataset() {
     let mut runs = Vec::new();
     for rev in [&first, &second] {
         let registry = tmp.path().join(format!("r-{rev}.toml"));
-        std::fs::write(
-            &registry,
-            format!(
-                "[[dataset]]\nname = \"poly\"\nversion = \"1\"\nfamily = \"polyglot\"\nsource = \"git\"\nurl = \"file://{}\"\nrevision = \"{rev}\"\n",
-                repo.display()
-            ),
-        )
-        .unwrap();
+        poly_registry(&registry, &repo, rev, "");
         let run = tmp.path().join(format!("run-{rev}"));
-        let out = tribench()
-            .args(["run", "-d", "poly", "--agent", "oracle", "-q"])
-            .arg("--registry")
-            .arg(&registry)
-            .arg("--run-dir")
-            .arg(&run)
-            .env("XDG_CACHE_HOME", tmp.path().join("cache"))
-            .env_remove("TRIBENCH_CACHE")
-            .output()
-            .unwrap();
+        let out = with_registry(
+            tmp.path(),
+            &["run", "-d", "poly", "--agent", "oracle", "-q"],
+            &registry,
+        )
+        .arg("--run-dir")
+        .arg(&run)
+        .output()
+        .unwrap();
         ok(&out);
         assert_eq!(pin_of(&run)["revision"], rev.as_str());
         runs.push(run);

@@ -2,8 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod all_infrastructure;
+mod common;
 mod datasets;
 mod model_endpoint;
+mod output;
 mod real_inputs;
 mod remote_docker;
 mod resolved_settings;
@@ -12,102 +14,29 @@ mod shards;
 mod slurm;
 mod view;
 
+pub(crate) use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn tribench() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tribench"));
-    c.env_remove("RUST_LOG");
-    c
-}
-
-fn python_exercise(root: &Path, name: &str, test_body: &str) {
-    let module = name.replace('-', "_");
-    let d = root.join("python/exercises/practice").join(name);
-    std::fs::create_dir_all(d.join(".docs")).unwrap();
-    std::fs::create_dir_all(d.join(".meta")).unwrap();
-    std::fs::write(
-        d.join(".docs/instructions.md"),
-        "Make answer() return 42.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join(".meta/config.json"),
-        format!(r#"{{"files": {{"solution": ["{module}.py"], "test": ["{module}_test.py"], "example": [".meta/example.py"]}}}}"#),
-    )
-    .unwrap();
-    std::fs::write(d.join(format!("{module}.py")), "def answer():\n    pass\n").unwrap();
-    std::fs::write(d.join(".meta/example.py"), "def answer():\n    return 42\n").unwrap();
-    std::fs::write(
-        d.join(format!("{module}_test.py")),
-        format!("from {module} import answer\n\n{test_body}"),
-    )
-    .unwrap();
-}
-
-fn rows(run_dir: &Path) -> Vec<(String, String)> {
-    let db = run_dir.join("trials.sqlite");
-    if !db.exists() {
-        return Vec::new();
-    }
-    let Ok(conn) =
-        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-    else {
-        return Vec::new();
-    };
-    let Ok(mut stmt) = conn.prepare("SELECT trial_id, ended_at FROM trials ORDER BY trial_id")
-    else {
-        return Vec::new();
-    };
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-}
-
-fn poll(deadline: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + deadline;
-    while Instant::now() < end {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
-
-fn dir_is_empty(p: &Path) -> bool {
-    std::fs::read_dir(p)
-        .map(|mut d| d.next().is_none())
-        .unwrap_or(true)
-}
-
 #[test]
 fn a_run_killed_with_sigkill_resumes_and_runs_every_trial_exactly_once() {
-    let suite = tempfile::tempdir().unwrap();
     let slow =
         "import time\n\ndef test_answer():\n    time.sleep(0.3)\n    assert answer() == 42\n";
-    for i in 0..6 {
-        python_exercise(suite.path(), &format!("ex{i}"), slow);
-    }
+    let names: Vec<String> = (0..6).map(|i| format!("ex{i}")).collect();
+    let suite = python_suite(&names.iter().map(|n| (n.as_str(), slow)).collect::<Vec<_>>());
     let work = tempfile::tempdir().unwrap();
     let run_dir = work.path().join("run");
     let sandboxes = work.path().join("sandboxes");
     std::fs::create_dir_all(&sandboxes).unwrap();
-    let args = |c: &mut Command| {
-        c.arg("run")
-            .arg("-s")
-            .arg(suite.path())
-            .arg("--run-dir")
-            .arg(&run_dir);
+    let run = || {
+        let mut c = run_cmd(suite.path(), &run_dir);
         c.args(["--attempts", "3", "-j", "2", "--json"])
             .arg("--sandbox-dir")
             .arg(&sandboxes);
+        c
     };
-    let mut first = tribench();
-    args(&mut first);
-    let mut child = first
+    let mut child = run()
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -124,14 +53,8 @@ fn a_run_killed_with_sigkill_resumes_and_runs_every_trial_exactly_once() {
         "the run finished before it could be killed"
     );
 
-    let mut second = tribench();
-    args(&mut second);
-    let out = second.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run().output().unwrap();
+    succeeded(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("already recorded"), "{stderr}");
 
@@ -147,7 +70,7 @@ fn a_run_killed_with_sigkill_resumes_and_runs_every_trial_exactly_once() {
         );
     }
     // The resumed report counts everything.
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = stdout_json(&out);
     assert_eq!(report["total"]["score"]["successes"], 18);
     assert_eq!(
         report["total"]["score"]["success_trial_ids"]
@@ -184,23 +107,16 @@ fn processes_mentioning(token: &str) -> usize {
 
 #[test]
 fn ctrl_c_stops_cleanly_and_leaves_nothing_running_or_behind() {
-    let suite = tempfile::tempdir().unwrap();
     let token = format!("tribench-ctrl-c-{}", std::process::id());
     let body = format!(
         "import subprocess\n\ndef test_answer():\n    subprocess.run(['sh', '-c', 'sleep 120; echo {token}'])\n"
     );
-    python_exercise(suite.path(), "sleepy", &body);
-    python_exercise(suite.path(), "sleepy-too", &body);
+    let suite = python_suite(&[("sleepy", body.as_str()), ("sleepy-too", body.as_str())]);
     let work = tempfile::tempdir().unwrap();
     let run_dir = work.path().join("run");
     let sandboxes = work.path().join("sandboxes");
     std::fs::create_dir_all(&sandboxes).unwrap();
-    let mut child = tribench()
-        .arg("run")
-        .arg("-s")
-        .arg(suite.path())
-        .arg("--run-dir")
-        .arg(&run_dir)
+    let mut child = run_cmd(suite.path(), &run_dir)
         .arg("--sandbox-dir")
         .arg(&sandboxes)
         .stdout(Stdio::null())
@@ -212,11 +128,7 @@ fn ctrl_c_stops_cleanly_and_leaves_nothing_running_or_behind() {
             >= 2),
         "tests never started"
     );
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
+    interrupt(child.id());
     let start = Instant::now();
     let status = child.wait().unwrap();
     assert!(start.elapsed() < Duration::from_secs(20));
@@ -235,22 +147,11 @@ fn ctrl_c_stops_cleanly_and_leaves_nothing_running_or_behind() {
 
 #[test]
 fn validate_lists_broken_tasks_and_exits_non_zero() {
-    let suite = tempfile::tempdir().unwrap();
-    python_exercise(
-        suite.path(),
-        "good",
-        "def test_answer():\n    assert answer() == 42\n",
-    );
-    python_exercise(
-        suite.path(),
-        "always-passes",
-        "def test_answer():\n    assert True\n",
-    );
-    python_exercise(
-        suite.path(),
-        "never-passes",
-        "def test_answer():\n    assert answer() == 43\n",
-    );
+    let suite = python_suite(&[
+        ("good", PASSES),
+        ("always-passes", "def test_answer():\n    assert True\n"),
+        ("never-passes", FAILS),
+    ]);
     let out = tribench()
         .arg("validate")
         .arg(suite.path())
@@ -275,7 +176,7 @@ fn validate_lists_broken_tasks_and_exits_non_zero() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     assert_eq!(v["broken"], 2);
     let good = v["tasks"]
         .as_array()
@@ -305,13 +206,8 @@ fn a_missing_toolchain_is_an_environment_error_naming_the_package() {
     }
     let work = tempfile::tempdir().unwrap();
     let run_dir = work.path().join("run");
-    let out = tribench()
+    let out = run_cmd(suite.path(), &run_dir)
         .env("PATH", "/nonexistent")
-        .arg("run")
-        .arg("-s")
-        .arg(suite.path())
-        .arg("--run-dir")
-        .arg(&run_dir)
         .args(["--no-isolation", "--json", "--tries", "1"])
         .output()
         .unwrap();
@@ -319,7 +215,7 @@ fn a_missing_toolchain_is_an_environment_error_naming_the_package() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(stderr.contains("every trial (1)"), "{stderr}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     let outcomes = v["outcomes"].as_array().unwrap();
     assert_eq!(outcomes.len(), 1);
     assert_eq!(outcomes[0]["outcome"], "environment_error");
@@ -354,35 +250,17 @@ fn a_broken_suite_is_a_clear_error_naming_the_file() {
 
 #[test]
 fn report_reads_a_finished_run_and_traces_figures_to_trials() {
-    let suite = tempfile::tempdir().unwrap();
-    python_exercise(
-        suite.path(),
-        "one",
-        "def test_answer():\n    assert answer() == 42\n",
-    );
+    let suite = python_suite(&[("one", PASSES)]);
     let work = tempfile::tempdir().unwrap();
     let run_dir = work.path().join("run");
-    let out = tribench()
-        .arg("run")
-        .arg("-s")
-        .arg(suite.path())
-        .arg("--run-dir")
-        .arg(&run_dir)
-        .output()
-        .unwrap();
+    let out = run_cmd(suite.path(), &run_dir).output().unwrap();
     assert!(out.status.success());
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
         table.contains("python") && table.contains("100.0%"),
         "{table}"
     );
-    let out = tribench()
-        .arg("report")
-        .arg(&run_dir)
-        .arg("--json")
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = report_json(&run_dir);
     assert_eq!(v["total"]["score"]["success_trial_ids"][0], "python+one.a1");
     assert_eq!(v["manifest"]["scaffold"]["agent"], "oracle");
     assert_eq!(v["manifest"]["datasets"][0]["tasks"], 1);
@@ -397,7 +275,7 @@ fn report_reads_a_finished_run_and_traces_figures_to_trials() {
 
 #[test]
 fn the_bundled_sample_suite_is_valid_in_all_six_languages() {
-    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/polyglot-sample");
+    let suite = bundled_suite("polyglot-sample");
     let out = tribench()
         .arg("validate")
         .arg("--json")
@@ -433,47 +311,30 @@ fn import_compare_matrix_and_power_work_from_the_command_line() {
     let pb = write_report("model-b.r1", &ids[..2], &ids[2..]);
     let work = tempfile::tempdir().unwrap();
     for (p, d) in [(&pa, "a"), (&pb, "b")] {
-        let out = tribench()
-            .arg("import")
-            .arg("swebench")
-            .arg(p)
-            .arg("--run-dir")
-            .arg(work.path().join(d))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        output_ok(
+            tribench()
+                .args(["import", "swebench"])
+                .arg(p)
+                .arg("--run-dir")
+                .arg(work.path().join(d)),
         );
     }
-    let out = tribench()
-        .arg("compare")
-        .arg(work.path().join("a"))
-        .arg(work.path().join("b"))
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = stdout_json(&output_ok(
+        tribench()
+            .arg("compare")
+            .arg(work.path().join("a"))
+            .arg(work.path().join("b"))
+            .arg("--json"),
+    ));
     assert_eq!(c["shared_tasks"], 6);
     assert_eq!(c["test"], "mcnemar_exact");
     assert_eq!(c["discordant"], serde_json::json!([2, 0]));
 
-    let out = tribench()
-        .arg("matrix")
-        .arg(work.path().join("a"))
-        .arg(work.path().join("b"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = output_ok(
+        tribench()
+            .arg("matrix")
+            .arg(work.path().join("a"))
+            .arg(work.path().join("b")),
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("leaderboard"));
 
@@ -510,7 +371,7 @@ fn import_compare_matrix_and_power_work_from_the_command_line() {
         ])
         .output()
         .unwrap();
-    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = stdout_json(&out);
     let mde = p["mde_unpaired"].as_f64().unwrap();
     assert!(
         (mde - 2.801_585 * (0.5_f64 / 500.0).sqrt()).abs() < 1e-4,
@@ -518,39 +379,12 @@ fn import_compare_matrix_and_power_work_from_the_command_line() {
     );
 }
 
-fn docker_available() -> bool {
-    let ok = Command::new("docker")
-        .arg("info")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run a Docker engine"
-        );
-        eprintln!("skipping: no Docker engine");
-    }
-    ok
-}
-
-fn validate_json(args: &[&str]) -> (Option<i32>, serde_json::Value) {
-    let out = tribench()
-        .arg("validate")
-        .arg("--json")
-        .args(args)
-        .output()
-        .unwrap();
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code(), v)
-}
-
 #[test]
 fn the_bundled_terminal_suite_is_valid_in_docker() {
     if !docker_available() {
         return;
     }
-    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/terminal-sample");
+    let suite = bundled_suite("terminal-sample");
     let (code, v) = validate_json(&[suite.to_str().unwrap(), "-j", "2"]);
     let tasks = v["tasks"].as_array().unwrap();
     let broken: Vec<_> = tasks.iter().filter(|t| t["ok"] != true).collect();
@@ -564,7 +398,7 @@ fn the_bundled_polyglot_suite_is_valid_in_docker() {
     if !docker_available() {
         return;
     }
-    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/polyglot-sample");
+    let suite = bundled_suite("polyglot-sample");
     let (code, v) = validate_json(&[suite.to_str().unwrap(), "--sandbox", "docker", "-j", "2"]);
     let broken: Vec<_> = v["tasks"]
         .as_array()
@@ -574,27 +408,6 @@ fn the_bundled_polyglot_suite_is_valid_in_docker() {
         .collect();
     assert!(broken.is_empty(), "{broken:#?}");
     assert_eq!(code, Some(0));
-}
-
-/// A Harbor task in `root/<id>` whose verifier is `test_sh` and whose solution is `solve_sh`.
-fn harbor_task(root: &Path, id: &str, test_sh: &str, solve_sh: &str) {
-    let d = root.join(id);
-    for sub in ["environment", "tests", "solution"] {
-        std::fs::create_dir_all(d.join(sub)).unwrap();
-    }
-    std::fs::write(
-        d.join("task.toml"),
-        "version = \"1.0\"\n[environment]\nallow_internet = false\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("instruction.md"), "Do it.\n").unwrap();
-    std::fs::write(
-        d.join("environment/Dockerfile"),
-        "FROM debian:bookworm\nWORKDIR /app\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("tests/test.sh"), test_sh).unwrap();
-    std::fs::write(d.join("solution/solve.sh"), solve_sh).unwrap();
 }
 
 fn containers_labelled_with_pid(pid: u32) -> usize {
@@ -620,12 +433,7 @@ fn ctrl_c_during_container_trials_leaves_no_container_behind() {
     harbor_task(suite.path(), "slow-a", reward, "#!/bin/bash\nsleep 300\n");
     harbor_task(suite.path(), "slow-b", reward, "#!/bin/bash\nsleep 300\n");
     let work = tempfile::tempdir().unwrap();
-    let mut child = tribench()
-        .arg("run")
-        .arg("-s")
-        .arg(suite.path())
-        .arg("--run-dir")
-        .arg(work.path().join("run"))
+    let mut child = run_cmd(suite.path(), &work.path().join("run"))
         .args(["-j", "2"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -638,11 +446,7 @@ fn ctrl_c_during_container_trials_leaves_no_container_behind() {
         ) >= 2),
         "trials never started"
     );
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
+    interrupt(pid);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     assert_eq!(
@@ -684,61 +488,28 @@ fn validate_repeat_flags_a_flaky_task() {
 
 #[test]
 fn the_llm_agent_runs_from_the_command_line_and_its_trajectory_prints() {
-    use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt
-        .block_on(ScriptedServer::start(vec![
-            Reply::tool(
-                "write_file",
-                serde_json::json!({"path": "one.py", "content": "def answer():\n    return 42\n"}),
-            ),
-            Reply::tool("submit", serde_json::json!({})),
-        ]))
-        .unwrap();
-    let suite = tempfile::tempdir().unwrap();
-    python_exercise(
-        suite.path(),
-        "one",
-        "def test_answer():\n    assert answer() == 42\n",
-    );
+    let model = scripted(writes_the_answer("one.py"));
+    let suite = python_suite(&[("one", PASSES)]);
     let work = tempfile::tempdir().unwrap();
     let run_dir = work.path().join("run");
-    let out = tribench()
-        .args([
-            "run",
-            "--agent",
-            "llm",
-            "--model",
+    let out = output_ok(
+        llm_run_cmd(
+            suite.path(),
+            &run_dir,
             "scripted-model",
-            "--base-url",
-            &server.base_url,
-            "--json",
-        ])
-        .arg("-s")
-        .arg(suite.path())
-        .arg("--run-dir")
-        .arg(&run_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            &model.server.base_url,
+        )
+        .arg("--json"),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     assert_eq!(v["total"]["score"]["successes"], 1);
     assert_eq!(v["manifest"]["model"]["id"], "scripted-model");
     assert_eq!(v["total"]["efficiency"]["prompt_tokens_per_trial"], 200.0);
-    let out = tribench()
-        .arg("trajectory")
-        .arg(&run_dir)
-        .arg("python+one.a1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = output_ok(
+        tribench()
+            .arg("trajectory")
+            .arg(&run_dir)
+            .arg("python+one.a1"),
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -755,53 +526,24 @@ fn the_llm_agent_runs_from_the_command_line_and_its_trajectory_prints() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--model and --base-url"));
-    drop(server);
+    drop(model);
 }
 
 #[test]
 fn replay_reruns_a_recorded_llm_run_from_the_command_line() {
-    use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt
-        .block_on(ScriptedServer::start(vec![
-            Reply::tool(
-                "write_file",
-                serde_json::json!({"path": "two.py", "content": "def answer():\n    return 42\n"}),
-            ),
-            Reply::tool("submit", serde_json::json!({})),
-        ]))
-        .unwrap();
-    let suite = tempfile::tempdir().unwrap();
-    python_exercise(
-        suite.path(),
-        "two",
-        "def test_answer():\n    assert answer() == 42\n",
-    );
+    let model = scripted(writes_the_answer("two.py"));
+    let suite = python_suite(&[("two", PASSES)]);
     let work = tempfile::tempdir().unwrap();
-    let out = tribench()
-        .args([
-            "run",
-            "--agent",
-            "llm",
-            "--model",
+    output_ok(
+        llm_run_cmd(
+            suite.path(),
+            &work.path().join("src"),
             "m",
-            "--base-url",
-            &server.base_url,
-            "--tries",
-            "1",
-        ])
-        .arg("-s")
-        .arg(suite.path())
-        .arg("--run-dir")
-        .arg(work.path().join("src"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            &model.server.base_url,
+        )
+        .args(["--tries", "1"]),
     );
-    drop(server);
+    drop(model);
     let out = tribench()
         .arg("replay")
         .arg(work.path().join("src"))
@@ -816,7 +558,7 @@ fn replay_reruns_a_recorded_llm_run_from_the_command_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     assert_eq!(v["differ"], 0);
     assert_eq!(v["trials"][0]["replayed"], "resolved");
 }
@@ -828,17 +570,13 @@ fn the_bundled_swebench_suite_is_valid_gold_resolving_all_and_nop_none() {
     }
     // Under --sandbox docker the local-spec repository (Go) runs in the toolchain image too, so
     // every instance here runs in a container; the local path is tested by the grade tests.
-    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/swebench-sample");
+    let suite = swebench_sample();
     let (code, v) = validate_json(&[suite.to_str().unwrap(), "--sandbox", "docker", "-j", "2"]);
     let tasks = v["tasks"].as_array().unwrap();
     let broken: Vec<_> = tasks.iter().filter(|t| t["ok"] != true).collect();
     assert!(broken.is_empty(), "{broken:#?}");
     assert_eq!(code, Some(0));
     assert_eq!(tasks.len(), 7);
-}
-
-fn swebench_sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/swebench-sample")
 }
 
 fn sample_instance(id: &str) -> serde_json::Value {
@@ -864,25 +602,11 @@ fn grade_takes_predictions_and_writes_the_official_reports() {
     let preds_path = tmp.path().join("preds.json");
     std::fs::write(&preds_path, serde_json::to_vec(&preds).unwrap()).unwrap();
     let run = tmp.path().join("run");
-    let out = tribench()
-        .args(["grade", "--suite"])
-        .arg(swebench_sample())
-        .arg("--predictions")
-        .arg(&preds_path)
-        .arg("--run-dir")
-        .arg(&run)
-        .args(["--run-id", "eval1", "-j", "2", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = output_ok(
+        grade_cmd(&swebench_sample(), &preds_path, &run)
+            .args(["--run-id", "eval1", "-j", "2", "--json"]),
     );
-    let report: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(run.join("swebench/acme__coder-1.eval1.json")).unwrap(),
-    )
-    .unwrap();
+    let report = read_json(&run.join("swebench/acme__coder-1.eval1.json"));
     assert_eq!(report["total_instances"], 7);
     assert_eq!(report["submitted_instances"], 3);
     assert_eq!(
@@ -898,11 +622,8 @@ fn grade_takes_predictions_and_writes_the_official_reports() {
         serde_json::json!(["tribench-samples__textkit-3"])
     );
     assert_eq!(report["incomplete_ids"].as_array().unwrap().len(), 4);
-    let per: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(run.join("swebench/acme__coder-1/tribench-samples__textkit-1/report.json"))
-            .unwrap(),
-    )
-    .unwrap();
+    let per =
+        read_json(&run.join("swebench/acme__coder-1/tribench-samples__textkit-1/report.json"));
     let entry = &per["tribench-samples__textkit-1"];
     assert_eq!(entry["resolved"], true);
     assert_eq!(
@@ -916,46 +637,32 @@ fn grade_takes_predictions_and_writes_the_official_reports() {
         .join("swebench/acme__coder-1/tribench-samples__textkit-1/test_output.txt")
         .is_file());
     // Our own store has the outcomes, failure modes included.
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     let text = v.to_string();
     assert!(
         text.contains("empty_patch") && text.contains("patch_apply_failed"),
         "{text}"
     );
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run.join("manifest.json")).unwrap()).unwrap();
+    let manifest = read_json(&run.join("manifest.json"));
     assert_eq!(manifest["grading_mode"], "official");
 
     // The audit reads what grading recorded; these verdicts agree.
-    let out = tribench()
-        .args(["grade", "--json", "--audit"])
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = audit(&run);
+    succeeded(&out);
+    let a = stdout_json(&out);
     assert_eq!(a["graded"], 2);
     assert_eq!(a["disagreements"], serde_json::json!([]));
 
     // The recorded logs re-graded without running anything, from the official layout.
-    let out = tribench()
-        .args(["grade", "--suite"])
-        .arg(swebench_sample())
-        .arg("--logs")
-        .arg(run.join("swebench/acme__coder-1"))
-        .args(["--grading-mode", "strict"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = output_ok(
+        tribench()
+            .args(["grade", "--suite"])
+            .arg(swebench_sample())
+            .arg("--logs")
+            .arg(run.join("swebench/acme__coder-1"))
+            .args(["--grading-mode", "strict"]),
     );
-    let regraded: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let regraded = stdout_json(&out);
     assert_eq!(regraded["tribench-samples__textkit-1"]["resolved"], true);
     assert_eq!(
         regraded.as_object().unwrap().len(),
@@ -995,13 +702,7 @@ fn malformed_predictions_are_clear_errors() {
     ] {
         let p = tmp.path().join(name);
         std::fs::write(&p, text).unwrap();
-        let out = tribench()
-            .args(["grade", "--suite"])
-            .arg(swebench_sample())
-            .arg("--predictions")
-            .arg(&p)
-            .arg("--run-dir")
-            .arg(tmp.path().join("r"))
+        let out = grade_cmd(&swebench_sample(), &p, &tmp.path().join("r"))
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -1032,26 +733,8 @@ fn the_audit_lists_a_forged_result_official_grading_accepts() {
     )
     .unwrap();
     let run = tmp.path().join("run");
-    let out = tribench()
-        .args(["grade", "--suite"])
-        .arg(swebench_sample())
-        .arg("--predictions")
-        .arg(&preds)
-        .arg("--run-dir")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = tribench()
-        .args(["grade", "--json", "--audit"])
-        .arg(&run)
-        .output()
-        .unwrap();
-    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    output_ok(&mut grade_cmd(&swebench_sample(), &preds, &run));
+    let a = stdout_json(&audit(&run));
     let d = &a["disagreements"][0];
     assert_eq!(d["instance_id"], "tribench-samples__inventory-2");
     assert_eq!(d["official_resolved"], true);
@@ -1067,4 +750,3 @@ fn the_audit_lists_a_forged_result_official_grading_accepts() {
         .unwrap();
     assert!(why.contains("conftest.py"), "{why}");
 }
-mod output;

@@ -4,18 +4,16 @@
 //! `--retry-errors` finishes the run.
 
 use super::*;
-use tribench_agents::llm::scripted::{Reply, ScriptedServer};
+use tribench_agents::llm::scripted::Reply;
 
 fn suite_of(n: usize) -> tempfile::TempDir {
-    let suite = tempfile::tempdir().unwrap();
-    for i in 0..n {
-        python_exercise(
-            suite.path(),
-            &format!("m{i}"),
-            "def test_answer():\n    assert answer() == 42\n",
-        );
-    }
-    suite
+    let names: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
+    python_suite(
+        &names
+            .iter()
+            .map(|n| (n.as_str(), PASSES))
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn closed_port_url() -> String {
@@ -25,22 +23,36 @@ fn closed_port_url() -> String {
     format!("http://127.0.0.1:{port}/v1")
 }
 
-fn llm_run(suite: &Path, run_dir: &Path, base_url: &str, extra: &[&str]) -> std::process::Output {
-    tribench()
-        .args(["run", "--agent", "llm", "--model", "scripted-model"])
-        .args(["--base-url", base_url, "--tries", "1"])
-        .arg("-s")
-        .arg(suite)
-        .arg("--run-dir")
-        .arg(run_dir)
-        .args(extra)
-        .output()
-        .unwrap()
+/// `n` exercises and a run directory for them.
+struct Trials {
+    suite: tempfile::TempDir,
+    _work: tempfile::TempDir,
+    run_dir: PathBuf,
+}
+
+fn trials(n: usize) -> Trials {
+    let work = tempfile::tempdir().unwrap();
+    Trials {
+        suite: suite_of(n),
+        run_dir: work.path().join("run"),
+        _work: work,
+    }
+}
+
+impl Trials {
+    /// The llm agent over the exercises, one try each, asking the model at `base_url`.
+    fn llm_run(&self, base_url: &str, extra: &[&str]) -> std::process::Output {
+        llm_run_cmd(self.suite.path(), &self.run_dir, "scripted-model", base_url)
+            .args(["--tries", "1"])
+            .args(extra)
+            .output()
+            .unwrap()
+    }
 }
 
 /// A model that solves any exercise of `suite_of` in two calls, `trials` times over (one trial
 /// at a time).
-async fn good_model(trials: usize) -> ScriptedServer {
+fn good_model(trials: usize) -> Scripted {
     let mut script = Vec::new();
     for _ in 0..trials {
         script.push(Reply::tool(
@@ -49,7 +61,7 @@ async fn good_model(trials: usize) -> ScriptedServer {
         ));
         script.push(Reply::tool("submit", serde_json::json!({})));
     }
-    ScriptedServer::start(script).await.unwrap()
+    scripted(script)
 }
 
 fn flat(s: &str) -> String {
@@ -57,24 +69,16 @@ fn flat(s: &str) -> String {
 }
 
 fn outcomes(run_dir: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(run_dir.join("trials.sqlite")).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT outcome FROM trials ORDER BY trial_id")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+    trial_outcomes(run_dir)
+        .into_iter()
+        .map(|(_, o)| o)
         .collect()
 }
 
 #[test]
 fn a_closed_port_stops_the_run_early_and_a_rerun_with_retry_errors_finishes_it() {
-    let suite = suite_of(3);
-    let work = tempfile::tempdir().unwrap();
-    let run_dir = work.path().join("run");
-    let out = llm_run(
-        suite.path(),
-        &run_dir,
+    let t = trials(3);
+    let out = t.llm_run(
         &closed_port_url(),
         &[
             "-j",
@@ -102,42 +106,34 @@ fn a_closed_port_stops_the_run_early_and_a_rerun_with_retry_errors_finishes_it()
         "{stdout}"
     );
     assert_eq!(
-        outcomes(&run_dir),
+        outcomes(&t.run_dir),
         ["model_error", "model_error"],
         "{stdout}"
     );
 
     // The endpoint is back (elsewhere): the same command with --retry-errors finishes the run.
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(good_model(3));
-    let out = llm_run(
-        suite.path(),
-        &run_dir,
-        &server.base_url,
+    let model = good_model(3);
+    let out = t.llm_run(
+        &model.server.base_url,
         &["-j", "1", "--retry-errors", "--json"],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     assert_eq!(v["total"]["score"]["successes"], 3, "{v}");
-    assert_eq!(outcomes(&run_dir), ["resolved", "resolved", "resolved"]);
-    drop(server);
+    assert_eq!(outcomes(&t.run_dir), ["resolved", "resolved", "resolved"]);
+    drop(model);
 }
 
 #[test]
 fn a_server_answering_401_stops_the_run_at_the_first_trial_with_its_message() {
-    let suite = suite_of(3);
-    let work = tempfile::tempdir().unwrap();
-    let run_dir = work.path().join("run");
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let bad = rt
-        .block_on(ScriptedServer::start(vec![Reply::Status {
-            status: 401,
-            retry_after: None,
-            body: r#"{"error": {"message": "Incorrect API key provided: sk-te***"}}"#.into(),
-        }]))
-        .unwrap();
-    let out = llm_run(suite.path(), &run_dir, &bad.base_url, &["-j", "1"]);
+    let t = trials(3);
+    let bad = scripted(vec![Reply::Status {
+        status: 401,
+        retry_after: None,
+        body: r#"{"error": {"message": "Incorrect API key provided: sk-te***"}}"#.into(),
+    }]);
+    let out = t.llm_run(&bad.server.base_url, &["-j", "1"]);
     let stdout = flat(&String::from_utf8_lossy(&out.stdout));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}\n{stdout}");
@@ -145,45 +141,32 @@ fn a_server_answering_401_stops_the_run_at_the_first_trial_with_its_message() {
         stderr.contains("401") && stderr.contains("Incorrect API key provided"),
         "{stderr}"
     );
-    assert_eq!(bad.received().len(), 1, "a refusal was retried");
+    assert_eq!(bad.server.received().len(), 1, "a refusal was retried");
     assert!(stdout.contains("model_error 1 (infra)"), "{stdout}");
     assert!(stdout.contains("Incorrect API key provided"), "{stdout}");
-    assert_eq!(outcomes(&run_dir), ["model_error"]);
+    assert_eq!(outcomes(&t.run_dir), ["model_error"]);
     drop(bad);
 
-    let good = rt.block_on(good_model(3));
-    let out = llm_run(
-        suite.path(),
-        &run_dir,
-        &good.base_url,
+    let good = good_model(3);
+    let out = t.llm_run(
+        &good.server.base_url,
         &["-j", "1", "--retry-errors", "--json"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(outcomes(&run_dir), ["resolved", "resolved", "resolved"]);
+    succeeded(&out);
+    assert_eq!(outcomes(&t.run_dir), ["resolved", "resolved", "resolved"]);
 }
 
 #[test]
 fn a_run_where_every_trial_is_a_model_error_exits_non_zero_and_says_so() {
-    let suite = suite_of(1);
-    let work = tempfile::tempdir().unwrap();
-    let run_dir = work.path().join("run");
-    let out = llm_run(
-        suite.path(),
-        &run_dir,
-        &closed_port_url(),
-        &["--infra-retries", "0", "--json"],
-    );
+    let t = trials(1);
+    let out = t.llm_run(&closed_port_url(), &["--infra-retries", "0", "--json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(
         stderr.contains("every trial (1) ended in an infrastructure error (model_error 1)"),
         "{stderr}"
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     assert_eq!(v["outcomes"][0]["outcome"], "model_error");
     assert!(v["outcomes"][0]["causes"][0]["error"]
         .as_str()

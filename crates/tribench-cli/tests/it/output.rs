@@ -4,33 +4,12 @@
 use super::*;
 
 fn three_exercises() -> tempfile::TempDir {
-    let suite = tempfile::tempdir().unwrap();
-    python_exercise(
-        suite.path(),
-        "alpha",
-        "def test_answer():\n    assert answer() == 42\n",
-    );
-    python_exercise(
-        suite.path(),
-        "beta",
-        "def test_answer():\n    assert answer() == 42\n",
-    );
-    // The oracle cannot pass this one: its test wants something else.
-    python_exercise(
-        suite.path(),
-        "gamma",
-        "def test_answer():\n    assert answer() == 43\n",
-    );
-    suite
+    // The oracle cannot pass gamma: its test wants something else.
+    python_suite(&[("alpha", PASSES), ("beta", PASSES), ("gamma", FAILS)])
 }
 
 fn run_suite(suite: &Path, run_dir: &Path, extra: &[&str]) -> std::process::Output {
-    tribench()
-        .arg("run")
-        .arg("-s")
-        .arg(suite)
-        .arg("--run-dir")
-        .arg(run_dir)
+    run_cmd(suite, run_dir)
         .args(extra)
         .stdin(Stdio::null())
         .output()
@@ -129,19 +108,11 @@ fn bar_frames(suite: &Path, work: &Path, cols: u32) -> (Vec<String>, String) {
 #[test]
 fn on_a_terminal_the_bar_shows_score_and_failures_within_the_width() {
     // The failing exercise runs first, so the bar has a failure to show while it goes on.
-    let suite = tempfile::tempdir().unwrap();
-    python_exercise(
-        suite.path(),
-        "a-fails",
-        "def test_answer():\n    assert answer() == 43\n",
-    );
-    for name in ["b-passes", "c-passes"] {
-        python_exercise(
-            suite.path(),
-            name,
-            "def test_answer():\n    assert answer() == 42\n",
-        );
-    }
+    let suite = python_suite(&[
+        ("a-fails", FAILS),
+        ("b-passes", PASSES),
+        ("c-passes", PASSES),
+    ]);
     let work = tempfile::tempdir().unwrap();
     let (frames, drawn) = bar_frames(suite.path(), work.path(), 80);
     assert!(
@@ -198,11 +169,7 @@ fn an_interrupted_tribench_prints_a_command_that_resumes_it() {
             .is_some_and(|d| !rows(&d).is_empty())),
         "no trial was recorded"
     );
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
+    interrupt(child.id());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -356,9 +323,7 @@ fn a_swebench_import_names_model_and_run_apart_and_reports_only_when_asked() {
         2,
         "a summary, not the full report:\n{text}"
     );
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(work.path().join("imp/manifest.json")).unwrap())
-            .unwrap();
+    let manifest = read_json(&work.path().join("imp/manifest.json"));
     assert_eq!(manifest["model"]["id"], "org/gpt-4.1");
     assert_eq!(manifest["run_id"], "nightly");
 
@@ -379,12 +344,7 @@ fn a_swebench_import_names_model_and_run_apart_and_reports_only_when_asked() {
         text.contains("cost       unknown") && text.contains("time       unknown"),
         "{text}"
     );
-    let json = tribench()
-        .args(["report", "--json"])
-        .arg(work.path().join("imp2"))
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let v = report_json(&work.path().join("imp2"));
     assert!(v["total"]["efficiency"]["cost_usd_per_trial"].is_null());
     let md = tribench()
         .args(["report", "--markdown"])
@@ -400,12 +360,7 @@ fn a_swebench_import_names_model_and_run_apart_and_reports_only_when_asked() {
 
 #[test]
 fn validate_repeat_says_how_many_repetitions_ran_and_how_many_tasks_were_flaky() {
-    let suite = tempfile::tempdir().unwrap();
-    python_exercise(
-        suite.path(),
-        "steady",
-        "def test_answer():\n    assert answer() == 42\n",
-    );
+    let suite = python_suite(&[("steady", PASSES)]);
     let out = tribench()
         .arg("validate")
         .arg(suite.path())
@@ -424,7 +379,7 @@ fn validate_repeat_says_how_many_repetitions_ran_and_how_many_tasks_were_flaky()
         .args(["--repeat", "2", "--json", "-q"])
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let v = stdout_json(&json);
     assert_eq!(v["repetitions"], 2);
     assert_eq!(v["flaky"], 0);
 }
@@ -451,51 +406,26 @@ fn report_wide_adds_columns_and_the_default_fits_100() {
 
 #[test]
 fn a_server_that_never_reports_tokens_gives_unknown_tokens_and_cost_not_zeros() {
-    use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-    let rt = tokio::runtime::Runtime::new().unwrap();
+    use tribench_agents::llm::scripted::Reply;
     let submit = serde_json::json!({"role": "assistant", "content": null, "tool_calls": [
         {"id": "c1", "type": "function", "function": {"name": "submit", "arguments": "{}"}}
     ]});
-    let server = rt
-        .block_on(ScriptedServer::start(vec![Reply::Unmetered {
-            message: submit,
-        }]))
-        .unwrap();
-    let suite = tempfile::tempdir().unwrap();
-    python_exercise(
-        suite.path(),
-        "one",
-        "def test_answer():\n    assert answer() == 42\n",
-    );
+    let model = scripted(vec![Reply::Unmetered { message: submit }]);
+    let suite = python_suite(&[("one", PASSES)]);
     let work = tempfile::tempdir().unwrap();
     let run_dir = work.path().join("run");
-    let out = tribench()
-        .args(["run", "--agent", "llm", "--model", "m", "--base-url"])
-        .arg(&server.base_url)
-        .args(["--tries", "1", "-q", "-s"])
-        .arg(suite.path())
-        .arg("--run-dir")
-        .arg(&run_dir)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = output_ok(
+        llm_run_cmd(suite.path(), &run_dir, "m", &model.server.base_url)
+            .args(["--tries", "1", "-q"]),
     );
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("tokens     unknown"), "{text}");
     assert!(text.contains("cost       unknown"), "{text}");
     assert!(
         !text.contains("0 in / 0 out") && !text.contains("$0.0000"),
         "{text}"
     );
-    let json = tribench()
-        .args(["report", "--json"])
-        .arg(&run_dir)
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let v = report_json(&run_dir);
     assert!(v["total"]["efficiency"]["prompt_tokens_per_trial"].is_null());
     assert_eq!(v["total"]["efficiency"]["tokens_unknown_trials"], 1);
 }
@@ -503,17 +433,11 @@ fn a_server_that_never_reports_tokens_gives_unknown_tokens_and_cost_not_zeros() 
 #[test]
 fn an_aider_leaderboard_row_without_cost_prints_unknown() {
     let tmp = tempfile::tempdir().unwrap();
-    let yml = tmp.path().join("lb.yml");
-    std::fs::write(
-        &yml,
+    let yml = aider_leaderboard(
+        tmp.path(),
         "- model: acme/one\n  edit_format: diff\n  test_cases: 225\n  pass_rate_1: 20.0\n  pass_rate_2: 30.0\n",
-    )
-    .unwrap();
-    let out = tribench()
-        .args(["import", "aider-leaderboard"])
-        .arg(&yml)
-        .output()
-        .unwrap();
+    );
+    let out = import_aider(&yml, &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     let row = text.lines().find(|l| l.contains("acme/one")).unwrap();

@@ -2,7 +2,10 @@
 //! reward.json nobody can decide breaks the task (never a pass), Aider rates carry their
 //! denominators, and `grade --instance-id` reports over the selected instances only.
 
-use super::{docker_available, harbor_task, swebench_sample, tribench, validate_json};
+use super::{
+    aider_leaderboard, audit, docker_available, grade_cmd, harbor_task, import_aider, output_ok,
+    read_json, stdout_json, succeeded, swebench_sample, tribench, validate_json,
+};
 use serde_json::json;
 use std::path::Path;
 
@@ -79,33 +82,20 @@ fn import_terminal_bench_reads_a_submission_folder_and_prints_its_counts() {
         ),
         "{stderr}"
     );
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("run/manifest.json")).unwrap())
-            .unwrap();
+    let m = read_json(&tmp.path().join("run/manifest.json"));
     assert_eq!(m["attempts"], 2);
 }
 
 #[test]
 fn aider_leaderboard_rates_are_over_completed_cases_and_both_are_labelled() {
     let tmp = tempfile::tempdir().unwrap();
-    let yml = tmp.path().join("lb.yml");
-    std::fs::write(
-        &yml,
+    let yml = aider_leaderboard(
+        tmp.path(),
         "- model: acme/stopped\n  edit_format: diff\n  test_cases: 22\n  total_tests: 225\n  pass_rate_1: 13.6\n  pass_rate_2: 22.7\n",
-    )
-    .unwrap();
-    let out = tribench()
-        .args(["import", "aider-leaderboard"])
-        .arg(&yml)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = import_aider(&yml, &["--json"]);
+    succeeded(&out);
+    let v = stdout_json(&out);
     let row = &v["rows"][0];
     assert_eq!(row["entry"]["passed_1"], 3);
     assert_eq!(row["entry"]["passed_2"], 5);
@@ -114,11 +104,7 @@ fn aider_leaderboard_rates_are_over_completed_cases_and_both_are_labelled() {
     let over_all = row["pass_2_over_all"][0].as_f64().unwrap();
     assert_eq!(format!("{:.1}", over_all * 100.0), "2.2");
     // The table names both denominators.
-    let out = tribench()
-        .args(["import", "aider-leaderboard"])
-        .arg(&yml)
-        .output()
-        .unwrap();
+    let out = import_aider(&yml, &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("over completed (Aider's)") && text.contains("over all"),
@@ -182,26 +168,13 @@ fn grade_with_instance_ids_reports_over_the_selected_instances_only() {
     ];
     let grade = |selected: &[&str], run_id: &str| {
         let run = tmp.path().join(run_id);
-        let mut c = tribench();
-        c.args(["grade", "--predictions", "gold", "--suite"])
-            .arg(swebench_sample())
-            .arg("--run-dir")
-            .arg(&run)
-            .args(["--run-id", run_id, "-j", "2"]);
+        let mut c = grade_cmd(&swebench_sample(), "gold", &run);
+        c.args(["--run-id", run_id, "-j", "2"]);
         for i in selected {
             c.args(["--instance-id", i]);
         }
-        let out = c.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let report: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(run.join(format!("swebench/gold.{run_id}.json"))).unwrap(),
-        )
-        .unwrap();
-        report
+        output_ok(&mut c);
+        read_json(&run.join(format!("swebench/gold.{run_id}.json")))
     };
     let r = grade(&ids, "three");
     assert_eq!(r["total_instances"], 3);
@@ -216,11 +189,8 @@ fn grade_with_instance_ids_reports_over_the_selected_instances_only() {
     assert_eq!(r["resolved_ids"], json!([ids[0]]));
     assert_eq!(r["incomplete_ids"], json!([]));
     // An id the suite lacks is a clear error, not a silent empty selection.
-    let out = tribench()
-        .args(["grade", "--predictions", "gold", "--suite"])
-        .arg(swebench_sample())
-        .args(["--instance-id", "nope__nope-1", "--run-dir"])
-        .arg(tmp.path().join("run2"))
+    let out = grade_cmd(&swebench_sample(), "gold", &tmp.path().join("run2"))
+        .args(["--instance-id", "nope__nope-1"])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -277,39 +247,20 @@ fn strict_grading_resolves_gold_when_the_dataset_lists_a_live_logging_artifact_a
     }
     std::fs::write(suite.join("instances.jsonl"), lines.join("\n") + "\n").unwrap();
     let run = tmp.path().join("run");
-    let out = tribench()
-        .args([
-            "grade",
-            "--predictions",
-            "gold",
-            "--grading-mode",
-            "strict",
-            "--suite",
-        ])
-        .arg(&suite)
-        .args(["--instance-id", id, "--run-dir"])
-        .arg(&run)
-        .args(["--run-id", "live"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run.join("swebench/gold.live.json")).unwrap())
-            .unwrap();
+    output_ok(grade_cmd(&suite, "gold", &run).args([
+        "--grading-mode",
+        "strict",
+        "--instance-id",
+        id,
+        "--run-id",
+        "live",
+    ]));
+    let report = read_json(&run.join("swebench/gold.live.json"));
     let log = std::fs::read_to_string(run.join(format!("swebench/gold/{id}/test_output.txt")))
         .unwrap_or_default();
     assert!(log.contains("[100%]"), "{log}");
     assert_eq!(report["resolved_ids"], json!([id]), "{report:#}\n{log}");
-    let out = tribench()
-        .args(["grade", "--json", "--audit"])
-        .arg(&run)
-        .output()
-        .unwrap();
-    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = stdout_json(&audit(&run));
     assert_eq!(a["official_rule_ids"][id], json!(["[100%]"]), "{a:#}");
     // Both modes resolve it, so they do not disagree.
     assert_eq!(a["disagreements"], json!([]));

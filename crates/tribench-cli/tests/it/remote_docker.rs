@@ -2,7 +2,7 @@
 //! relay this test runs, which counts what crosses it. A trial must reach the engine only
 //! through it, and move files through the API (archive uploads), not through a shared disk.
 
-use super::{docker_available, tribench};
+use super::{bundled_suite, docker_available, run_cmd, stdout_json};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener};
 use std::os::unix::net::UnixStream;
@@ -82,20 +82,16 @@ fn a_run_reaches_a_remote_engine_through_docker_host_and_moves_files_by_the_api(
         return;
     }
     let (port, seen) = relay(SOCKET);
-    let suite =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/terminal-sample/hello-file");
+    let suite = bundled_suite("terminal-sample/hello-file");
     let run = tempfile::tempdir().unwrap();
-    let out = tribench()
+    let out = run_cmd(&suite, &run.path().join("r"))
         .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
-        .args(["run", "-q", "--json", "--agent", "oracle", "-s"])
-        .arg(&suite)
-        .arg("--run-dir")
-        .arg(run.path().join("r"))
+        .args(["-q", "--json", "--agent", "oracle"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     assert_eq!(v["total"]["score"]["successes"], 1, "{stderr}");
     assert!(
         seen.connections.load(Ordering::SeqCst) > 0,

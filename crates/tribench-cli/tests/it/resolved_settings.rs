@@ -11,46 +11,33 @@ fn exercise_suite(work: &Path, test_body: &str) -> PathBuf {
 }
 
 fn manifest(run: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(run.join("manifest.json")).unwrap()).unwrap()
+    read_json(&run.join("manifest.json"))
 }
 
 #[test]
 fn flags_beat_tribench_toml_beats_the_environment_and_the_manifest_records_them() {
     let work = tempfile::tempdir().unwrap();
-    let suite = exercise_suite(
-        work.path(),
-        "def test_answer():\n    assert answer() == 42\n",
-    );
+    let suite = exercise_suite(work.path(), PASSES);
     std::fs::write(
         work.path().join("tribench.toml"),
         "[run]\nagent_timeout = 66\ntest_timeout = 77\nseed = 5\n",
     )
     .unwrap();
     let run = work.path().join("run");
-    let out = tribench()
-        .current_dir(work.path())
-        .env("TRIBENCH_TEST_TIMEOUT", "55")
-        .env("TRIBENCH_SETUP_TIMEOUT", "44")
-        .args([
-            "run",
-            "--agent",
-            "oracle",
-            "-q",
-            "--agent-timeout",
-            "99",
-            "--seed",
-            "7",
-        ])
-        .arg("-s")
-        .arg(&suite)
-        .arg("--run-dir")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    output_ok(
+        run_cmd(&suite, &run)
+            .current_dir(work.path())
+            .env("TRIBENCH_TEST_TIMEOUT", "55")
+            .env("TRIBENCH_SETUP_TIMEOUT", "44")
+            .args([
+                "--agent",
+                "oracle",
+                "-q",
+                "--agent-timeout",
+                "99",
+                "--seed",
+                "7",
+            ]),
     );
     let m = manifest(&run);
     let t = &m["environment"]["timeouts"];
@@ -63,13 +50,10 @@ fn flags_beat_tribench_toml_beats_the_environment_and_the_manifest_records_them(
     assert_eq!(m["seed"], 7, "the flag over tribench.toml: {m:#}");
 
     // A bad value in the environment stops the run before anything runs, naming the variable.
-    let out = tribench()
+    let out = run_cmd(&suite, &work.path().join("run2"))
         .current_dir(work.path())
         .env("TRIBENCH_JOBS", "lots")
-        .args(["run", "--agent", "oracle", "-q", "-s"])
-        .arg(&suite)
-        .arg("--run-dir")
-        .arg(work.path().join("run2"))
+        .args(["--agent", "oracle", "-q"])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -87,18 +71,10 @@ fn output_cap_limits_the_test_output_kept() {
     );
     let kept = |extra: &[&str], name: &str| -> usize {
         let run = work.path().join(name);
-        let out = tribench()
-            .args(["run", "--agent", "nop", "-q", "--tries", "1", "-s"])
-            .arg(&suite)
-            .arg("--run-dir")
-            .arg(&run)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        output_ok(
+            run_cmd(&suite, &run)
+                .args(["--agent", "nop", "-q", "--tries", "1"])
+                .args(extra),
         );
         let log =
             std::fs::read_to_string(run.join("trials/python+loud.a1/test-output-1.txt")).unwrap();
@@ -121,47 +97,22 @@ fn network_off_keeps_a_task_that_allows_the_internet_offline() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let d = work.path().join("net-probe");
-    for sub in ["environment", "tests", "solution"] {
-        std::fs::create_dir_all(d.join(sub)).unwrap();
-    }
-    std::fs::write(
-        d.join("task.toml"),
-        "version = \"1.0\"\n[environment]\nallow_internet = true\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("instruction.md"), "List the network interfaces.\n").unwrap();
-    std::fs::write(
-        d.join("environment/Dockerfile"),
-        "FROM debian:bookworm\nWORKDIR /app\n",
-    )
-    .unwrap();
     // The solution records the interfaces it saw while the agent works; the verifier passes
     // when there was only loopback.
-    std::fs::write(
-        d.join("solution/solve.sh"),
-        "#!/bin/bash\nls /sys/class/net | tr '\\n' ' ' > /app/net.txt\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("tests/test.sh"),
+    harbor_task_with(
+        work.path(),
+        "net-probe",
+        true,
+        "List the network interfaces.\n",
         "#!/bin/bash\necho \"interfaces: $(cat /app/net.txt)\"\nif [ \"$(cat /app/net.txt)\" = 'lo ' ]; then echo 1; else echo 0; fi > /logs/verifier/reward.txt\n",
-    )
-    .unwrap();
+        "#!/bin/bash\nls /sys/class/net | tr '\\n' ' ' > /app/net.txt\n",
+    );
     let outcome = |extra: &[&str], name: &str| -> String {
         let run = work.path().join(name);
-        let out = tribench()
-            .args(["run", "--agent", "oracle", "-q", "--json", "-s"])
-            .arg(work.path())
-            .arg("--run-dir")
-            .arg(&run)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        output_ok(
+            run_cmd(work.path(), &run)
+                .args(["--agent", "oracle", "-q", "--json"])
+                .args(extra),
         );
         let conn = rusqlite::Connection::open(run.join("trials.sqlite")).unwrap();
         conn.query_row("SELECT outcome FROM trials", [], |r| r.get(0))

@@ -7,11 +7,7 @@ use super::*;
 fn suite_with_config(work: &Path, config_at: Option<&Path>, toml: &str) -> PathBuf {
     let suite = work.join("suites/s");
     std::fs::create_dir_all(&suite).unwrap();
-    python_exercise(
-        &suite,
-        "cfg",
-        "def test_answer():\n    assert answer() == 42\n",
-    );
+    python_exercise(&suite, "cfg", PASSES);
     if let Some(p) = config_at {
         std::fs::write(p, toml).unwrap();
     }
@@ -19,13 +15,8 @@ fn suite_with_config(work: &Path, config_at: Option<&Path>, toml: &str) -> PathB
 }
 
 fn run_in(cwd: &Path, suite: &Path, extra: &[&str]) -> std::process::Output {
-    tribench()
+    run_cmd(suite, &cwd.join(format!("run-{}", extra.len())))
         .current_dir(cwd)
-        .arg("run")
-        .arg("-s")
-        .arg(suite)
-        .arg("--run-dir")
-        .arg(cwd.join(format!("run-{}", extra.len())))
         .args(["--agent", "oracle", "--json"])
         .args(extra)
         .output()
@@ -96,31 +87,14 @@ fn validate_json_says_why_the_reference_solution_failed() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let d = work.path().join("wrong-answer");
-    for sub in ["environment", "tests", "solution"] {
-        std::fs::create_dir_all(d.join(sub)).unwrap();
-    }
-    std::fs::write(
-        d.join("task.toml"),
-        "version = \"1.0\"\n[environment]\nallow_internet = false\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("instruction.md"), "Write 42 to /app/answer.\n").unwrap();
-    std::fs::write(
-        d.join("environment/Dockerfile"),
-        "FROM debian:bookworm\nWORKDIR /app\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("tests/test.sh"),
+    harbor_task_with(
+        work.path(),
+        "wrong-answer",
+        false,
+        "Write 42 to /app/answer.\n",
         "#!/bin/bash\nif [ \"$(cat /app/answer 2>/dev/null)\" = 42 ]; then r=PASSED; else r=FAILED; fi\necho \"tests/test_outputs.py::test_answer $r\"\necho \"answer was: $(cat /app/answer 2>/dev/null)\"\n[ $r = PASSED ] && echo 1 > /logs/verifier/reward.txt || echo 0 > /logs/verifier/reward.txt\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("solution/solve.sh"),
         "#!/bin/bash\necho 41 > /app/answer\nexit 2\n",
-    )
-    .unwrap();
+    );
     let (code, v) = validate_json(&[work.path().to_str().unwrap(), "-j", "2"]);
     assert_eq!(code, Some(1), "{v:#}");
     let t = &v["tasks"][0];

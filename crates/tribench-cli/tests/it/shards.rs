@@ -1,24 +1,11 @@
 //! `--shard I/N` on run, validate and grade, and `tribench merge`, from the command line.
 
-use super::{python_exercise, swebench_sample, tribench};
+use super::{python_exercise, read_json, report_json, run_cmd, swebench_sample, tribench};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
 
-fn outcomes(run: &Path) -> Vec<(String, String)> {
-    let conn = rusqlite::Connection::open_with_flags(
-        run.join("trials.sqlite"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let mut stmt = conn
-        .prepare("SELECT trial_id, outcome FROM trials ORDER BY trial_id")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-}
+use super::trial_outcomes as outcomes;
 
 fn text(o: &Output) -> String {
     format!(
@@ -29,11 +16,8 @@ fn text(o: &Output) -> String {
 }
 
 fn run(suite: &Path, dir: &Path, shard: Option<&str>) -> Output {
-    let mut c = tribench();
-    c.args(["run", "-q", "--json", "-k", "2", "--agent", "oracle", "-s"])
-        .arg(suite)
-        .arg("--run-dir")
-        .arg(dir);
+    let mut c = run_cmd(suite, dir);
+    c.args(["-q", "--json", "-k", "2", "--agent", "oracle"]);
     if let Some(s) = shard {
         c.args(["--shard", s]);
     }
@@ -66,8 +50,7 @@ fn shards_run_apart_and_merge_into_the_unsharded_run() {
     assert!(ids(&a).is_disjoint(&ids(&b)));
     assert_eq!(a.len() + b.len(), outcomes(&single).len());
     assert_eq!(outcomes(&single).len(), 8);
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(s1.join("manifest.json")).unwrap()).unwrap();
+    let m = read_json(&s1.join("manifest.json"));
     assert_eq!(m["shard"]["index"], 1);
     assert_eq!(m["shard"]["count"], 2);
     assert_eq!(m["shard"]["task_ids"].as_array().unwrap().len(), 4);
@@ -121,15 +104,7 @@ fn shards_run_apart_and_merge_into_the_unsharded_run() {
         text(&out)
     );
     assert_eq!(outcomes(&merged), outcomes(&single));
-    let report = |d: &Path| -> serde_json::Value {
-        let o = tribench()
-            .args(["report", "--json"])
-            .arg(d)
-            .output()
-            .unwrap();
-        serde_json::from_slice(&o.stdout).unwrap()
-    };
-    let (r, s) = (report(&merged), report(&single));
+    let (r, s) = (report_json(&merged), report_json(&single));
     assert_eq!(r["total"]["score"], s["total"]["score"]);
     assert_eq!(r["outcomes"], s["outcomes"]);
     assert_eq!(r["expected_trials"], s["expected_trials"]);
@@ -213,9 +188,6 @@ fn validate_and_grade_check_only_their_shard() {
     // Grading the merged run again grades nothing and writes the official report files.
     grade(&merged, None);
     assert_eq!(outcomes(&merged), outcomes(&single));
-    let report: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(merged.join("swebench/gold.graded-merged.json")).unwrap(),
-    )
-    .unwrap();
+    let report = read_json(&merged.join("swebench/gold.graded-merged.json"));
     assert_eq!(report["resolved_instances"], 3, "{report}");
 }

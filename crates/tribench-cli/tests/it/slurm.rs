@@ -6,7 +6,8 @@
 //! Needs Debian's `slurm-wlm` and `munge` (scripts/setup.sh installs them) and root (the
 //! daemons run as root). Skipped, loudly, only outside CI when they are missing.
 
-use super::{poll, tribench};
+use super::trial_outcomes as outcomes;
+use super::{bundled_suite, output_ok, poll, run_cmd, stdout_json, succeeded, tribench};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -102,21 +103,6 @@ fn processes_with(marker: &str) -> Vec<String> {
     found
 }
 
-fn outcomes(run: &Path) -> Vec<(String, String)> {
-    let conn = rusqlite::Connection::open_with_flags(
-        run.join("trials.sqlite"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let mut stmt = conn
-        .prepare("SELECT trial_id, outcome FROM trials ORDER BY trial_id")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-}
-
 fn report(run: &Path) -> serde_json::Value {
     let out = tribench()
         .arg("report")
@@ -124,12 +110,8 @@ fn report(run: &Path) -> serde_json::Value {
         .arg(run)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    succeeded(&out);
+    stdout_json(&out)
 }
 
 fn logs(dir: &Path) -> String {
@@ -286,31 +268,23 @@ fn a_four_shard_slurm_array_merges_into_the_single_machine_run() {
     assert!(idle, "the node never became idle: {}", logs(t));
 
     // The study, rendered and submitted as a user would.
-    let suite = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../suites/polyglot-sample")
-        .canonicalize()
-        .unwrap();
+    let suite = bundled_suite("polyglot-sample").canonicalize().unwrap();
     let study = t.join("study");
-    let out = tribench()
-        .args(["slurm", "render", "-s"])
-        .arg(&suite)
-        .args([
-            "--agent",
-            "oracle",
-            "-q",
-            "--shards",
-            "4",
-            "--cpus-per-task",
-            "1",
-            "--run-root",
-        ])
-        .arg(&study)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = output_ok(
+        tribench()
+            .args(["slurm", "render", "-s"])
+            .arg(&suite)
+            .args([
+                "--agent",
+                "oracle",
+                "-q",
+                "--shards",
+                "4",
+                "--cpus-per-task",
+                "1",
+                "--run-root",
+            ])
+            .arg(&study),
     );
     let script = t.join("study.sbatch");
     std::fs::write(&script, &out.stdout).unwrap();
@@ -327,11 +301,8 @@ fn a_four_shard_slurm_array_merges_into_the_single_machine_run() {
 
     // Meanwhile, the same run on this machine alone.
     let single = t.join("single");
-    let out = tribench()
-        .args(["run", "-q", "--agent", "oracle", "-s"])
-        .arg(&suite)
-        .arg("--run-dir")
-        .arg(&single)
+    let out = run_cmd(&suite, &single)
+        .args(["-q", "--agent", "oracle"])
         .output()
         .unwrap();
     assert!(

@@ -1,7 +1,7 @@
 //! `tribench view`: the command serves a run directory on loopback and prints where, writes a
 //! static copy with `--export`, and refuses a public host without a proper token.
 
-use super::tribench;
+use super::{bundled_suite, output_ok, run_cmd, tribench};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
 
@@ -9,33 +9,16 @@ use std::process::Stdio;
 fn view_serves_exports_and_guards_its_host() {
     let work = tempfile::tempdir().unwrap();
     let run = work.path().join("runs/oracle");
-    let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../suites/polyglot-sample/python");
-    let out = tribench()
-        .args(["run", "-q", "-s"])
-        .arg(&suite)
-        .arg("--run-dir")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let suite = bundled_suite("polyglot-sample/python");
+    output_ok(run_cmd(&suite, &run).arg("-q"));
 
     let site = work.path().join("site");
-    let out = tribench()
-        .arg("view")
-        .arg(work.path().join("runs"))
-        .arg("--export")
-        .arg(&site)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = output_ok(
+        tribench()
+            .arg("view")
+            .arg(work.path().join("runs"))
+            .arg("--export")
+            .arg(&site),
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("for 1 runs"));
     let index = std::fs::read_to_string(site.join("index.html")).unwrap();

@@ -3,11 +3,12 @@
 //! its patches made elsewhere graded through the one path there is. And the engine's source
 //! names no family.
 
+use super::{scripted_named, trials_in};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use tribench_agents::{Agent, AgentError, AgentSession, AgentTask, Predictions, TurnOutcome};
+use tribench_agents::{Agent, Predictions, TurnOutcome};
 use tribench_engine::EngineConfig;
 use tribench_families::{
     Environment, FamilyContext, FamilyError, FreshSandboxes, GradeResult, Suite, SuiteTask, Task,
@@ -15,7 +16,7 @@ use tribench_families::{
 use tribench_sandbox::Sandbox;
 use tribench_store::RunStore;
 use tribench_types::{
-    FamilyKind, Outcome, Reference, TaskInfo, TaskLimits, Timeouts, TrialLimits, TrialRecord,
+    FamilyKind, Outcome, Reference, TaskInfo, TaskLimits, TrialLimits, TrialRecord,
 };
 
 /// A family of one file: the agent must make `answer.txt` say 42.
@@ -120,13 +121,7 @@ fn toy_suite(dir: &Path) -> Suite {
 }
 
 fn config(run_dir: &Path) -> EngineConfig {
-    let mut c = EngineConfig::new(run_dir);
-    c.jobs = 2;
-    c.timeouts = Timeouts {
-        setup_sec: 60,
-        agent_sec: 60,
-        test_sec: 60,
-    };
+    let mut c = super::config(run_dir);
     c.build_timeout_sec = 900;
     c.cpus = Some(3.0);
     c.memory_mb = Some(2048);
@@ -140,34 +135,22 @@ fn config(run_dir: &Path) -> EngineConfig {
 type Seeds = Arc<Mutex<Vec<(String, Option<u64>)>>>;
 
 /// Writes the answer and notes the seed it was handed.
-struct Answering {
-    seeds: Seeds,
-}
-
-struct AnsweringSession;
-
-impl Agent for Answering {
-    fn name(&self) -> &str {
-        "answering"
-    }
-    fn version(&self) -> String {
-        "test".into()
-    }
-    fn config_hash(&self) -> String {
-        "answering".into()
-    }
-    fn start(&self, task: AgentTask) -> Box<dyn AgentSession> {
-        self.seeds.lock().unwrap().push((task.task.id, task.seed));
-        Box::new(AnsweringSession)
-    }
-}
-
-#[async_trait]
-impl AgentSession for AnsweringSession {
-    async fn turn(&mut self, sb: &dyn Sandbox, _message: &str) -> Result<TurnOutcome, AgentError> {
-        sb.write_file("answer.txt", b"42\n").await?;
-        Ok(TurnOutcome::default())
-    }
+fn answering(seeds: Seeds) -> Arc<dyn Agent> {
+    scripted_named(
+        "answering",
+        move |task| {
+            seeds
+                .lock()
+                .unwrap()
+                .push((task.task.id.clone(), task.seed))
+        },
+        |_, _, sb| {
+            Box::pin(async move {
+                sb.write_file("answer.txt", b"42\n").await?;
+                Ok(TurnOutcome::default())
+            })
+        },
+    )
 }
 
 async fn run(dir: &Path, agent: Arc<dyn Agent>, cfg: EngineConfig) -> Vec<TrialRecord> {
@@ -175,10 +158,7 @@ async fn run(dir: &Path, agent: Arc<dyn Agent>, cfg: EngineConfig) -> Vec<TrialR
     tribench_engine::run(vec![toy_suite(dir)], agent, cfg, std::future::pending())
         .await
         .unwrap();
-    RunStore::open_for_reading(&run_dir)
-        .unwrap()
-        .trials()
-        .unwrap()
+    trials_in(&run_dir)
 }
 
 fn find<'a>(recs: &'a [TrialRecord], task: &str, attempt: u32) -> &'a TrialRecord {
@@ -193,14 +173,7 @@ async fn a_family_the_engine_never_heard_of_runs_with_its_own_limits_recorded() 
     let seeds = Arc::new(Mutex::new(Vec::new()));
     let mut cfg = config(&work.path().join("run"));
     cfg.attempts = 2;
-    let recs = run(
-        work.path(),
-        Arc::new(Answering {
-            seeds: seeds.clone(),
-        }),
-        cfg.clone(),
-    )
-    .await;
+    let recs = run(work.path(), answering(seeds.clone()), cfg.clone()).await;
     assert_eq!(recs.len(), 4);
     for r in &recs {
         assert_eq!(r.outcome, Outcome::Resolved, "{r:?}");

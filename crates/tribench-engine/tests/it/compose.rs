@@ -2,7 +2,6 @@
 //! network of the trial's own that has no way out when the task has no network, started after
 //! its health check passes, and removed with the trial. Both Harbor and Terminal-Bench 1 layouts.
 
-use super::terminal::docker_available;
 use super::*;
 
 /// The sidecar: a web server answering `ok from api`, healthy once it answers.
@@ -150,12 +149,7 @@ async fn a_sidecar_is_reached_by_name_waited_for_and_removed_with_the_trial() {
     assert_eq!(leftovers(&token), 0, "services left behind");
 
     // The oracle too (validate's path), in both layouts.
-    let trials = run_with(
-        suite.path(),
-        Arc::from(tribench_agents::by_name("oracle").unwrap()),
-        config(&run.path().join("oracle")),
-    )
-    .await;
+    let trials = run_with(suite.path(), oracle(), config(&run.path().join("oracle"))).await;
     for t in &trials {
         assert_eq!(t.outcome, Outcome::Resolved, "{t:?}");
     }

@@ -6,7 +6,7 @@
 use super::*;
 use serde_json::json;
 use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-use tribench_agents::llm::{ChatClient, Limits, LlmAgent, Mode, ModelConfig, Prompts};
+use tribench_agents::llm::{Mode, ModelConfig};
 
 const KEY_VAR: &str = "TRIBENCH_ESCAPE_TEST_KEY";
 const KEY: &str = "sk-escape-test-0123456789";
@@ -16,12 +16,7 @@ fn hostile_agent(server: &ScriptedServer) -> Arc<dyn Agent> {
     cfg.request_timeout_sec = 30;
     cfg.max_retries = 1;
     cfg.api_key_env = Some(KEY_VAR.to_string());
-    Arc::new(LlmAgent::new(
-        Arc::new(ChatClient::new(cfg).unwrap()),
-        Mode::Tools,
-        Limits::default(),
-        Prompts::default(),
-    ))
+    llm_agent(cfg, Mode::Tools)
 }
 
 fn git(dir: &Path, args: &[&str]) {

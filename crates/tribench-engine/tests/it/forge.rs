@@ -3,39 +3,22 @@
 //! is recorded `resolved`, what the agent breaks is `unresolved` with the cause (never an
 //! infrastructure error), and the legitimate solution still resolves.
 
-use super::terminal::docker_available;
 use super::*;
 use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-use tribench_agents::llm::{ChatClient, Limits, LlmAgent, Mode, ModelConfig, Prompts};
+use tribench_agents::llm::Mode;
 
 /// A Harbor task on the bare base image. Its verifier writes reward 1 when /app/done exists,
 /// else 0, then lingers a moment (long enough for a forger still running to overwrite it).
 fn task(root: &Path, id: &str, memory_mb: u64) {
-    let d = root.join(id);
-    std::fs::create_dir_all(d.join("environment")).unwrap();
-    std::fs::create_dir_all(d.join("tests")).unwrap();
-    std::fs::create_dir_all(d.join("solution")).unwrap();
-    std::fs::write(
-        d.join("task.toml"),
-        format!("version = \"1.0\"\n[verifier]\ntimeout_sec = 60.0\n[environment]\nmemory_mb = {memory_mb}\nallow_internet = false\n"),
-    )
-    .unwrap();
-    std::fs::write(d.join("instruction.md"), "Create /app/done.\n").unwrap();
-    std::fs::write(
-        d.join("environment/Dockerfile"),
-        "FROM debian:bookworm\nWORKDIR /app\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("tests/test.sh"),
+    harbor_task(
+        root,
+        id,
+        &format!("memory_mb = {memory_mb}\n"),
+        "Create /app/done.\n",
+        Some("FROM debian:bookworm\nWORKDIR /app\n"),
         "#!/bin/bash\nif [ -f /app/done ]; then r=1; else r=0; fi\necho $r > /logs/verifier/reward.txt\nsleep 1\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("solution/solve.sh"),
         "#!/bin/bash\ntouch /app/done\n",
-    )
-    .unwrap();
+    );
 }
 
 /// One bash command then submit, per trial, in task order (the run is sequential).
@@ -46,14 +29,7 @@ async fn agent_running(commands: &[&str]) -> (ScriptedServer, Arc<dyn Agent>) {
         script.push(Reply::tool("submit", serde_json::json!({})));
     }
     let server = ScriptedServer::start(script).await.unwrap();
-    let mut cfg = ModelConfig::new(&server.base_url, "scripted-model");
-    cfg.request_timeout_sec = 10;
-    let agent: Arc<dyn Agent> = Arc::new(LlmAgent::new(
-        Arc::new(ChatClient::new(cfg).unwrap()),
-        Mode::Tools,
-        Limits::default(),
-        Prompts::default(),
-    ));
+    let agent = llm_agent(model_at(&server.base_url, 10), Mode::Tools);
     (server, agent)
 }
 
@@ -122,7 +98,7 @@ async fn what_the_agent_breaks_in_its_container_is_its_failure_not_infrastructur
     .await;
     let trials = run_sequential(suite.path(), agent).await;
     assert_eq!(trials.len(), 5);
-    let by = |id: &str| trials.iter().find(|t| t.task_id == id).unwrap();
+    let by = |id: &str| by_task(&trials, id);
     // Grading kills the leftovers first: a solved task still resolves, an unsolved one fails.
     let solved = by("a-pids-exhausted-solved");
     assert_eq!(solved.outcome, Outcome::Resolved, "{solved:?}");
@@ -164,11 +140,7 @@ async fn a_tb1_oracle_run_leaves_no_reference_solution_behind() {
         format!("#!/bin/bash\n# {marker}\ntouch /app/done\n"),
     )
     .unwrap();
-    let trials = run_sequential(
-        suite.path(),
-        Arc::from(tribench_agents::by_name("oracle").unwrap()),
-    )
-    .await;
+    let trials = run_sequential(suite.path(), oracle()).await;
     assert_eq!(trials[0].outcome, Outcome::Resolved, "{:?}", trials[0]);
     // No staged copy of this task's solution is left in the temporary folder.
     let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())

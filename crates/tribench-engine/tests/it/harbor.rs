@@ -2,7 +2,6 @@
 //! the image's user for the agent and root for the verifier, and why a task was not resolved.
 //! Real Docker; the images are tiny builds on the local base image.
 
-use super::terminal::docker_available;
 use super::*;
 use tribench_types::RunManifest;
 
@@ -27,53 +26,16 @@ fn task(
     test_sh: &str,
     solve_sh: &str,
 ) {
-    let d = root.join(id);
-    std::fs::create_dir_all(d.join("environment")).unwrap();
-    std::fs::create_dir_all(d.join("tests")).unwrap();
-    std::fs::create_dir_all(d.join("solution")).unwrap();
-    std::fs::write(
-        d.join("task.toml"),
-        format!("version = \"1.0\"\n[verifier]\ntimeout_sec = 60.0\n[environment]\nallow_internet = false\n{task_toml_env}"),
-    )
-    .unwrap();
-    std::fs::write(d.join("instruction.md"), format!("Do task {id}.\n")).unwrap();
-    if let Some(df) = dockerfile {
-        std::fs::write(d.join("environment/Dockerfile"), df).unwrap();
-    }
-    std::fs::write(d.join("tests/test.sh"), test_sh).unwrap();
-    std::fs::write(d.join("solution/solve.sh"), solve_sh).unwrap();
-}
-
-fn docker_build(tag: &str, dockerfile: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
-    let st = std::process::Command::new("docker")
-        .args(["build", "-q", "-t", tag])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
+    let instruction = format!("Do task {id}.\n");
+    harbor_task(
+        root,
+        id,
+        task_toml_env,
+        &instruction,
+        dockerfile,
+        test_sh,
+        solve_sh,
     );
-}
-
-fn oracle() -> Arc<dyn Agent> {
-    Arc::from(tribench_agents::by_name("oracle").unwrap())
-}
-
-fn artifact(run_dir: &Path, t: &TrialRecord, name: &str) -> String {
-    let rel = t
-        .artifacts
-        .iter()
-        .find(|a| a.ends_with(&format!("/{name}")))
-        .unwrap_or_else(|| panic!("no {name} in {:?}", t.artifacts));
-    std::fs::read_to_string(run_dir.join(rel)).unwrap()
-}
-
-fn manifest(run_dir: &Path) -> RunManifest {
-    serde_json::from_slice(&std::fs::read(run_dir.join("manifest.json")).unwrap()).unwrap()
 }
 
 /// The verifier prints which image it runs in and passes.
@@ -222,7 +184,7 @@ async fn a_failing_solution_script_is_graded_anyway_and_its_exit_code_kept() {
     let run = tempfile::tempdir().unwrap();
     let dir = run.path().join("r");
     let trials = run_with(suite.path(), oracle(), config(&dir)).await;
-    let get = |id: &str| trials.iter().find(|t| t.task_id == id).unwrap();
+    let get = |id: &str| by_task(&trials, id);
     let t = get("works-then-fails");
     assert_eq!(t.outcome, Outcome::Resolved, "{t:?}");
     let traj: serde_json::Value =
@@ -274,20 +236,9 @@ async fn the_agent_works_as_the_images_user_and_the_verifier_as_root() {
     .unwrap();
     std::fs::write(tb1.join("tests/test_outputs.py"), "# run by run-tests.sh\n").unwrap();
 
-    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
-    let seen2 = seen.clone();
-    let agent = scripted(move |_, _, sb| {
-        let seen = seen2.clone();
-        Box::pin(async move {
-            let out = sh(
-                sb,
-                "echo \"user=$(id -un) pwd=$(pwd)\"; touch made-by-agent; touch /logs/agent/agent-log && echo AGENT-LOGS-WRITABLE",
-            )
-            .await;
-            seen.lock().unwrap().push(out);
-            Ok(TurnOutcome::default())
-        })
-    });
+    let (agent, seen) = probing(
+        "echo \"user=$(id -un) pwd=$(pwd)\"; touch made-by-agent; touch /logs/agent/agent-log && echo AGENT-LOGS-WRITABLE".into(),
+    );
     let run = tempfile::tempdir().unwrap();
     let dir = run.path().join("r");
     let mut cfg = config(&dir);
@@ -299,7 +250,7 @@ async fn the_agent_works_as_the_images_user_and_the_verifier_as_root() {
         assert!(s.contains("user=nobody pwd=/home/app"), "{s}");
         assert!(s.contains("AGENT-LOGS-WRITABLE"), "{s}");
     }
-    let get = |id: &str| trials.iter().find(|t| t.task_id == id).unwrap();
+    let get = |id: &str| by_task(&trials, id);
     let t = get("nobody-harbor");
     assert_eq!(t.outcome, Outcome::Resolved, "{t:?}");
     let out = artifact(&dir, t, "test-output-1.txt");
@@ -389,7 +340,7 @@ async fn ca_certificates_are_trusted_in_image_builds_and_running_containers() {
     let mut cfg = config(&run.path().join("without"));
     cfg.infra_retries = 0;
     let trials = run_with(suite.path(), oracle(), cfg).await;
-    let get = |id: &str| trials.iter().find(|t| t.task_id == id).unwrap();
+    let get = |id: &str| by_task(&trials, id);
     assert_eq!(get("ca-built").outcome, Outcome::EnvironmentError);
     assert_ne!(get("ca-prebuilt").outcome, Outcome::Resolved);
     let _ = std::process::Command::new("docker")
@@ -431,7 +382,7 @@ async fn a_task_s_own_limits_beat_the_run_s_reach_its_container_and_are_recorded
     cfg.memory_mb = Some(1024);
     cfg.network = true;
     let trials = run_with(suite.path(), oracle(), cfg).await;
-    let get = |id: &str| trials.iter().find(|t| t.task_id == id).unwrap();
+    let get = |id: &str| by_task(&trials, id);
     for id in ["own-limits", "run-limits"] {
         let t = get(id);
         assert_eq!(

@@ -4,7 +4,7 @@
 use super::*;
 use serde_json::json;
 use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-use tribench_agents::llm::{ChatClient, Limits, LlmAgent, Mode, ModelConfig, Prompts};
+use tribench_agents::llm::{Limits, Mode, Prompts};
 
 const SOLUTION: &str = "def answer():\n    return 42\n";
 
@@ -15,20 +15,14 @@ fn llm(
     key_env: Option<&str>,
     prices: bool,
 ) -> Arc<dyn Agent> {
-    let mut cfg = ModelConfig::new(&server.base_url, "scripted-model");
-    cfg.request_timeout_sec = 5;
+    let mut cfg = model_at(&server.base_url, 5);
     cfg.max_retries = 1;
     cfg.api_key_env = key_env.map(String::from);
     if prices {
         cfg.price_input_per_mtok = Some(1000.0);
         cfg.price_output_per_mtok = Some(1000.0);
     }
-    Arc::new(LlmAgent::new(
-        Arc::new(ChatClient::new(cfg).unwrap()),
-        mode,
-        limits,
-        Prompts::default(),
-    ))
+    llm_agent_with(cfg, mode, limits, Prompts::default())
 }
 
 async fn run_llm(
@@ -56,14 +50,10 @@ fn trajectory(dir: &Path, t: &TrialRecord) -> serde_json::Value {
 
 #[tokio::test]
 async fn a_scripted_model_solves_a_polyglot_task_with_tool_calls() {
-    let script = vec![
-        Reply::tool("bash", json!({"command": "ls"})),
-        Reply::tool(
-            "write_file",
-            json!({"path": "answer.py", "content": SOLUTION}),
-        ),
-        Reply::tool("submit", json!({})),
-    ];
+    let script = solves_after(
+        vec![Reply::tool("bash", json!({"command": "ls"}))],
+        "answer.py",
+    );
     let (t, dir, _w, server) = run_llm(script, Mode::Tools, Limits::default()).await;
     assert_eq!(t.outcome, Outcome::Resolved, "{t:?}");
     assert_eq!(t.usage.steps, 3);
@@ -123,14 +113,13 @@ async fn text_mode_works_the_same_way() {
 
 #[tokio::test]
 async fn malformed_tool_json_gets_a_correction_and_the_model_recovers() {
-    let script = vec![
-        Reply::raw_tool("write_file", "{\"path\": \"answer.py\", \"content\": "),
-        Reply::tool(
+    let script = solves_after(
+        vec![Reply::raw_tool(
             "write_file",
-            json!({"path": "answer.py", "content": SOLUTION}),
-        ),
-        Reply::tool("submit", json!({})),
-    ];
+            "{\"path\": \"answer.py\", \"content\": ",
+        )],
+        "answer.py",
+    );
     let (t, dir, _w, server) = run_llm(script, Mode::Tools, Limits::default()).await;
     assert_eq!(t.outcome, Outcome::Resolved, "{t:?}");
     let correction = server.received()[1].body["messages"]
@@ -234,18 +223,14 @@ async fn the_api_key_appears_in_no_artifact_record_or_report() {
     std::env::set_var("TRIBENCH_TEST_LLM_KEY", secret);
     let suite = tempfile::tempdir().unwrap();
     python_exercise(suite.path(), "answer", GOOD_TEST);
-    let server = ScriptedServer::start(vec![
-        // The model even tries to read the environment.
-        Reply::tool(
+    // The model even tries to read the environment.
+    let server = ScriptedServer::start(solves_after(
+        vec![Reply::tool(
             "bash",
             json!({"command": "env; echo $TRIBENCH_TEST_LLM_KEY"}),
-        ),
-        Reply::tool(
-            "write_file",
-            json!({"path": "answer.py", "content": SOLUTION}),
-        ),
-        Reply::tool("submit", json!({})),
-    ])
+        )],
+        "answer.py",
+    ))
     .await
     .unwrap();
     let work = tempfile::tempdir().unwrap();
@@ -360,15 +345,13 @@ async fn context_overflow_ends_the_trial_unless_history_trimming_is_on() {
     let (t, _, _w, _s) = run_llm(script, Mode::Tools, Limits::default()).await;
     assert_eq!(t.outcome, Outcome::ContextExhausted, "{t:?}");
 
-    let script = vec![
-        Reply::tool("bash", json!({"command": "seq 1 500"})),
-        overflow(),
-        Reply::tool(
-            "write_file",
-            json!({"path": "answer.py", "content": SOLUTION}),
-        ),
-        Reply::tool("submit", json!({})),
-    ];
+    let script = solves_after(
+        vec![
+            Reply::tool("bash", json!({"command": "seq 1 500"})),
+            overflow(),
+        ],
+        "answer.py",
+    );
     let (t, dir, _w, server) = run_llm(
         script,
         Mode::Tools,
@@ -497,15 +480,9 @@ async fn a_hanging_endpoint_is_timed_out_retried_then_a_model_error() {
     let server = ScriptedServer::start(vec![Reply::Hang(hang), Reply::Hang(hang)])
         .await
         .unwrap();
-    let mut cfg = ModelConfig::new(&server.base_url, "scripted-model");
-    cfg.request_timeout_sec = 1;
+    let mut cfg = model_at(&server.base_url, 1);
     cfg.max_retries = 1;
-    let agent: Arc<dyn Agent> = Arc::new(LlmAgent::new(
-        Arc::new(ChatClient::new(cfg).unwrap()),
-        Mode::Tools,
-        Limits::default(),
-        Prompts::default(),
-    ));
+    let agent = llm_agent(cfg, Mode::Tools);
     let suite = tempfile::tempdir().unwrap();
     python_exercise(suite.path(), "answer", GOOD_TEST);
     let work = tempfile::tempdir().unwrap();

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod any_family;
+mod common;
 mod compose;
 mod escapes;
 mod forge;
@@ -17,6 +18,7 @@ mod swebench;
 mod terminal;
 
 use async_trait::async_trait;
+use common::*;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tribench_agents::{Agent, AgentError, AgentSession, AgentTask, TurnOutcome};
@@ -25,126 +27,6 @@ use tribench_families::load_suite;
 use tribench_sandbox::{ExecRequest, Isolation, Sandbox};
 use tribench_store::RunStore;
 use tribench_types::{Outcome, Timeouts, TrialRecord};
-
-/// Writes a Python exercise in the Exercism layout under `root/python/exercises/practice/<name>`.
-fn python_exercise(root: &Path, name: &str, test_body: &str) -> PathBuf {
-    let module = name.replace('-', "_");
-    let d = root.join("python/exercises/practice").join(name);
-    std::fs::create_dir_all(d.join(".docs")).unwrap();
-    std::fs::create_dir_all(d.join(".meta")).unwrap();
-    std::fs::write(
-        d.join(".docs/instructions.md"),
-        "Make answer() return 42.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join(".meta/config.json"),
-        format!(
-            r#"{{"files": {{"solution": ["{module}.py"], "test": ["{module}_test.py"], "example": [".meta/example.py"]}}}}"#
-        ),
-    )
-    .unwrap();
-    std::fs::write(d.join(format!("{module}.py")), "def answer():\n    pass\n").unwrap();
-    std::fs::write(d.join(".meta/example.py"), "def answer():\n    return 42\n").unwrap();
-    std::fs::write(
-        d.join(format!("{module}_test.py")),
-        format!("from {module} import answer\n\n{test_body}"),
-    )
-    .unwrap();
-    d
-}
-
-const GOOD_TEST: &str = "def test_answer():\n    assert answer() == 42\n";
-
-fn config(run_dir: &Path) -> EngineConfig {
-    let mut c = EngineConfig::new(run_dir);
-    c.jobs = 2;
-    c.timeouts = Timeouts {
-        setup_sec: 60,
-        agent_sec: 60,
-        test_sec: 60,
-    };
-    c
-}
-
-async fn run_with(suite_root: &Path, agent: Arc<dyn Agent>, cfg: EngineConfig) -> Vec<TrialRecord> {
-    let suite = load_suite(suite_root).unwrap();
-    let run_dir = cfg.run_dir.clone();
-    tribench_engine::run(vec![suite], agent, cfg, std::future::pending())
-        .await
-        .unwrap();
-    RunStore::open_for_reading(&run_dir)
-        .unwrap()
-        .trials()
-        .unwrap()
-}
-
-/// An agent driven by a closure per turn: (turn number, message, sandbox) -> outcome.
-type Script = dyn Fn(u32, String, &dyn Sandbox) -> futures_like::BoxFuture<'_, Result<TurnOutcome, AgentError>>
-    + Send
-    + Sync;
-
-mod futures_like {
-    pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-}
-
-struct Scripted {
-    script: Arc<Script>,
-}
-
-impl Agent for Scripted {
-    fn name(&self) -> &str {
-        "scripted"
-    }
-    fn version(&self) -> String {
-        "test".into()
-    }
-    fn config_hash(&self) -> String {
-        "scripted".into()
-    }
-    fn start(&self, _task: AgentTask) -> Box<dyn AgentSession> {
-        Box::new(ScriptedSession {
-            script: self.script.clone(),
-            turn: 0,
-        })
-    }
-}
-
-struct ScriptedSession {
-    script: Arc<Script>,
-    turn: u32,
-}
-
-#[async_trait]
-impl AgentSession for ScriptedSession {
-    async fn turn(&mut self, sb: &dyn Sandbox, message: &str) -> Result<TurnOutcome, AgentError> {
-        self.turn += 1;
-        (self.script)(self.turn, message.to_string(), sb).await
-    }
-}
-
-fn scripted(
-    f: impl for<'a> Fn(
-            u32,
-            String,
-            &'a dyn Sandbox,
-        ) -> futures_like::BoxFuture<'a, Result<TurnOutcome, AgentError>>
-        + Send
-        + Sync
-        + 'static,
-) -> Arc<dyn Agent> {
-    Arc::new(Scripted {
-        script: Arc::new(f),
-    })
-}
-
-async fn sh(sb: &dyn Sandbox, script: &str) -> String {
-    let out = sb
-        .exec(ExecRequest::new(script, std::time::Duration::from_secs(20)))
-        .await
-        .unwrap();
-    out.combined()
-}
 
 #[tokio::test]
 async fn the_agent_cannot_read_tests_or_the_reference_and_has_no_network() {
@@ -157,27 +39,16 @@ async fn the_agent_cannot_read_tests_or_the_reference_and_has_no_network() {
     let run = tempfile::tempdir().unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(String::new()));
-    let seen2 = seen.clone();
-    let ex2 = ex.clone();
-    let agent = scripted(move |_, _, sb| {
-        let seen = seen2.clone();
-        let ex = ex2.clone();
-        Box::pin(async move {
-            let probe = format!(
-                "ls -a; cat secret_test.py; cat .meta/example.py; cat {test}; cat {example}; \
-                 python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3); print('NETWORK-REACHED')\"",
-                test = ex.join("secret_test.py").display(),
-                example = ex.join(".meta/example.py").display(),
-            );
-            *seen.lock().unwrap() = sh(sb, &probe).await;
-            Ok(TurnOutcome::default())
-        })
-    });
+    let (agent, seen) = probing(format!(
+        "ls -a; cat secret_test.py; cat .meta/example.py; cat {test}; cat {example}; \
+         python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3); print('NETWORK-REACHED')\"",
+        test = ex.join("secret_test.py").display(),
+        example = ex.join(".meta/example.py").display(),
+    ));
     let mut cfg = config(&run.path().join("r"));
     cfg.max_tries = Some(1);
     let trials = run_with(suite.path(), agent, cfg).await;
-    let seen = seen.lock().unwrap().clone();
+    let seen = last_seen(&seen);
     assert!(
         seen.contains("secret.py"),
         "the solution file is visible: {seen}"
@@ -267,12 +138,7 @@ async fn hanging_tests_are_killed_and_recorded_as_test_timeout() {
     let mut cfg = config(&run.path().join("r"));
     cfg.timeouts.test_sec = 2;
     let started = std::time::Instant::now();
-    let trials = run_with(
-        suite.path(),
-        Arc::from(tribench_agents::by_name("oracle").unwrap()),
-        cfg,
-    )
-    .await;
+    let trials = run_with(suite.path(), oracle(), cfg).await;
     assert_eq!(trials[0].outcome, Outcome::TestTimeout);
     assert!(trials[0].error.as_deref().unwrap_or("").contains("2s"));
     // Two tries of at most ~2 s each, not ten minutes.
@@ -287,12 +153,7 @@ async fn huge_and_invalid_utf8_test_output_is_capped_and_recorded() {
     let run = tempfile::tempdir().unwrap();
     let mut cfg = config(&run.path().join("r"));
     cfg.max_tries = Some(1);
-    let trials = run_with(
-        suite.path(),
-        Arc::from(tribench_agents::by_name("oracle").unwrap()),
-        cfg,
-    )
-    .await;
+    let trials = run_with(suite.path(), oracle(), cfg).await;
     let t = &trials[0];
     assert_eq!(t.outcome, Outcome::Resolved, "{t:?}");
     let out = run
@@ -339,30 +200,24 @@ async fn rerunning_a_run_directory_runs_only_what_is_missing() {
     python_exercise(suite.path(), "b", GOOD_TEST);
     let run = tempfile::tempdir().unwrap();
     let dir = run.path().join("r");
-    let oracle = || Arc::from(tribench_agents::by_name("oracle").unwrap());
     let mut cfg = config(&dir);
     cfg.attempts = 2;
     let first = run_with(suite.path(), oracle(), cfg.clone()).await;
     assert_eq!(first.len(), 4);
     cfg.attempts = 3;
-    let s = load_suite(suite.path()).unwrap();
-    let summary = tribench_engine::run(vec![s], oracle(), cfg, std::future::pending())
-        .await
-        .unwrap();
+    let summary = run_suite(suite.path(), oracle(), cfg).await.unwrap();
     assert_eq!((summary.skipped, summary.ran), (4, 2));
-    let after = RunStore::open_for_reading(&dir).unwrap().trials().unwrap();
+    let after = trials_in(&dir);
     assert_eq!(after.len(), 6);
     for t in &first {
         let same = after.iter().find(|a| a.trial_id == t.trial_id).unwrap();
         assert_eq!(same.ended_at, t.ended_at, "trial {} ran twice", t.trial_id);
     }
     // A different agent on the same directory is refused.
-    let s = load_suite(suite.path()).unwrap();
-    let err = tribench_engine::run(
-        vec![s],
+    let err = run_suite(
+        suite.path(),
         Arc::from(tribench_agents::by_name("nop").unwrap()),
         config(&dir),
-        std::future::pending(),
     )
     .await
     .unwrap_err();
@@ -378,7 +233,7 @@ async fn the_same_task_in_two_suites_is_refused_before_anything_runs() {
     let s = load_suite(suite.path()).unwrap();
     let err = tribench_engine::run(
         vec![s.clone(), s],
-        Arc::from(tribench_agents::by_name("oracle").unwrap()),
+        oracle(),
         config(&dir),
         std::future::pending(),
     )

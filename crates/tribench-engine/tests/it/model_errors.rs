@@ -5,19 +5,13 @@
 use super::*;
 use serde_json::json;
 use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-use tribench_agents::llm::{ChatClient, Limits, LlmAgent, Mode, ModelConfig, Prompts};
+use tribench_agents::llm::Mode;
 use tribench_engine::EngineError;
 
 fn agent_at(base_url: &str, retries: u32) -> Arc<dyn Agent> {
-    let mut cfg = ModelConfig::new(base_url, "scripted-model");
-    cfg.request_timeout_sec = 10;
+    let mut cfg = model_at(base_url, 10);
     cfg.max_retries = retries;
-    Arc::new(LlmAgent::new(
-        Arc::new(ChatClient::new(cfg).unwrap()),
-        Mode::Tools,
-        Limits::default(),
-        Prompts::default(),
-    ))
+    llm_agent(cfg, Mode::Tools)
 }
 
 /// A port nothing listens on.
@@ -28,26 +22,14 @@ fn closed_port_url() -> String {
     format!("http://127.0.0.1:{port}/v1")
 }
 
-fn solve(module: &str) -> Vec<Reply> {
-    vec![
-        Reply::tool(
-            "write_file",
-            json!({"path": format!("{module}.py"), "content": "def answer():\n    return 42\n"}),
-        ),
-        Reply::tool("submit", json!({})),
-    ]
-}
-
 fn suite_of(n: usize) -> tempfile::TempDir {
-    let suite = tempfile::tempdir().unwrap();
-    for i in 0..n {
-        python_exercise(suite.path(), &format!("m{i}"), GOOD_TEST);
-    }
-    suite
-}
-
-fn trials_in(dir: &Path) -> Vec<TrialRecord> {
-    RunStore::open_for_reading(dir).unwrap().trials().unwrap()
+    let names: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
+    python_suite(
+        &names
+            .iter()
+            .map(|n| (n.as_str(), GOOD_TEST))
+            .collect::<Vec<_>>(),
+    )
 }
 
 #[tokio::test]
@@ -59,14 +41,9 @@ async fn an_unreachable_endpoint_is_a_model_error_and_the_run_stops_after_n_in_a
     cfg.jobs = 1;
     cfg.max_tries = Some(1);
     cfg.max_consecutive_model_errors = 2;
-    let err = tribench_engine::run(
-        vec![load_suite(suite.path()).unwrap()],
-        agent_at(&closed_port_url(), 1),
-        cfg.clone(),
-        std::future::pending(),
-    )
-    .await
-    .unwrap_err();
+    let err = run_suite(suite.path(), agent_at(&closed_port_url(), 1), cfg.clone())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, EngineError::ModelUnreachable { count: 2, .. }),
         "{err}"
@@ -113,14 +90,9 @@ async fn an_unreachable_endpoint_is_a_model_error_and_the_run_stops_after_n_in_a
     }
     let server = ScriptedServer::start(script).await.unwrap();
     cfg.retry_errors = true;
-    let summary = tribench_engine::run(
-        vec![load_suite(suite.path()).unwrap()],
-        agent_at(&server.base_url, 1),
-        cfg,
-        std::future::pending(),
-    )
-    .await
-    .unwrap();
+    let summary = run_suite(suite.path(), agent_at(&server.base_url, 1), cfg)
+        .await
+        .unwrap();
     assert_eq!((summary.skipped, summary.ran), (0, 4));
     let after = trials_in(&dir);
     assert_eq!(after.len(), 4);
@@ -148,14 +120,9 @@ async fn a_refused_key_stops_the_run_at_the_first_trial_with_the_servers_message
     let mut cfg = config(&dir);
     cfg.jobs = 1;
     cfg.max_tries = Some(1);
-    let err = tribench_engine::run(
-        vec![load_suite(suite.path()).unwrap()],
-        agent_at(&server.base_url, 3),
-        cfg,
-        std::future::pending(),
-    )
-    .await
-    .unwrap_err();
+    let err = run_suite(suite.path(), agent_at(&server.base_url, 3), cfg)
+        .await
+        .unwrap_err();
     assert!(matches!(err, EngineError::ModelRefused { .. }), "{err}");
     let msg = err.to_string();
     assert!(
@@ -183,14 +150,9 @@ async fn an_unknown_model_404_stops_the_run_too() {
     let work = tempfile::tempdir().unwrap();
     let mut cfg = config(&work.path().join("r"));
     cfg.jobs = 1;
-    let err = tribench_engine::run(
-        vec![load_suite(suite.path()).unwrap()],
-        agent_at(&server.base_url, 3),
-        cfg,
-        std::future::pending(),
-    )
-    .await
-    .unwrap_err();
+    let err = run_suite(suite.path(), agent_at(&server.base_url, 3), cfg)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("does not exist"), "{err}");
     assert_eq!(server.received().len(), 1);
 }
@@ -205,7 +167,7 @@ async fn a_reply_cut_off_mid_body_or_not_json_is_retried_like_a_dropped_connecti
             body: "<html><body>502 Bad Gateway</body></html>".into(),
         },
     ];
-    script.extend(solve("m0"));
+    script.extend(solves("m0.py"));
     let server = ScriptedServer::start(script).await.unwrap();
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("r");

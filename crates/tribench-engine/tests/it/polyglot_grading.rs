@@ -8,7 +8,7 @@
 use super::*;
 use serde_json::json;
 use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-use tribench_agents::llm::{ChatClient, Limits, LlmAgent, Mode, ModelConfig, Prompts};
+use tribench_agents::llm::Mode;
 use tribench_sandbox::ImageSpec;
 
 fn sample(lang: &str, name: &str) -> PathBuf {
@@ -72,15 +72,9 @@ async fn run_llm(
     image: Option<ImageSpec>,
 ) -> (TrialRecord, ScriptedServer) {
     let server = ScriptedServer::start(script).await.unwrap();
-    let mut model = ModelConfig::new(&server.base_url, "scripted-model");
-    model.request_timeout_sec = 5;
+    let mut model = model_at(&server.base_url, 5);
     model.max_retries = 1;
-    let agent: Arc<dyn Agent> = Arc::new(LlmAgent::new(
-        Arc::new(ChatClient::new(model).unwrap()),
-        Mode::Tools,
-        Limits::default(),
-        Prompts::default(),
-    ));
+    let agent = llm_agent(model, Mode::Tools);
     let work = tempfile::tempdir().unwrap();
     let mut cfg = config(&work.path().join("r"));
     cfg.max_tries = Some(tries);
@@ -281,7 +275,7 @@ fn python_image() -> (tempfile::TempDir, ImageSpec) {
 #[tokio::test]
 async fn docker_a_broken_test_path_is_no_infrastructure_error_and_a_pytest_package_forges_nothing()
 {
-    if !super::terminal::docker_available() {
+    if !docker_available() {
         return;
     }
     let (_ctx, image) = python_image();
@@ -317,7 +311,7 @@ fn toolchain_image() -> (tempfile::TempDir, ImageSpec) {
 
 #[tokio::test]
 async fn docker_planted_build_and_test_files_forge_nothing_in_cpp_rust_and_go() {
-    if !super::terminal::docker_available() {
+    if !docker_available() {
         return;
     }
     let (_ctx, image) = toolchain_image();
@@ -330,7 +324,7 @@ async fn docker_planted_build_and_test_files_forge_nothing_in_cpp_rust_and_go() 
 
 #[tokio::test]
 async fn docker_a_background_loop_cannot_copy_the_tests_while_they_are_graded() {
-    if !super::terminal::docker_available() {
+    if !docker_available() {
         return;
     }
     let (_ctx, image) = python_image();
@@ -374,7 +368,7 @@ async fn docker_a_background_loop_cannot_copy_the_tests_while_they_are_graded() 
 
 #[tokio::test]
 async fn docker_a_background_loop_cannot_replace_the_tests_while_they_are_graded() {
-    if !super::terminal::docker_available() {
+    if !docker_available() {
         return;
     }
     let (_ctx, image) = python_image();

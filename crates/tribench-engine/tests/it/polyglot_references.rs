@@ -6,10 +6,6 @@
 use super::polyglot_grading::suite_of;
 use super::*;
 
-fn oracle() -> Arc<dyn Agent> {
-    Arc::from(tribench_agents::by_name("oracle").unwrap())
-}
-
 fn nop() -> Arc<dyn Agent> {
     Arc::from(tribench_agents::by_name("nop").unwrap())
 }

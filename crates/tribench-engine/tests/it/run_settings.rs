@@ -2,9 +2,9 @@
 //! refused with every difference named by its flag.
 
 use super::*;
-use serde_json::json;
-use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-use tribench_agents::llm::{ChatClient, Limits, LlmAgent, Mode, ModelConfig, Prompts};
+
+use tribench_agents::llm::scripted::ScriptedServer;
+use tribench_agents::llm::{Limits, Mode, ModelConfig, Prompts};
 use tribench_engine::EngineError;
 
 fn agent(
@@ -18,12 +18,7 @@ fn agent(
     cfg.request_timeout_sec = 10;
     cfg.max_retries = 0;
     cfg.temperature = temperature;
-    Arc::new(LlmAgent::new(
-        Arc::new(ChatClient::new(cfg).unwrap()),
-        Mode::Tools,
-        limits,
-        prompts,
-    ))
+    llm_agent_with(cfg, Mode::Tools, limits, prompts)
 }
 
 async fn try_run(
@@ -33,45 +28,28 @@ async fn try_run(
 ) -> Result<tribench_engine::RunSummary, EngineError> {
     let mut cfg = config(dir);
     cfg.max_tries = Some(1);
-    tribench_engine::run(
-        vec![load_suite(suite).unwrap()],
-        agent,
-        cfg,
-        std::future::pending(),
-    )
-    .await
+    run_suite(suite, agent, cfg).await
 }
 
 #[tokio::test]
 async fn trials_record_their_model_and_a_reused_run_with_other_settings_names_each_difference() {
     let suite = tempfile::tempdir().unwrap();
     python_exercise(suite.path(), "answer", GOOD_TEST);
-    let server = ScriptedServer::start(vec![
-        Reply::tool(
-            "write_file",
-            json!({"path": "answer.py", "content": "def answer():\n    return 42\n"}),
-        ),
-        Reply::tool("submit", json!({})),
-    ])
-    .await
-    .unwrap();
+    let server = ScriptedServer::start(solves("answer.py")).await.unwrap();
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("r");
     let url = server.base_url.clone();
-    try_run(
-        suite.path(),
+    let qwen = |url: &str| {
         agent(
-            &url,
+            url,
             "qwen",
             Some(0.2),
             Limits::default(),
             Prompts::default(),
-        ),
-        &dir,
-    )
-    .await
-    .unwrap();
-    let trials = RunStore::open_for_reading(&dir).unwrap().trials().unwrap();
+        )
+    };
+    try_run(suite.path(), qwen(&url), &dir).await.unwrap();
+    let trials = trials_in(&dir);
     assert_eq!(trials[0].outcome, Outcome::Resolved, "{:?}", trials[0]);
     let m = trials[0].model.as_ref().unwrap();
     assert_eq!((m.id.as_str(), m.endpoint.as_str()), ("qwen", url.as_str()));
@@ -126,19 +104,9 @@ async fn trials_record_their_model_and_a_reused_run_with_other_settings_names_ea
     assert!(msg.contains("--agent: llm in the run, nop now"), "{msg}");
 
     // The same settings at another endpoint resume the run (nothing is left to run).
-    let summary = try_run(
-        suite.path(),
-        agent(
-            "http://127.0.0.1:9/v1",
-            "qwen",
-            Some(0.2),
-            Limits::default(),
-            Prompts::default(),
-        ),
-        &dir,
-    )
-    .await
-    .unwrap();
+    let summary = try_run(suite.path(), qwen("http://127.0.0.1:9/v1"), &dir)
+        .await
+        .unwrap();
     assert_eq!((summary.skipped, summary.ran), (1, 0));
 }
 
@@ -148,7 +116,6 @@ async fn a_changed_suite_is_named() {
     python_exercise(suite.path(), "answer", GOOD_TEST);
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("r");
-    let oracle = || Arc::from(tribench_agents::by_name("oracle").unwrap());
     try_run(suite.path(), oracle(), &dir).await.unwrap();
     python_exercise(suite.path(), "another", GOOD_TEST);
     let msg = try_run(suite.path(), oracle(), &dir)

@@ -4,7 +4,7 @@
 use super::*;
 use serde_json::json;
 use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-use tribench_agents::llm::{ChatClient, Limits, LlmAgent, Mode, ModelConfig, Prompts};
+use tribench_agents::llm::{Mode, ModelConfig};
 
 #[tokio::test]
 async fn the_agent_runs_the_python_and_pytest_that_grading_runs() {
@@ -12,24 +12,15 @@ async fn the_agent_runs_the_python_and_pytest_that_grading_runs() {
     python_exercise(suite.path(), "answer", GOOD_TEST);
     let probe = "python3 -c 'import sys, pytest; print(\"AGENT\", sys.version.split()[0], pytest.__version__)'; \
                  python3 -m pytest --version 2>&1 | head -1";
-    let server = ScriptedServer::start(vec![
-        Reply::tool("bash", json!({ "command": probe })),
-        Reply::tool(
-            "write_file",
-            json!({"path": "answer.py", "content": "def answer():\n    return 42\n"}),
-        ),
-        Reply::tool("submit", json!({})),
-    ])
+    let server = ScriptedServer::start(solves_after(
+        vec![Reply::tool("bash", json!({ "command": probe }))],
+        "answer.py",
+    ))
     .await
     .unwrap();
     let mut model = ModelConfig::new(&server.base_url, "scripted-model");
     model.max_retries = 1;
-    let agent: Arc<dyn Agent> = Arc::new(LlmAgent::new(
-        Arc::new(ChatClient::new(model).unwrap()),
-        Mode::Tools,
-        Limits::default(),
-        Prompts::default(),
-    ));
+    let agent = llm_agent(model, Mode::Tools);
     let run = tempfile::tempdir().unwrap();
     let dir = run.path().join("r");
     let mut cfg = config(&dir);

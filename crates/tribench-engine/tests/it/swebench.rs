@@ -4,7 +4,7 @@
 use super::*;
 use serde_json::json;
 use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-use tribench_agents::llm::{ChatClient, Limits, LlmAgent, Mode, ModelConfig, Prompts};
+use tribench_agents::llm::Mode;
 
 /// The sample suite's textkit instances (Go, run locally), in a folder of their own.
 fn textkit_suite(dir: &Path) {
@@ -30,15 +30,9 @@ fn textkit_suite(dir: &Path) {
 }
 
 fn agent(server: &ScriptedServer) -> Arc<dyn Agent> {
-    let mut cfg = ModelConfig::new(&server.base_url, "scripted-model");
-    cfg.request_timeout_sec = 5;
+    let mut cfg = model_at(&server.base_url, 5);
     cfg.max_retries = 1;
-    Arc::new(LlmAgent::new(
-        Arc::new(ChatClient::new(cfg).unwrap()),
-        Mode::Tools,
-        Limits::default(),
-        Prompts::default(),
-    ))
+    llm_agent(cfg, Mode::Tools)
 }
 
 async fn run_one(
@@ -61,7 +55,7 @@ async fn run_one(
     )
     .await
     .unwrap();
-    let trials = RunStore::open_for_reading(&dir).unwrap().trials().unwrap();
+    let trials = trials_in(&dir);
     (trials[0].clone(), dir, work, server)
 }
 
@@ -194,7 +188,7 @@ fn official_style_image(name: &str, base: &str) -> bool {
 
 #[tokio::test]
 async fn a_swebench_5_instance_runs_in_its_own_image_with_the_future_stripped() {
-    if !super::terminal::docker_available() {
+    if !docker_available() {
         return;
     }
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/swebench-sample");

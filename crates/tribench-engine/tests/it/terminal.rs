@@ -2,23 +2,8 @@
 
 use super::*;
 
-pub(super) fn docker_available() -> bool {
-    let ok = std::process::Command::new("docker")
-        .arg("info")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run a Docker engine"
-        );
-        eprintln!("skipping: no Docker engine");
-    }
-    ok
-}
-
 /// A Harbor-format task. `test_sh` is the verifier; the image has python3 and pytest.
-fn harbor_task(
+fn python_task(
     root: &Path,
     id: &str,
     memory_mb: u64,
@@ -26,28 +11,26 @@ fn harbor_task(
     test_sh: &str,
     solve_sh: &str,
 ) -> PathBuf {
-    let d = root.join(id);
-    std::fs::create_dir_all(d.join("environment")).unwrap();
-    std::fs::create_dir_all(d.join("tests")).unwrap();
-    std::fs::create_dir_all(d.join("solution")).unwrap();
-    std::fs::write(
-        d.join("task.toml"),
-        format!("version = \"1.0\"\n[metadata]\ncategory = \"test\"\n[verifier]\ntimeout_sec = 60.0\n[environment]\nmemory_mb = {memory_mb}\nallow_internet = false\n"),
-    )
-    .unwrap();
-    std::fs::write(d.join("instruction.md"), format!("Do task {id}.\n")).unwrap();
-    std::fs::write(
-        d.join("environment/Dockerfile"),
-        format!("FROM debian:bookworm\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-pytest && rm -rf /var/lib/apt/lists/*\n{dockerfile_extra}WORKDIR /app\n"),
-    )
-    .unwrap();
-    std::fs::write(d.join("tests/test.sh"), test_sh).unwrap();
+    let d = harbor_task(
+        root,
+        id,
+        &format!("memory_mb = {memory_mb}\n[metadata]\ncategory = \"test\"\n"),
+        &format!("Do task {id}.\n"),
+        Some(&format!("FROM debian:bookworm\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-pytest && rm -rf /var/lib/apt/lists/*\n{dockerfile_extra}WORKDIR /app\n")),
+        test_sh,
+        solve_sh,
+    );
     std::fs::write(d.join("tests/secret_check.txt"), "the tests' own data\n").unwrap();
-    std::fs::write(d.join("solution/solve.sh"), solve_sh).unwrap();
     d
 }
 
+/// A task of [`python_task`]'s (512 MB) that the agent solves by creating /app/done.
+fn done_task(root: &Path, id: &str) -> PathBuf {
+    python_task(root, id, 512, "", REWARD_IF_DONE, TOUCH_DONE)
+}
+
 const REWARD_IF_DONE: &str = "#!/bin/bash\nif [ -f /app/done ]; then echo 1 > /logs/verifier/reward.txt; else echo 0 > /logs/verifier/reward.txt; fi\n";
+const TOUCH_DONE: &str = "#!/bin/bash\ntouch /app/done\n";
 
 #[tokio::test]
 async fn the_agent_cannot_see_tests_or_solution_and_they_are_there_for_grading() {
@@ -55,31 +38,13 @@ async fn the_agent_cannot_see_tests_or_solution_and_they_are_there_for_grading()
         return;
     }
     let suite = tempfile::tempdir().unwrap();
-    harbor_task(
-        suite.path(),
-        "peek",
-        512,
-        "",
-        REWARD_IF_DONE,
-        "#!/bin/bash\ntouch /app/done\n",
+    done_task(suite.path(), "peek");
+    let (agent, seen) = probing(
+        "ls /tests /solution 2>&1; cat /tests/secret_check.txt 2>&1; pwd; touch /app/done".into(),
     );
-    let seen = Arc::new(Mutex::new(String::new()));
-    let seen2 = seen.clone();
-    let agent = scripted(move |_, _, sb| {
-        let seen = seen2.clone();
-        Box::pin(async move {
-            let out = sh(
-                sb,
-                "ls /tests /solution 2>&1; cat /tests/secret_check.txt 2>&1; pwd; touch /app/done",
-            )
-            .await;
-            *seen.lock().unwrap() = out;
-            Ok(TurnOutcome::default())
-        })
-    });
     let run = tempfile::tempdir().unwrap();
     let trials = run_with(suite.path(), agent, config(&run.path().join("r"))).await;
-    let seen = seen.lock().unwrap().clone();
+    let seen = last_seen(&seen);
     assert!(!seen.contains("the tests' own data"), "{seen}");
     assert!(seen.contains("No such file"), "{seen}");
     assert!(
@@ -97,7 +62,7 @@ async fn a_memory_hog_is_contained_and_recorded_and_the_next_trial_runs_normally
     }
     let suite = tempfile::tempdir().unwrap();
     // The verifier itself blows the memory limit; the kill is recorded as the task's result.
-    harbor_task(
+    python_task(
         suite.path(),
         "a-hog",
         128,
@@ -105,24 +70,12 @@ async fn a_memory_hog_is_contained_and_recorded_and_the_next_trial_runs_normally
         "#!/bin/bash\ntail /dev/zero\necho 0 > /logs/verifier/reward.txt\n",
         "#!/bin/bash\ntrue\n",
     );
-    harbor_task(
-        suite.path(),
-        "b-fine",
-        512,
-        "",
-        REWARD_IF_DONE,
-        "#!/bin/bash\ntouch /app/done\n",
-    );
+    done_task(suite.path(), "b-fine");
     let run = tempfile::tempdir().unwrap();
     let mut cfg = config(&run.path().join("r"));
     cfg.jobs = 1;
-    let trials = run_with(
-        suite.path(),
-        Arc::from(tribench_agents::by_name("oracle").unwrap()),
-        cfg,
-    )
-    .await;
-    let get = |id: &str| trials.iter().find(|t| t.task_id == id).unwrap();
+    let trials = run_with(suite.path(), oracle(), cfg).await;
+    let get = |id: &str| by_task(&trials, id);
     assert_eq!(
         get("a-hog").outcome,
         Outcome::Unresolved,
@@ -144,7 +97,7 @@ async fn broken_images_and_silent_verifiers_are_clear_errors() {
         return;
     }
     let suite = tempfile::tempdir().unwrap();
-    harbor_task(
+    python_task(
         suite.path(),
         "bad-build",
         512,
@@ -152,7 +105,7 @@ async fn broken_images_and_silent_verifiers_are_clear_errors() {
         REWARD_IF_DONE,
         "#!/bin/bash\ntrue\n",
     );
-    harbor_task(
+    python_task(
         suite.path(),
         "silent",
         512,
@@ -164,13 +117,8 @@ async fn broken_images_and_silent_verifiers_are_clear_errors() {
     let dir = run.path().join("r");
     let mut cfg = config(&dir);
     cfg.infra_retries = 0;
-    let trials = run_with(
-        suite.path(),
-        Arc::from(tribench_agents::by_name("oracle").unwrap()),
-        cfg,
-    )
-    .await;
-    let get = |id: &str| trials.iter().find(|t| t.task_id == id).unwrap();
+    let trials = run_with(suite.path(), oracle(), cfg).await;
+    let get = |id: &str| by_task(&trials, id);
     let bad = get("bad-build");
     assert_eq!(bad.outcome, Outcome::EnvironmentError);
     assert!(
@@ -196,27 +144,13 @@ async fn broken_images_and_silent_verifiers_are_clear_errors() {
 #[tokio::test]
 async fn a_scripted_model_solves_a_terminal_task_through_tool_calls() {
     use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-    use tribench_agents::llm::{ChatClient, Limits, LlmAgent, Mode, ModelConfig, Prompts};
+    use tribench_agents::llm::Mode;
     if !docker_available() {
         return;
     }
     let suite = tempfile::tempdir().unwrap();
-    harbor_task(
-        suite.path(),
-        "make-done",
-        512,
-        "",
-        REWARD_IF_DONE,
-        "#!/bin/bash\ntouch /app/done\n",
-    );
-    harbor_task(
-        suite.path(),
-        "make-done-too",
-        512,
-        "",
-        REWARD_IF_DONE,
-        "#!/bin/bash\ntouch /app/done\n",
-    );
+    done_task(suite.path(), "make-done");
+    done_task(suite.path(), "make-done-too");
     // Two trials share the script in order: the first solves, the second only looks.
     let server = ScriptedServer::start(vec![
         Reply::tool(
@@ -229,19 +163,12 @@ async fn a_scripted_model_solves_a_terminal_task_through_tool_calls() {
     ])
     .await
     .unwrap();
-    let mut cfg = ModelConfig::new(&server.base_url, "scripted-model");
-    cfg.request_timeout_sec = 5;
-    let agent: Arc<dyn Agent> = Arc::new(LlmAgent::new(
-        Arc::new(ChatClient::new(cfg).unwrap()),
-        Mode::Tools,
-        Limits::default(),
-        Prompts::default(),
-    ));
+    let agent = llm_agent(model_at(&server.base_url, 5), Mode::Tools);
     let run = tempfile::tempdir().unwrap();
     let mut c = config(&run.path().join("r"));
     c.jobs = 1;
     let trials = run_with(suite.path(), agent, c).await;
-    let get = |id: &str| trials.iter().find(|t| t.task_id == id).unwrap();
+    let get = |id: &str| by_task(&trials, id);
     assert_eq!(
         get("make-done").outcome,
         Outcome::Resolved,
@@ -259,19 +186,12 @@ async fn a_scripted_model_solves_a_terminal_task_through_tool_calls() {
 #[tokio::test]
 async fn interactive_mode_drives_an_interactive_program_in_the_container() {
     use tribench_agents::llm::scripted::{Reply, ScriptedServer};
-    use tribench_agents::llm::{ChatClient, Limits, LlmAgent, Mode, ModelConfig, Prompts};
+    use tribench_agents::llm::Mode;
     if !docker_available() {
         return;
     }
     let suite = tempfile::tempdir().unwrap();
-    harbor_task(
-        suite.path(),
-        "repl",
-        512,
-        "",
-        REWARD_IF_DONE,
-        "#!/bin/bash\ntouch /app/done\n",
-    );
+    done_task(suite.path(), "repl");
     let server = ScriptedServer::start(vec![
         Reply::tool("send_keys", serde_json::json!({"keys": "python3\n", "wait_ms": 1500})),
         Reply::tool("send_keys", serde_json::json!({"keys": "open('/app/done', 'w').write('from the repl')\n", "wait_ms": 500})),
@@ -281,14 +201,7 @@ async fn interactive_mode_drives_an_interactive_program_in_the_container() {
     ])
     .await
     .unwrap();
-    let mut cfg = ModelConfig::new(&server.base_url, "scripted-model");
-    cfg.request_timeout_sec = 10;
-    let agent: Arc<dyn Agent> = Arc::new(LlmAgent::new(
-        Arc::new(ChatClient::new(cfg).unwrap()),
-        Mode::Interactive,
-        Limits::default(),
-        Prompts::default(),
-    ));
+    let agent = llm_agent(model_at(&server.base_url, 10), Mode::Interactive);
     let run = tempfile::tempdir().unwrap();
     let dir = run.path().join("r");
     let trials = run_with(suite.path(), agent, config(&dir)).await;

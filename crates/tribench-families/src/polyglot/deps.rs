@@ -55,18 +55,11 @@ fn parse_table(bytes: &[u8]) -> Option<toml::Table> {
     std::str::from_utf8(bytes).ok()?.parse::<toml::Table>().ok()
 }
 
-/// Where fetched packages are kept: `$TRIBENCH_CACHE_DIR`, else the user's cache folder.
+/// Where fetched packages are kept: `$TRIBENCH_CACHE_DIR`, else tribench's cache folder.
 fn cache_root() -> PathBuf {
-    if let Some(d) = std::env::var_os("TRIBENCH_CACHE_DIR") {
-        return PathBuf::from(d);
-    }
-    if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
-        return PathBuf::from(d).join("tribench");
-    }
-    match std::env::var_os("HOME") {
-        Some(h) => PathBuf::from(h).join(".cache").join("tribench"),
-        None => std::env::temp_dir().join("tribench-cache"),
-    }
+    std::env::var_os("TRIBENCH_CACHE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(tribench_datasets::cache_root)
 }
 
 /// Fetches the packages the exercise declares, unless the cache has them; returns the folder

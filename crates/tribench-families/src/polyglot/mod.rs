@@ -26,51 +26,11 @@ const FEEDBACK_LINES: usize = 50;
 /// and `.meta` holds the reference solution.
 const WITHHELD_DIRS: [&str; 2] = [".meta", ".docs"];
 
-pub(crate) async fn prepare(ex: &Exercise, sb: &dyn Sandbox) -> Result<(), FamilyError> {
-    sb.copy_in(&ex.dir, ".").await?;
-    for d in WITHHELD_DIRS {
-        sb.remove(d).await?;
-    }
-    withhold_tests(ex, sb).await?;
-    // Packages the exercise declares are fetched now, while the network is allowed; grading
-    // reads them offline.
-    deps::fetch(ex).await?;
-    Ok(())
-}
-
 async fn withhold_tests(ex: &Exercise, sb: &dyn Sandbox) -> Result<(), FamilyError> {
     for t in &ex.tests {
         sb.remove(t).await?;
     }
     Ok(())
-}
-
-pub(crate) fn instruction(ex: &Exercise) -> String {
-    let files = ex.solution.join(", ");
-    format!(
-        "{}\n\n---\n\nImplement the exercise above by editing these files: {files}.\n\
-         Keep the names of the existing functions, classes, types and modules: the tests use them. \
-         Use only the language's standard library; no packages can be installed.",
-        ex.instructions
-    )
-}
-
-pub(crate) fn reference(ex: &Exercise) -> Result<Reference, FamilyError> {
-    let mut files = Vec::new();
-    let mut pairs = ex.reference_pairs();
-    // A reference that needs packages comes with its own manifest (Rust's Cargo-example.toml).
-    if let Some((manifest, target)) = deps::reference_manifest(ex) {
-        pairs.push((manifest, target));
-    }
-    for (example, target) in pairs {
-        let path = ex.dir.join(&example);
-        let bytes = std::fs::read(&path).map_err(|e| FamilyError::InvalidTask {
-            path: path.clone(),
-            message: format!("cannot read reference solution: {e}"),
-        })?;
-        files.push((target, bytes));
-    }
-    Ok(Reference::Files { files })
 }
 
 /// The solution files as the agent left them, taken out of its workspace to be graded in a
@@ -367,15 +327,44 @@ impl crate::Task for Exercise {
     }
 
     fn instruction(&self) -> String {
-        instruction(self)
+        let files = self.solution.join(", ");
+        format!(
+            "{}\n\n---\n\nImplement the exercise above by editing these files: {files}.\n\
+             Keep the names of the existing functions, classes, types and modules: the tests use them. \
+             Use only the language's standard library; no packages can be installed.",
+            self.instructions
+        )
     }
 
     fn reference(&self) -> Result<Reference, FamilyError> {
-        reference(self)
+        let mut files = Vec::new();
+        let mut pairs = self.reference_pairs();
+        // A reference that needs packages comes with its own manifest (Rust's
+        // Cargo-example.toml).
+        if let Some((manifest, target)) = deps::reference_manifest(self) {
+            pairs.push((manifest, target));
+        }
+        for (example, target) in pairs {
+            let path = self.dir.join(&example);
+            let bytes = std::fs::read(&path).map_err(|e| FamilyError::InvalidTask {
+                path: path.clone(),
+                message: format!("cannot read reference solution: {e}"),
+            })?;
+            files.push((target, bytes));
+        }
+        Ok(Reference::Files { files })
     }
 
     async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
-        prepare(self, sb).await
+        sb.copy_in(&self.dir, ".").await?;
+        for d in WITHHELD_DIRS {
+            sb.remove(d).await?;
+        }
+        withhold_tests(self, sb).await?;
+        // Packages the exercise declares are fetched now, while the network is allowed; grading
+        // reads them offline.
+        deps::fetch(self).await?;
+        Ok(())
     }
 
     /// Build files, test runners and processes in the agent's sandbox never reach the tests:

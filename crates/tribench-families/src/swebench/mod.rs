@@ -211,20 +211,6 @@ impl SwebenchTask {
         }
     }
 
-    pub fn instruction(&self) -> String {
-        format!(
-            "{}\n\n---\n\nThe repository {} is checked out in your working directory. Change its non-test files so that the issue above is resolved. Do not modify the tests: hidden tests will check your change.\n",
-            self.instance.problem_statement.trim_end(),
-            self.instance.repo
-        )
-    }
-
-    pub fn reference(&self) -> Reference {
-        Reference::Patch {
-            patch: self.instance.patch.clone(),
-        }
-    }
-
     fn exec_env(&self) -> Vec<(String, String)> {
         self.spec
             .as_ref()
@@ -243,83 +229,6 @@ impl SwebenchTask {
             ("GIT_CONFIG_VALUE_0".to_string(), "/dev/null".to_string()),
         ]);
         env
-    }
-
-    /// Puts the repository at `base_commit` into the sandbox (or strips the image's own copy of
-    /// its future), then runs the spec's install commands.
-    pub async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
-        let env_err = |message: String| FamilyError::InvalidTask {
-            path: PathBuf::from(&self.instance.instance_id),
-            message,
-        };
-        if let Some(name) = &self.instance.unsupported_parser {
-            return Err(env_err(format!(
-                "the instance's log parser `{name}` is not one tribench implements yet"
-            )));
-        }
-        if let Some(spec) = self.spec.as_ref().filter(|s| !s.needs.is_empty()) {
-            if spec.environment == SpecEnvironment::Local {
-                let words: Vec<String> = spec.needs.iter().map(|c| shell_quote(c)).collect();
-                let script = format!(
-                    "for c in {}; do command -v \"$c\" >/dev/null 2>&1 || echo \"$c\"; done",
-                    words.join(" ")
-                );
-                let out = sb
-                    .exec(ExecRequest::new(script, Duration::from_secs(30)))
-                    .await?;
-                let missing: Vec<&str> = out.stdout.text.split_whitespace().collect();
-                if !missing.is_empty() {
-                    return Err(env_err(format!(
-                        "{} needs {} on this machine, which it lacks",
-                        self.instance.repo,
-                        missing.join(", ")
-                    )));
-                }
-            }
-        }
-        match &self.source {
-            Some(source) => {
-                let (source, repo, base) = (
-                    source.clone(),
-                    self.instance.repo.clone(),
-                    self.instance.base_commit.clone(),
-                );
-                let checkout =
-                    tokio::task::spawn_blocking(move || repo::checkout(&source, &repo, &base))
-                        .await
-                        .map_err(|e| env_err(e.to_string()))?
-                        .map_err(env_err)?;
-                match self.environment() {
-                    Environment::Workspace { .. } => sb.copy_in(&checkout, ".").await?,
-                    Environment::Container { .. } => sb.put_dir(&checkout, sb.workdir()).await?,
-                }
-            }
-            None => {
-                let out = sb
-                    .exec(ExecRequest::new(
-                        repo::SANITIZE_SCRIPT,
-                        Duration::from_secs(600),
-                    ))
-                    .await?;
-                if !out.success() {
-                    return Err(env_err(format!(
-                        "could not remove the repository's history after base_commit in the image: {}",
-                        out.combined()
-                    )));
-                }
-            }
-        }
-        if let Some(spec) = &self.spec {
-            if !spec.install.is_empty() {
-                let mut req = ExecRequest::new(spec.install.join("\n"), Duration::from_secs(1800));
-                req.env = self.exec_env();
-                let out = sb.exec(req).await?;
-                if !out.success() {
-                    return Err(env_err(format!("install failed: {}", out.combined())));
-                }
-            }
-        }
-        Ok(())
     }
 
     /// The agent's change against `base_commit`, new files included, as a binary-safe diff.
@@ -570,15 +479,94 @@ impl crate::Task for SwebenchTask {
     }
 
     fn instruction(&self) -> String {
-        SwebenchTask::instruction(self)
+        format!(
+            "{}\n\n---\n\nThe repository {} is checked out in your working directory. Change its non-test files so that the issue above is resolved. Do not modify the tests: hidden tests will check your change.\n",
+            self.instance.problem_statement.trim_end(),
+            self.instance.repo
+        )
     }
 
     fn reference(&self) -> Result<Reference, FamilyError> {
-        Ok(SwebenchTask::reference(self))
+        Ok(Reference::Patch {
+            patch: self.instance.patch.clone(),
+        })
     }
 
+    /// Puts the repository at `base_commit` into the sandbox (or strips the image's own copy of
+    /// its future), then runs the spec's install commands.
     async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
-        SwebenchTask::prepare(self, sb).await
+        let env_err = |message: String| FamilyError::InvalidTask {
+            path: PathBuf::from(&self.instance.instance_id),
+            message,
+        };
+        if let Some(name) = &self.instance.unsupported_parser {
+            return Err(env_err(format!(
+                "the instance's log parser `{name}` is not one tribench implements yet"
+            )));
+        }
+        if let Some(spec) = self.spec.as_ref().filter(|s| !s.needs.is_empty()) {
+            if spec.environment == SpecEnvironment::Local {
+                let words: Vec<String> = spec.needs.iter().map(|c| shell_quote(c)).collect();
+                let script = format!(
+                    "for c in {}; do command -v \"$c\" >/dev/null 2>&1 || echo \"$c\"; done",
+                    words.join(" ")
+                );
+                let out = sb
+                    .exec(ExecRequest::new(script, Duration::from_secs(30)))
+                    .await?;
+                let missing: Vec<&str> = out.stdout.text.split_whitespace().collect();
+                if !missing.is_empty() {
+                    return Err(env_err(format!(
+                        "{} needs {} on this machine, which it lacks",
+                        self.instance.repo,
+                        missing.join(", ")
+                    )));
+                }
+            }
+        }
+        match &self.source {
+            Some(source) => {
+                let (source, repo, base) = (
+                    source.clone(),
+                    self.instance.repo.clone(),
+                    self.instance.base_commit.clone(),
+                );
+                let checkout =
+                    tokio::task::spawn_blocking(move || repo::checkout(&source, &repo, &base))
+                        .await
+                        .map_err(|e| env_err(e.to_string()))?
+                        .map_err(env_err)?;
+                match self.environment() {
+                    Environment::Workspace { .. } => sb.copy_in(&checkout, ".").await?,
+                    Environment::Container { .. } => sb.put_dir(&checkout, sb.workdir()).await?,
+                }
+            }
+            None => {
+                let out = sb
+                    .exec(ExecRequest::new(
+                        repo::SANITIZE_SCRIPT,
+                        Duration::from_secs(600),
+                    ))
+                    .await?;
+                if !out.success() {
+                    return Err(env_err(format!(
+                        "could not remove the repository's history after base_commit in the image: {}",
+                        out.combined()
+                    )));
+                }
+            }
+        }
+        if let Some(spec) = &self.spec {
+            if !spec.install.is_empty() {
+                let mut req = ExecRequest::new(spec.install.join("\n"), Duration::from_secs(1800));
+                req.env = self.exec_env();
+                let out = sb.exec(req).await?;
+                if !out.success() {
+                    return Err(env_err(format!("install failed: {}", out.combined())));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The agent's patch (kept as `diff.patch`), graded in a fresh sandbox. A repository the

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
+use tribench_datasets::cache_root;
 
 /// Where a repository comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -47,21 +48,6 @@ impl RepoSource {
             RepoSource::Local { key, .. } => key.clone(),
             RepoSource::Url(u) => hex::encode(Sha256::digest(u.as_bytes()))[..16].to_string(),
         }
-    }
-}
-
-/// tribench's cache folder: `$TRIBENCH_CACHE`, else `$XDG_CACHE_HOME/tribench`, else
-/// `~/.cache/tribench`.
-pub fn cache_root() -> PathBuf {
-    if let Some(p) = std::env::var_os("TRIBENCH_CACHE") {
-        return PathBuf::from(p);
-    }
-    if let Some(p) = std::env::var_os("XDG_CACHE_HOME") {
-        return PathBuf::from(p).join("tribench");
-    }
-    match std::env::var_os("HOME") {
-        Some(h) => PathBuf::from(h).join(".cache/tribench"),
-        None => std::env::temp_dir().join("tribench-cache"),
     }
 }
 

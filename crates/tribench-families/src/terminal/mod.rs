@@ -22,46 +22,6 @@ use std::path::Path;
 use tribench_sandbox::{ExecOutput, ExecRequest, IsolatedVerifier, Sandbox, SandboxError};
 use tribench_types::{Outcome, Reference, TestResult, TestStatus};
 
-pub(crate) fn instruction(t: &TerminalTask) -> String {
-    t.instruction.clone()
-}
-
-pub(crate) fn reference(t: &TerminalTask) -> Result<Reference, FamilyError> {
-    let (dir, command) = match t.format {
-        TerminalFormat::Harbor => (t.dir.join("solution"), "bash /solution/solve.sh"),
-        // TB1 keeps solution.sh at the task's top level: stage it in a folder of its own.
-        TerminalFormat::Tb1 => (t.staged_solution()?, "bash /solution/solution.sh"),
-    };
-    Ok(Reference::Bundle {
-        dir: dir.display().to_string(),
-        dest: "/solution".into(),
-        command: command.into(),
-    })
-}
-
-/// Makes `/logs/agent` and `/logs/verifier` writable by whatever user the image runs as (as
-/// Harbor does right after starting the environment), working as root whatever the image's
-/// `USER`.
-pub(crate) async fn prepare(t: &TerminalTask, sb: &dyn Sandbox) -> Result<(), FamilyError> {
-    let req = ExecRequest::new(
-        "mkdir -p /logs/agent /logs/verifier && chmod 777 /logs/agent /logs/verifier",
-        std::time::Duration::from_secs(60),
-    )
-    .user("root");
-    let out = sb.exec(req).await?;
-    if !out.success() {
-        return Err(FamilyError::InvalidTask {
-            path: t.dir.clone(),
-            message: format!(
-                "task {}: cannot create /logs/agent and /logs/verifier in the container: {}",
-                t.id,
-                out.combined().trim()
-            ),
-        });
-    }
-    Ok(())
-}
-
 /// Reward from `/logs/verifier/reward.txt` (a number) or `reward.json` (decided by
 /// [`tribench_types::reward_from_json`]: `"reward"`, or the only key). `Err` names why a
 /// reward.json decides nothing; `Ok(None)`: neither file gave a reward.
@@ -346,15 +306,43 @@ impl crate::Task for TerminalTask {
     }
 
     fn instruction(&self) -> String {
-        instruction(self)
+        self.instruction.clone()
     }
 
     fn reference(&self) -> Result<Reference, FamilyError> {
-        reference(self)
+        let (dir, command) = match self.format {
+            TerminalFormat::Harbor => (self.dir.join("solution"), "bash /solution/solve.sh"),
+            // TB1 keeps solution.sh at the task's top level: stage it in a folder of its own.
+            TerminalFormat::Tb1 => (self.staged_solution()?, "bash /solution/solution.sh"),
+        };
+        Ok(Reference::Bundle {
+            dir: dir.display().to_string(),
+            dest: "/solution".into(),
+            command: command.into(),
+        })
     }
 
+    /// Makes `/logs/agent` and `/logs/verifier` writable by whatever user the image runs as (as
+    /// Harbor does right after starting the environment), working as root whatever the image's
+    /// `USER`.
     async fn prepare(&self, sb: &dyn Sandbox) -> Result<(), FamilyError> {
-        prepare(self, sb).await
+        let req = ExecRequest::new(
+            "mkdir -p /logs/agent /logs/verifier && chmod 777 /logs/agent /logs/verifier",
+            std::time::Duration::from_secs(60),
+        )
+        .user("root");
+        let out = sb.exec(req).await?;
+        if !out.success() {
+            return Err(FamilyError::InvalidTask {
+                path: self.dir.clone(),
+                message: format!(
+                    "task {}: cannot create /logs/agent and /logs/verifier in the container: {}",
+                    self.id,
+                    out.combined().trim()
+                ),
+            });
+        }
+        Ok(())
     }
 
     async fn grade(

@@ -5,7 +5,8 @@
 use super::docker::{backend, spec, BASE};
 use std::time::Duration;
 use tribench_sandbox::{
-    ContainerSpec, ExecRequest, Sandbox, SandboxError, DEFAULT_CPUS, DEFAULT_MEMORY_MB,
+    ContainerSpec, DockerSandbox, ExecRequest, Sandbox, SandboxError, DEFAULT_CPUS,
+    DEFAULT_MEMORY_MB,
 };
 
 async fn sh(sb: &dyn Sandbox, script: &str) -> String {
@@ -16,15 +17,50 @@ async fn sh(sb: &dyn Sandbox, script: &str) -> String {
     out.combined()
 }
 
+/// A container of the base image without network, its pids limit `pids_limit` if given; none
+/// when no engine answers.
+async fn container(pids_limit: Option<i64>) -> Option<DockerSandbox> {
+    let b = backend().await?;
+    let mut s = spec(false);
+    if let Some(p) = pids_limit {
+        s.pids_limit = p;
+    }
+    Some(b.create(&s).await.unwrap())
+}
+
+/// Whether /logs is a link, and the owner, mode, kind and contents of grading's folders.
+async fn grading_folders(sb: &dyn Sandbox) -> String {
+    sh(
+        sb,
+        "test -L /logs && echo still-a-link; stat -c '%U %a %F' /logs/verifier /tests; ls -A /logs/verifier /tests",
+    )
+    .await
+}
+
+/// An isolated verifier of the tests in `tests`, mounted at /tests, its results in
+/// /logs/verifier, collecting `collect`.
+fn isolated(
+    tests: &std::path::Path,
+    collect: &[&str],
+    exec: ExecRequest,
+) -> tribench_sandbox::IsolatedVerifier {
+    tribench_sandbox::IsolatedVerifier {
+        tests: tests.to_path_buf(),
+        tests_at: "/tests".into(),
+        results_at: "/logs/verifier".into(),
+        collect: collect.iter().map(|c| c.to_string()).collect(),
+        exec,
+    }
+}
+
 /// Processes in the container other than init and main, zombies left out.
 const COUNT_OTHERS: &str = r#"n=0; for d in /proc/[0-9]*; do p=${d#/proc/}; [ "$p" = 1 ] || [ "$p" = $$ ] && continue; s=$(cat $d/stat 2>/dev/null) || continue; s=${s##*) }; set -- $s; [ "$1" = Z ] && continue; [ "$2" = $$ ] && continue; [ "$(tr -d '\0' < $d/cmdline 2>/dev/null)" = sleepinfinity ] && continue; n=$((n+1)); done; echo $n"#;
 
 #[tokio::test]
 async fn quiesce_kills_what_the_agent_left_and_recreates_grading_folders() {
-    let Some(b) = backend().await else { return };
-    let mut s = spec(false);
-    s.pids_limit = 512;
-    let sb = b.create(&s).await.unwrap();
+    let Some(sb) = container(Some(512)).await else {
+        return;
+    };
     // A reward forger, a forking loop, a plain sleeper; a planted reward directory, and /logs
     // turned into a symlink to a folder the agent owns.
     sh(
@@ -42,11 +78,7 @@ async fn quiesce_kills_what_the_agent_left_and_recreates_grading_folders() {
     assert!(q.killed >= 3, "{q:?}");
     assert_eq!(sh(&sb, COUNT_OTHERS).await.trim(), "0");
     // The container still runs, and the folders are real, empty and root's.
-    let out = sh(
-        &sb,
-        "test -L /logs && echo still-a-link; stat -c '%U %a %F' /logs/verifier /tests; ls -A /logs/verifier /tests",
-    )
-    .await;
+    let out = grading_folders(&sb).await;
     assert_eq!(
         out, "root 755 directory\nroot 755 directory\n/logs/verifier:\n\n/tests:\n",
         "{out}"
@@ -56,10 +88,9 @@ async fn quiesce_kills_what_the_agent_left_and_recreates_grading_folders() {
 
 #[tokio::test]
 async fn quiesce_stops_a_fork_bomb_filling_the_pids_limit() {
-    let Some(b) = backend().await else { return };
-    let mut s = spec(false);
-    s.pids_limit = 200;
-    let sb = b.create(&s).await.unwrap();
+    let Some(sb) = container(Some(200)).await else {
+        return;
+    };
     sh(
         &sb,
         "nohup sh -c 'while :; do sleep 1000 & done' >/dev/null 2>&1 & sleep 1",
@@ -73,8 +104,9 @@ async fn quiesce_stops_a_fork_bomb_filling_the_pids_limit() {
 
 #[tokio::test]
 async fn a_container_whose_main_process_was_killed_is_left_broken_not_an_engine_error() {
-    let Some(b) = backend().await else { return };
-    let sb = b.create(&spec(false)).await.unwrap();
+    let Some(sb) = container(None).await else {
+        return;
+    };
     // Init's only child is the main process; killing it stops the container.
     let _ = sb
         .exec(ExecRequest::new(
@@ -99,8 +131,9 @@ async fn a_container_whose_main_process_was_killed_is_left_broken_not_an_engine_
 
 #[tokio::test]
 async fn only_a_regular_file_at_exactly_the_path_is_read() {
-    let Some(b) = backend().await else { return };
-    let sb = b.create(&spec(false)).await.unwrap();
+    let Some(sb) = container(None).await else {
+        return;
+    };
     sh(
         &sb,
         "mkdir -p /v/dir.txt && echo 1 > /v/dir.txt/1 && echo 1 > /v/target && ln -s /v/target /v/link.txt && echo 0.5 > /v/file.txt",
@@ -166,8 +199,9 @@ async fn every_container_has_memory_and_cpu_limits_by_default_or_from_the_task()
 
 #[tokio::test]
 async fn a_service_the_agent_left_listening_survives_quiesce_and_the_rest_does_not() {
-    let Some(b) = backend().await else { return };
-    let sb = b.create(&spec(false)).await.unwrap();
+    let Some(sb) = container(None).await else {
+        return;
+    };
     // perl-base is in the minimal image: a TCP listener on 8080, and a plain background loop.
     sh(
         &sb,
@@ -191,8 +225,9 @@ async fn a_service_the_agent_left_listening_survives_quiesce_and_the_rest_does_n
 
 #[tokio::test]
 async fn quiesce_from_inside_the_container_does_the_same_for_a_remote_engine() {
-    let Some(b) = backend().await else { return };
-    let sb = b.create(&spec(false)).await.unwrap();
+    let Some(sb) = container(None).await else {
+        return;
+    };
     sh(
         &sb,
         "mkdir -p /agent/verifier/reward.txt && ln -s /agent /logs
@@ -207,11 +242,7 @@ async fn quiesce_from_inside_the_container_does_the_same_for_a_remote_engine() {
         .unwrap();
     assert!(q.killed >= 2, "{q:?}");
     assert_eq!(sh(&sb, COUNT_OTHERS).await.trim(), "0");
-    let out = sh(
-        &sb,
-        "test -L /logs && echo still-a-link; stat -c '%U %a %F' /logs/verifier /tests; ls -A /logs/verifier /tests",
-    )
-    .await;
+    let out = grading_folders(&sb).await;
     assert_eq!(
         out, "root 755 directory\nroot 755 directory\n/logs/verifier:\n\n/tests:\n",
         "{out}"
@@ -244,20 +275,19 @@ const CHECK: &str = "perl -MIO::Socket::INET -e 'IO::Socket::INET->new(q(127.0.0
 
 #[tokio::test]
 async fn a_listening_forger_reaches_neither_the_tests_nor_the_reward_of_an_isolated_verifier() {
-    let Some(b) = backend().await else { return };
-    let sb = b.create(&spec(false)).await.unwrap();
+    let Some(sb) = container(None).await else {
+        return;
+    };
     let tests = tempfile::tempdir().unwrap();
     std::fs::write(tests.path().join("check.sh"), CHECK).unwrap();
     sh(&sb, LISTENING_FORGER).await;
     let q = sb.quiesce(&["/tests", "/logs/verifier"]).await.unwrap();
     assert_eq!(q.spared, 1, "{q:?}");
-    let verifier = tribench_sandbox::IsolatedVerifier {
-        tests: tests.path().to_path_buf(),
-        tests_at: "/tests".into(),
-        results_at: "/logs/verifier".into(),
-        collect: vec!["reward.txt".into(), "reward.json".into()],
-        exec: ExecRequest::new("sh /tests/check.sh", Duration::from_secs(60)).user("root"),
-    };
+    let verifier = isolated(
+        tests.path(),
+        &["reward.txt", "reward.json"],
+        ExecRequest::new("sh /tests/check.sh", Duration::from_secs(60)).user("root"),
+    );
 
     // The attack is real: a plain verifier is forged (its tests rewritten, or its reward).
     sb.put_dir(tests.path(), "/tests").await.unwrap();
@@ -295,17 +325,16 @@ async fn a_listening_forger_reaches_neither_the_tests_nor_the_reward_of_an_isola
 
 #[tokio::test]
 async fn an_isolated_verifier_keeps_its_timeout_and_says_when_it_cannot_be_isolated() {
-    let Some(b) = backend().await else { return };
-    let sb = b.create(&spec(false)).await.unwrap();
+    let Some(sb) = container(None).await else {
+        return;
+    };
     let tests = tempfile::tempdir().unwrap();
     std::fs::write(tests.path().join("t.sh"), "sleep 100\n").unwrap();
-    let verifier = tribench_sandbox::IsolatedVerifier {
-        tests: tests.path().to_path_buf(),
-        tests_at: "/tests".into(),
-        results_at: "/logs/verifier".into(),
-        collect: vec!["reward.txt".into()],
-        exec: ExecRequest::new("sh /tests/t.sh", Duration::from_secs(2)),
-    };
+    let verifier = isolated(
+        tests.path(),
+        &["reward.txt"],
+        ExecRequest::new("sh /tests/t.sh", Duration::from_secs(2)),
+    );
     let v = sb.verify_isolated(verifier.clone()).await.unwrap();
     assert!(v.exec.timed_out && v.exec.exit_code.is_none(), "{v:?}");
     let left = sh(

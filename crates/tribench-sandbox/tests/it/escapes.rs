@@ -2,26 +2,8 @@
 //! would run. None may succeed; the workspace must stay usable.
 
 use super::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tribench_sandbox::ResourceLimits;
-
-fn confined_with(
-    base: &Path,
-    hide: Vec<PathBuf>,
-    edit: impl FnOnce(&mut LocalSandboxConfig),
-) -> Option<LocalSandbox> {
-    let mut cfg = LocalSandboxConfig::new(base);
-    if !matches!(cfg.isolation, Isolation::Bwrap(_)) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have bubblewrap installed"
-        );
-        return None;
-    }
-    cfg.hide = hide;
-    edit(&mut cfg);
-    Some(LocalSandbox::create(Arc::new(cfg), "work").unwrap())
-}
 
 async fn run(sb: &LocalSandbox, script: &str) -> tribench_sandbox::ExecOutput {
     sb.exec(req(script)).await.unwrap()

@@ -129,21 +129,32 @@ async fn stop_removes_the_directory_and_refuses_more_work() {
     sb.stop().await.unwrap();
 }
 
+/// A bwrap-confined sandbox in `base` hiding `hide`, its config changed by `edit` first; none
+/// where bubblewrap is missing.
+fn confined_with(
+    base: &std::path::Path,
+    hide: Vec<std::path::PathBuf>,
+    edit: impl FnOnce(&mut LocalSandboxConfig),
+) -> Option<LocalSandbox> {
+    let mut cfg = LocalSandboxConfig::new(base);
+    if !matches!(cfg.isolation, Isolation::Bwrap(_)) {
+        // CI installs bubblewrap; a developer machine without it cannot test confinement.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have bubblewrap installed"
+        );
+        return None;
+    }
+    cfg.hide = hide;
+    edit(&mut cfg);
+    Some(LocalSandbox::create(Arc::new(cfg), "work").unwrap())
+}
+
 mod bwrap {
     use super::*;
 
     fn confined(base: &std::path::Path, hide: Vec<std::path::PathBuf>) -> Option<LocalSandbox> {
-        let mut cfg = LocalSandboxConfig::new(base);
-        if !matches!(cfg.isolation, Isolation::Bwrap(_)) {
-            // CI installs bubblewrap; a developer machine without it cannot test confinement.
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must have bubblewrap installed"
-            );
-            return None;
-        }
-        cfg.hide = hide;
-        Some(LocalSandbox::create(Arc::new(cfg), "work").unwrap())
+        confined_with(base, hide, |_| {})
     }
 
     #[tokio::test]

@@ -2,32 +2,18 @@
 //! drops trials), and a run's sweep removes those its trials left; a service that never gets
 //! healthy is an error, and nothing of the group is left behind.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 use tribench_sandbox::{
     ContainerSpec, DependsOn, DockerBackend, ExecRequest, HealthCheck, ImageSpec, Sandbox,
     ServiceGroup, ServiceSpec,
 };
 
-async fn backend() -> Option<Arc<DockerBackend>> {
-    match DockerBackend::connect(HashMap::new()).await {
-        Ok(b) => Some(b),
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must run a Docker engine: {e}"
-            );
-            eprintln!("skipping: {e}");
-            None
-        }
-    }
-}
+use super::docker::{backend, BASE};
 
 fn with_service(healthy: bool) -> ContainerSpec {
     let test = if healthy { "test -f /tmp/up" } else { "false" };
     ContainerSpec {
-        image: "tribench/debian:bookworm".into(),
+        image: BASE.into(),
         workdir: "/app".into(),
         cpus: None,
         memory_mb: None,

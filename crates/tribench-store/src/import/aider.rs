@@ -7,8 +7,7 @@
 //! results file), not by all the exercises the run copied; both rates are noted, labelled.
 
 use super::{
-    find_files, invalid, manifest, read_json, str_of, trial, u64_of, ImportError, Imported,
-    ManifestParts,
+    find_files, invalid, read_json, str_of, trial, u64_of, ImportError, Imported, ManifestParts,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -133,33 +132,31 @@ pub fn import_aider(dir: &Path) -> Result<Imported, ImportError> {
     let edit_format = str_of(&first, "edit_format")
         .unwrap_or("unknown")
         .to_string();
-    let m = manifest(ManifestParts {
-        run_id: dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        agent: "aider".into(),
-        agent_version: str_of(&first, "commit_hash")
-            .unwrap_or_default()
-            .to_string(),
-        config: format!("edit_format={edit_format}"),
-        model: Some((model, "unknown".into())),
-        dataset: "aider-polyglot".into(),
-        dataset_version: None,
-        family: FamilyKind::Polyglot,
-        source: dir,
-        tasks: exercises,
-        attempts: 1,
-        max_tries: Some(max_tries.max(1) as u32),
-        harness: "aider benchmark (imported)".into(),
-        started_at: String::new(),
-        ended_at: None,
-    });
-    Ok(Imported {
-        manifest: m,
+    Ok(Imported::new(
+        ManifestParts {
+            run_id: dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            agent: "aider".into(),
+            agent_version: str_of(&first, "commit_hash")
+                .unwrap_or_default()
+                .to_string(),
+            config: format!("edit_format={edit_format}"),
+            model: Some((model, "unknown".into())),
+            dataset: "aider-polyglot".into(),
+            dataset_version: None,
+            family: FamilyKind::Polyglot,
+            source: dir,
+            tasks: exercises,
+            attempts: 1,
+            max_tries: Some(max_tries.max(1) as u32),
+            harness: "aider benchmark (imported)".into(),
+            dates: None,
+        },
         trials,
         notes,
-    })
+    ))
 }
 
 /// Exercise folders under `<lang>/exercises/practice/`, finished or not.

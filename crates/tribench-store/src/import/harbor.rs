@@ -3,7 +3,7 @@
 //! job's `config.json`.
 
 use super::{
-    find_files, invalid, manifest, read_json, span_ms, str_of, trial, u64_of, ImportError,
+    find_files, invalid, note_count, read_json, span_ms, str_of, trial, u64_of, ImportError,
     Imported, ManifestParts,
 };
 use serde_json::Value;
@@ -173,21 +173,9 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
         });
         trials.push(t);
     }
-    if timeouts_resolved > 0 {
-        notes.push(format!(
-            "{timeouts_resolved} trials recorded an exception (an agent timeout, say) but the verifier, which Harbor runs anyway, rewarded them: resolved, as in Harbor's mean; the exception is kept as the trial's note"
-        ));
-    }
-    if undecided > 0 {
-        notes.push(format!(
-            "{undecided} trials have verifier rewards with several keys and none named \"reward\": Harbor refuses those, so they are recorded as environment errors (the task's verifier is broken), never as passes"
-        ));
-    }
-    if partial > 0 {
-        notes.push(format!(
-            "{partial} trials have a fractional reward; tribench counts a reward above 0 as resolved, Harbor averages rewards"
-        ));
-    }
+    note_count(&mut notes, timeouts_resolved, "trials recorded an exception (an agent timeout, say) but the verifier, which Harbor runs anyway, rewarded them: resolved, as in Harbor's mean; the exception is kept as the trial's note");
+    note_count(&mut notes, undecided, "trials have verifier rewards with several keys and none named \"reward\": Harbor refuses those, so they are recorded as environment errors (the task's verifier is broken), never as passes");
+    note_count(&mut notes, partial, "trials have a fractional reward; tribench counts a reward above 0 as resolved, Harbor averages rewards");
     let dataset = config
         .get("datasets")
         .and_then(Value::as_array)
@@ -200,39 +188,40 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
         .and_then(Value::as_array)
         .and_then(|d| d.first())
         .and_then(|d| str_of(d, "version").map(String::from));
-    let m = manifest(ManifestParts {
-        run_id: str_of(&config, "job_name")
-            .map(String::from)
-            .unwrap_or_else(|| {
-                dir.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            }),
-        agent,
-        agent_version: str_of(&agent_info, "version")
-            .unwrap_or_default()
-            .to_string(),
-        config: String::new(),
-        model,
-        dataset,
-        dataset_version: version,
-        family: FamilyKind::Terminal,
-        source: dir,
-        tasks: attempts.len(),
-        attempts: attempts.values().copied().max().unwrap_or(1),
-        max_tries: Some(1),
-        harness: "harbor (imported)".into(),
-        started_at: trials
-            .iter()
-            .map(|t| t.started_at.clone())
-            .filter(|s| !s.is_empty())
-            .min()
-            .unwrap_or_default(),
-        ended_at: trials.iter().map(|t| t.ended_at.clone()).max(),
-    });
-    Ok(Imported {
-        manifest: m,
+    Ok(Imported::new(
+        ManifestParts {
+            run_id: str_of(&config, "job_name")
+                .map(String::from)
+                .unwrap_or_else(|| {
+                    dir.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                }),
+            agent,
+            agent_version: str_of(&agent_info, "version")
+                .unwrap_or_default()
+                .to_string(),
+            config: String::new(),
+            model,
+            dataset,
+            dataset_version: version,
+            family: FamilyKind::Terminal,
+            source: dir,
+            tasks: attempts.len(),
+            attempts: attempts.values().copied().max().unwrap_or(1),
+            max_tries: Some(1),
+            harness: "harbor (imported)".into(),
+            dates: Some((
+                trials
+                    .iter()
+                    .map(|t| t.started_at.clone())
+                    .filter(|s| !s.is_empty())
+                    .min()
+                    .unwrap_or_default(),
+                trials.iter().map(|t| t.ended_at.clone()).max(),
+            )),
+        },
         trials,
         notes,
-    })
+    ))
 }

@@ -19,7 +19,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tribench_types::{
     DatasetInfo, EnvironmentInfo, FamilyKind, Outcome, RunManifest, ScaffoldInfo, Timeouts,
-    Timings, TrialKey, TrialRecord, Usage,
+    TrialKey, TrialRecord, Usage,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +40,19 @@ pub struct Imported {
 }
 
 impl Imported {
+    /// The run an importer read: its manifest from `parts`, its trials, and notes for the user.
+    pub(crate) fn new(
+        parts: ManifestParts<'_>,
+        trials: Vec<TrialRecord>,
+        notes: Vec<String>,
+    ) -> Self {
+        Imported {
+            manifest: manifest(parts),
+            trials,
+            notes,
+        }
+    }
+
     /// Writes the run into `dir`, which must not hold a run already.
     pub fn write(&self, dir: &Path) -> Result<(), ImportError> {
         if dir.join("manifest.json").exists() {
@@ -52,6 +65,14 @@ impl Imported {
         store.record_many(&self.trials)?;
         store.write_manifest(&self.manifest)?;
         Ok(())
+    }
+}
+
+/// Adds the note "`n` `what`" when `n` counts anything: trials or files an importer treated
+/// apart, said only when there were some.
+pub(crate) fn note_count(notes: &mut Vec<String>, n: usize, what: &str) {
+    if n > 0 {
+        notes.push(format!("{n} {what}"));
     }
 }
 
@@ -133,35 +154,19 @@ pub(crate) fn trial(
     agent: &str,
     outcome: Outcome,
 ) -> TrialRecord {
-    TrialRecord {
-        trial_id: TrialKey {
-            task_id: task_id.to_string(),
-            attempt,
-        }
-        .trial_id(),
+    let key = TrialKey {
         task_id: task_id.to_string(),
         attempt,
-        family,
-        group: group.to_string(),
-        task_created_at: None,
-        agent: agent.to_string(),
-        outcome,
+    };
+    TrialRecord {
         passed_on_try: (outcome == Outcome::Resolved).then_some(1),
-        tries: Vec::new(),
         // Unknown until the importer reads them from its source.
         usage: Usage {
             tokens_unknown: true,
             cost_unknown: true,
             ..Usage::default()
         },
-        timings: Timings::default(),
-        error: None,
-        model: None,
-        infra_retries: 0,
-        artifacts: Vec::new(),
-        started_at: String::new(),
-        ended_at: String::new(),
-        limits: None,
+        ..TrialRecord::new(&key, family, group, agent, outcome)
     }
 }
 
@@ -179,11 +184,13 @@ pub(crate) struct ManifestParts<'a> {
     pub attempts: u32,
     pub max_tries: Option<u32>,
     pub harness: String,
-    pub started_at: String,
-    pub ended_at: Option<String>,
+    /// When the run started and, if the source says, ended; `None`: the source records no
+    /// dates.
+    pub dates: Option<(String, Option<String>)>,
 }
 
-pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
+fn manifest(p: ManifestParts<'_>) -> RunManifest {
+    let (started_at, ended_at) = p.dates.unzip();
     RunManifest {
         grading_mode: None,
         schema: 1,
@@ -231,8 +238,8 @@ pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
         seed: 0,
         task_limits: Default::default(),
         limits: None,
-        started_at: p.started_at,
-        ended_at: p.ended_at,
+        started_at: started_at.unwrap_or_default(),
+        ended_at: ended_at.flatten(),
         host: String::new(),
         shard: None,
     }
@@ -241,6 +248,15 @@ pub(crate) fn manifest(p: ManifestParts<'_>) -> RunManifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_is_noted_only_when_it_counts_something() {
+        let mut notes = Vec::new();
+        note_count(&mut notes, 0, "trials were odd");
+        assert!(notes.is_empty());
+        note_count(&mut notes, 3, "trials were odd");
+        assert_eq!(notes, ["3 trials were odd"]);
+    }
 
     #[test]
     fn timestamps_parse_with_and_without_zones() {

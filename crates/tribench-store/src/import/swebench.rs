@@ -3,7 +3,7 @@
 //! per-instance `report.json` files under `logs/run_evaluation/<run_id>/<model>/<id>/`.
 
 use super::{
-    find_files, invalid, manifest, read_json, trial, ImportError, Imported, ManifestParts,
+    find_files, invalid, note_count, read_json, trial, ImportError, Imported, ManifestParts,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -76,11 +76,11 @@ pub fn import_swebench(path: &Path, dataset: &str) -> Result<Imported, ImportErr
                 outcomes.insert(id.to_string(), (outcome, why.map(String::from)));
             }
         }
-        if duplicates > 0 {
-            notes.push(format!(
-                "{duplicates} duplicate ids in the run report's lists were removed"
-            ));
-        }
+        note_count(
+            &mut notes,
+            duplicates,
+            "duplicate ids in the run report's lists were removed",
+        );
     }
     if path.is_dir() {
         model = model.or_else(|| model_from_predictions(path));
@@ -207,28 +207,26 @@ pub fn import_swebench(path: &Path, dataset: &str) -> Result<Imported, ImportErr
             (m, r)
         }
     };
-    let m = manifest(ManifestParts {
-        run_id: run_id.clone(),
-        agent: "swebench-import".into(),
-        agent_version: String::new(),
-        config: stem,
-        model: Some((model, "unknown".into())),
-        dataset: dataset.to_string(),
-        dataset_version: None,
-        family: FamilyKind::Swebench,
-        source: path,
-        tasks,
-        attempts: 1,
-        max_tries: Some(1),
-        harness: "swebench (imported)".into(),
-        started_at: String::new(),
-        ended_at: None,
-    });
-    Ok(Imported {
-        manifest: m,
+    Ok(Imported::new(
+        ManifestParts {
+            run_id: run_id.clone(),
+            agent: "swebench-import".into(),
+            agent_version: String::new(),
+            config: stem,
+            model: Some((model, "unknown".into())),
+            dataset: dataset.to_string(),
+            dataset_version: None,
+            family: FamilyKind::Swebench,
+            source: path,
+            tasks,
+            attempts: 1,
+            max_tries: Some(1),
+            harness: "swebench (imported)".into(),
+            dates: None,
+        },
         trials,
         notes,
-    })
+    ))
 }
 
 enum Split {

@@ -10,7 +10,7 @@
 //! order the runs started.
 
 use super::{
-    invalid, manifest, read_json, span_ms, str_of, trial, u64_of, ImportError, Imported,
+    invalid, note_count, read_json, span_ms, str_of, trial, u64_of, ImportError, Imported,
     ManifestParts,
 };
 use serde_json::Value;
@@ -399,11 +399,11 @@ pub fn import_terminal_bench(dir: &Path) -> Result<Imported, ImportError> {
         duplicates,
         missing_detail
     )];
-    if copies > 0 {
-        notes.push(format!(
-            "{copies} folders or files were copies of a run already read; their trials were counted once"
-        ));
-    }
+    note_count(
+        &mut notes,
+        copies,
+        "folders or files were copies of a run already read; their trials were counted once",
+    );
     if !unreadable.is_empty() {
         notes.push(format!(
             "{} results files are not valid JSON and were skipped: {}",
@@ -416,16 +416,8 @@ pub fn import_terminal_bench(dir: &Path) -> Result<Imported, ImportError> {
                 .join(", ")
         ));
     }
-    if unlisted > 0 {
-        notes.push(format!(
-            "{unlisted} per-trial results files name trials their run's results list does not hold; the run-level list decides, so they were left out"
-        ));
-    }
-    if missing_detail > 0 {
-        notes.push(format!(
-            "{missing_detail} trials are known from the run-level results only (their per-trial folder is missing): outcome and tokens are kept, per-test results are not"
-        ));
-    }
+    note_count(&mut notes, unlisted, "per-trial results files name trials their run's results list does not hold; the run-level list decides, so they were left out");
+    note_count(&mut notes, missing_detail, "trials are known from the run-level results only (their per-trial folder is missing): outcome and tokens are kept, per-test results are not");
     let run_id = if runs.len() == 1 {
         runs[0].name()
     } else {
@@ -433,40 +425,40 @@ pub fn import_terminal_bench(dir: &Path) -> Result<Imported, ImportError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
-    let m = manifest(ManifestParts {
-        run_id,
-        agent: agent.clone(),
-        agent_version: String::new(),
-        config: first_meta
-            .get("agent_kwargs")
-            .map(Value::to_string)
-            .unwrap_or_default(),
-        model: str_of(&first_meta, "model_name").map(|m| (m.to_string(), "unknown".into())),
-        dataset: str_of(&first_meta, "dataset_name")
-            .unwrap_or("terminal-bench")
-            .to_string(),
-        dataset_version: str_of(&first_meta, "dataset_version").map(String::from),
-        family: FamilyKind::Terminal,
-        source: dir,
-        tasks: attempts.len(),
-        attempts: attempts.values().copied().max().unwrap_or(1),
-        max_tries: Some(1),
-        harness: format!(
-            "terminal-bench ({})",
-            str_of(&first_meta, "commit_hash").unwrap_or("unknown")
-        ),
-        started_at: runs.first().map(Run::start).unwrap_or_default(),
-        ended_at: runs
-            .iter()
-            .filter_map(|r| str_of(&r.meta, "end_time"))
-            .max()
-            .map(String::from),
-    });
-    Ok(Imported {
-        manifest: m,
+    Ok(Imported::new(
+        ManifestParts {
+            run_id,
+            agent: agent.clone(),
+            agent_version: String::new(),
+            config: first_meta
+                .get("agent_kwargs")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            model: str_of(&first_meta, "model_name").map(|m| (m.to_string(), "unknown".into())),
+            dataset: str_of(&first_meta, "dataset_name")
+                .unwrap_or("terminal-bench")
+                .to_string(),
+            dataset_version: str_of(&first_meta, "dataset_version").map(String::from),
+            family: FamilyKind::Terminal,
+            source: dir,
+            tasks: attempts.len(),
+            attempts: attempts.values().copied().max().unwrap_or(1),
+            max_tries: Some(1),
+            harness: format!(
+                "terminal-bench ({})",
+                str_of(&first_meta, "commit_hash").unwrap_or("unknown")
+            ),
+            dates: Some((
+                runs.first().map(Run::start).unwrap_or_default(),
+                runs.iter()
+                    .filter_map(|r| str_of(&r.meta, "end_time"))
+                    .max()
+                    .map(String::from),
+            )),
+        },
         trials,
         notes,
-    })
+    ))
 }
 
 fn trial_of(r: &Value, task_id: &str, attempt: u32, agent: &str) -> tribench_types::TrialRecord {
