@@ -574,7 +574,7 @@ fn reconcile_manifest(
     let mut manifest = RunManifest {
         shard: None,
         grading_mode,
-        schema: 1,
+        schema: tribench_store::MANIFEST_SCHEMA,
         run_id,
         model,
         scaffold,

@@ -24,6 +24,9 @@ pub(crate) async fn view(a: ViewArgs) -> Result<ExitCode> {
         let done = tokio::task::spawn_blocking(move || tribench_view::export(&site2, &dest2))
             .await
             .context("export stopped")??;
+        for why in &done.skipped {
+            eprintln!("note: left out the unreadable run {why}");
+        }
         println!(
             "wrote {} pages and {} run files for {} runs; open {}",
             done.pages,
