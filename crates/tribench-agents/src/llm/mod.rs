@@ -9,7 +9,7 @@ pub mod scripted;
 mod tools;
 
 pub use client::{CallUsage, ChatClient, ClientError, Completion, ModelConfig};
-pub use replay::ReplayAgent;
+pub use replay::{replayable, ReplayAgent};
 
 use crate::{Agent, AgentError, AgentSession, AgentTask, TurnOutcome};
 use async_trait::async_trait;

@@ -217,3 +217,12 @@ async fn a_400_is_a_refusal_for_good_unless_its_code_says_the_context_is_full() 
     );
     assert_eq!(server.received().len(), 2);
 }
+
+#[test]
+fn a_run_that_recorded_no_trial_has_nothing_to_replay() {
+    let d = tempfile::tempdir().unwrap();
+    for actions in [true, false] {
+        let e = tribench_agents::llm::replayable(d.path(), &[], actions).unwrap_err();
+        assert!(e.to_string().contains("nothing to replay"), "{e}");
+    }
+}
