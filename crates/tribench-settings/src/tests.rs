@@ -104,6 +104,7 @@ fn the_llm_agent_is_priced_from_the_models_file_when_it_lists_the_model() {
         max_steps: None,
         max_cost: None,
         concurrency: None,
+        request_timeout: None,
         trim_history: false,
         prompts: None,
         models: Some(models.clone()),

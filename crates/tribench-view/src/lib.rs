@@ -169,6 +169,7 @@ mod tests {
             pages: 3,
             files: 2,
             runs: 1,
+            skipped: Vec::new(),
         };
         assert_eq!(
             exported.render(std::path::Path::new("site")),

@@ -13,6 +13,9 @@ pub(crate) async fn view(a: ViewArgs) -> Result<ExitCode> {
             .await
             .context("export stopped")??;
         print!("{}", done.render(&dest));
+        for why in &done.skipped {
+            eprintln!("note: left out the unreadable run {why}");
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let opts = ServeOptions {
