@@ -103,8 +103,34 @@ fn task_means(r: &RunData) -> BTreeMap<&str, (f64, usize)> {
         .collect()
 }
 
+/// Most bootstrap draws `matrix` takes: far more than rank intervals need (2000 is the
+/// default), and each draw costs a pass over every run's tasks.
+pub const MAX_DRAWS: usize = 100_000;
+
+/// Why no matrix can be built from these runs and options.
+#[derive(Debug, thiserror::Error)]
+pub enum MatrixError {
+    #[error("the runs share no task: there is nothing to score them on together")]
+    NoSharedTasks,
+    #[error("--alpha must be strictly between 0 and 1 (got {0})")]
+    BadAlpha(f64),
+    #[error("--draws must be within 1..{MAX_DRAWS} (got {0})")]
+    BadDraws(usize),
+}
+
 /// Builds the matrix of `runs`; `draws` bootstrap draws with `seed` for rank intervals.
-pub fn matrix(runs: &[RunData], alpha: f64, draws: usize, seed: u64) -> Matrix {
+pub fn matrix(
+    runs: &[RunData],
+    alpha: f64,
+    draws: usize,
+    seed: u64,
+) -> Result<Matrix, MatrixError> {
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(MatrixError::BadAlpha(alpha));
+    }
+    if !(1..=MAX_DRAWS).contains(&draws) {
+        return Err(MatrixError::BadDraws(draws));
+    }
     let means: Vec<BTreeMap<&str, (f64, usize)>> = runs.iter().map(task_means).collect();
     let all: BTreeSet<&str> = means.iter().flat_map(|m| m.keys().copied()).collect();
     let shared: Vec<&str> = all
@@ -112,6 +138,9 @@ pub fn matrix(runs: &[RunData], alpha: f64, draws: usize, seed: u64) -> Matrix {
         .copied()
         .filter(|t| means.iter().all(|m| m.contains_key(t)))
         .collect();
+    if shared.is_empty() {
+        return Err(MatrixError::NoSharedTasks);
+    }
     let shared_set: BTreeSet<&str> = shared.iter().copied().collect();
     let scores: Vec<Vec<f64>> = means
         .iter()
@@ -276,7 +305,7 @@ pub fn matrix(runs: &[RunData], alpha: f64, draws: usize, seed: u64) -> Matrix {
         })
         .collect();
 
-    Matrix {
+    Ok(Matrix {
         shared_tasks: shared.len(),
         dropped_tasks: all.len() - shared.len(),
         models,
@@ -289,7 +318,7 @@ pub fn matrix(runs: &[RunData], alpha: f64, draws: usize, seed: u64) -> Matrix {
         swaps,
         leaderboard,
         pairs,
-    }
+    })
 }
 
 /// The matrix as text.

@@ -911,13 +911,15 @@ fn matrix_page(runs: &[RunEntry]) -> Result<Markup, ViewError> {
         .iter()
         .map(|e| source::load_run(&e.dir).map(|r| (*r).clone()))
         .collect::<Result<_, _>>()?;
-    let m = tribench_analysis::matrix(&data, 0.05, 2000, 0);
+    // Runs that share no task get the reason in place of a grid.
+    let text = tribench_analysis::matrix(&data, 0.05, 2000, 0)
+        .map_or_else(|e| e.to_string(), |m| tribench_analysis::render_matrix(&m));
     let body = html! {
         h1 { "Matrix of " (runs.len()) " runs" }
         ul { @for (e, r) in runs.iter().zip(&data) {
             li { a href={"../../run/" (e.key) "/index.html"} { (e.key) } " · " (model_of(r)) " / " (r.manifest.scaffold.agent) }
         } }
-        pre { (tribench_analysis::render_matrix(&m)) }
+        pre { (text) }
     };
     Ok(layout("../../", "Matrix", html! { " › matrix" }, body))
 }

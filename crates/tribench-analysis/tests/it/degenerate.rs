@@ -115,3 +115,23 @@ fn a_freshness_split_of_all_or_nothing_tasks_keeps_an_interval() {
     assert!((f.diff_high.unwrap() - want.high).abs() < 1e-9, "{f:?}");
     assert!(f.diff_high.unwrap() > -0.5, "{f:?}");
 }
+
+#[test]
+fn a_zero_width_interval_from_equal_differences_says_why() {
+    // Every one of 15 tasks: A solves it, B does not. sd(d) = 0, so the t interval is
+    // [+100, +100]; the output must not leave that bare.
+    let a = all_or_nothing("runs/a", "a", 15, 1, |_| true);
+    let b = all_or_nothing("runs/b", "b", 15, 1, |_| false);
+    let c = compare(&a, &b, &CompareOptions::default()).unwrap();
+    assert_eq!((c.diff_low, c.diff_high), (1.0, 1.0));
+    let note = c.interval_note.as_deref().unwrap_or_default();
+    assert!(
+        note.contains("zero width") && note.contains("15 tasks"),
+        "{c:?}"
+    );
+    let text = render_comparison(&c);
+    assert!(text.contains("does not measure the uncertainty"), "{text}");
+    // Runs that agree everywhere have a zero difference, not a misleading one: no note.
+    let same = compare(&a, &a, &CompareOptions::default()).unwrap();
+    assert!(same.interval_note.is_none(), "{same:?}");
+}

@@ -4,6 +4,7 @@
 mod degenerate;
 mod health;
 mod images;
+mod out_of_range;
 mod reference_failures;
 
 use serde_json::json;
@@ -537,7 +538,7 @@ fn matrix_of_two_models_and_two_scaffolds() {
         grid_run("model-small", "scaffold-x", 4),
         grid_run("model-small", "scaffold-y", 3),
     ];
-    let m = matrix(&runs, 0.05, 500, 1);
+    let m = matrix(&runs, 0.05, 500, 1).unwrap();
     assert_eq!(m.shared_tasks, 60);
     assert_eq!(m.cells.len(), 4);
     // Effects sum to zero around the grand mean.
@@ -558,7 +559,7 @@ fn matrix_of_two_models_and_two_scaffolds() {
     // Seeded: the same figures every time.
     assert_eq!(
         render_matrix(&m),
-        render_matrix(&matrix(&runs, 0.05, 500, 1))
+        render_matrix(&matrix(&runs, 0.05, 500, 1).unwrap())
     );
     insta::assert_snapshot!(render_matrix(&m));
 }

@@ -1,0 +1,134 @@
+//! Options out of range get an error naming the option, never a panic or a number from nothing.
+
+use super::*;
+use tribench_stats::PowerInputs;
+
+fn design() -> PowerInputs {
+    PowerInputs {
+        tasks: 89.0,
+        attempts: 1.0,
+        base_rate: 0.5,
+        correlation: 0.5,
+        icc: 0.7,
+        alpha: 0.05,
+        power: 0.8,
+    }
+}
+
+#[test]
+fn power_refuses_every_input_out_of_range() {
+    let d = design();
+    let cases: Vec<(PowerInputs, Option<f64>, &str)> = vec![
+        (PowerInputs { power: 3.0, ..d }, None, "--power"),
+        (PowerInputs { power: -1.0, ..d }, None, "--power"),
+        (PowerInputs { power: 1.0, ..d }, None, "--power"),
+        (PowerInputs { power: 0.0, ..d }, None, "--power"),
+        (PowerInputs { alpha: 3.0, ..d }, None, "--alpha"),
+        (PowerInputs { alpha: 0.0, ..d }, None, "--alpha"),
+        (PowerInputs { alpha: 1.5, ..d }, None, "--alpha"),
+        (
+            PowerInputs {
+                alpha: f64::NAN,
+                ..d
+            },
+            None,
+            "--alpha",
+        ),
+        (
+            PowerInputs {
+                correlation: 2.0,
+                ..d
+            },
+            None,
+            "--correlation",
+        ),
+        (
+            PowerInputs {
+                correlation: 1.0,
+                ..d
+            },
+            None,
+            "--correlation",
+        ),
+        (PowerInputs { icc: 2.0, ..d }, None, "--icc"),
+        (
+            PowerInputs {
+                base_rate: 0.0,
+                ..d
+            },
+            None,
+            "--base-rate",
+        ),
+        (
+            PowerInputs {
+                base_rate: 1.0,
+                ..d
+            },
+            None,
+            "--base-rate",
+        ),
+        (PowerInputs { attempts: 1e9, ..d }, None, "--attempts"),
+        (
+            PowerInputs {
+                tasks: f64::INFINITY,
+                ..d
+            },
+            None,
+            "--tasks",
+        ),
+        (d, Some(0.0), "--effect"),
+        (d, Some(f64::INFINITY), "--effect"),
+        (d, Some(-5.0), "--effect"),
+    ];
+    for (inputs, effect, flag) in cases {
+        let e = power_plan(inputs, effect).unwrap_err().to_string();
+        assert!(e.contains(flag), "{inputs:?} {effect:?}: {e}");
+    }
+    let ok = power_plan(d, Some(10.0)).unwrap();
+    assert!(ok.mde_paired.is_finite() && ok.mde_paired > 0.0);
+}
+
+#[test]
+fn compare_refuses_an_alpha_out_of_range_and_labels_the_interval_by_it() {
+    let a = k1_run("runs/a", "a", 7, 30);
+    let b = k1_run("runs/b", "b", 4, 30);
+    for alpha in [3.0, -1.0, f64::NAN, 0.0, 1.0] {
+        let opts = CompareOptions {
+            alpha,
+            ..CompareOptions::default()
+        };
+        let e = compare(&a, &b, &opts).unwrap_err().to_string();
+        assert!(e.contains("--alpha"), "{alpha}: {e}");
+    }
+    let opts = CompareOptions {
+        alpha: 0.01,
+        ..CompareOptions::default()
+    };
+    let c99 = compare(&a, &b, &opts).unwrap();
+    let c95 = compare(&a, &b, &CompareOptions::default()).unwrap();
+    let text = render_comparison(&c99);
+    assert!(text.contains("[99% CI "), "{text}");
+    assert!(render_comparison(&c95).contains("[95% CI "));
+    // A 99% interval is wider than the 95% one.
+    assert!(c99.diff_high - c99.diff_low > c95.diff_high - c95.diff_low);
+}
+
+#[test]
+fn matrix_refuses_runs_sharing_no_task_and_draws_out_of_range() {
+    let a = grid_run("model-big", "scaffold-x", 8);
+    let mut b = grid_run("model-big", "scaffold-y", 6);
+    for t in &mut b.trials {
+        t.task_id = format!("other/{}", t.task_id);
+    }
+    let e = matrix(&[a.clone(), b], 0.05, 500, 1).unwrap_err();
+    assert!(e.to_string().contains("share no task"), "{e}");
+    let c = grid_run("model-big", "scaffold-y", 6);
+    for draws in [0, MAX_DRAWS + 1] {
+        let e = matrix(&[a.clone(), c.clone()], 0.05, draws, 1).unwrap_err();
+        assert!(e.to_string().contains("--draws"), "{e}");
+    }
+    let e = matrix(&[a.clone(), c.clone()], 3.0, 500, 1).unwrap_err();
+    assert!(e.to_string().contains("--alpha"), "{e}");
+    let m = matrix(&[a, c], 0.05, 500, 1).unwrap();
+    assert_eq!(m.swaps.len(), 1);
+}
