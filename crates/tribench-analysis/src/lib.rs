@@ -36,7 +36,7 @@ pub use matrix::{
     matrix, render_matrix, Cell, Effect, Matrix, MatrixError, PairVerdict, ScaffoldSwap, Standing,
     MAX_DRAWS,
 };
-pub use models::{price_trials, ModelEntry, ModelsError, ModelsFile};
+pub use models::{check_day, price_trials, ModelEntry, ModelsError, ModelsFile};
 pub use plan::{
     check_design, power_plan, render_power_plan, BadDesign, PowerPlan, MAX_PLAN_ATTEMPTS,
 };

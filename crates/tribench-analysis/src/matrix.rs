@@ -31,11 +31,14 @@ pub struct ScaffoldSwap {
     pub model: String,
     pub scaffold_a: String,
     pub scaffold_b: String,
+    /// The run directories of the two sides (several runs may share a model and scaffold).
+    pub run_a: String,
+    pub run_b: String,
     pub solved_by_both: usize,
     pub only_a: usize,
     pub only_b: usize,
-    /// Of the tasks solved under A, the share still solved under B.
-    pub survive_a_to_b: f64,
+    /// Of the tasks solved under A, the share still solved under B; `None` when A solved none.
+    pub survive_a_to_b: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -235,14 +238,12 @@ pub fn matrix(
                     model: model_of(a),
                     scaffold_a: scaffold_of(a),
                     scaffold_b: scaffold_of(b),
+                    run_a: a.dir.display().to_string(),
+                    run_b: b.dir.display().to_string(),
                     solved_by_both: both,
                     only_a: sa.len() - both,
                     only_b: sb.len() - both,
-                    survive_a_to_b: if sa.is_empty() {
-                        0.0
-                    } else {
-                        both as f64 / sa.len() as f64
-                    },
+                    survive_a_to_b: (!sa.is_empty()).then(|| both as f64 / sa.len() as f64),
                 });
             }
         }
@@ -372,11 +373,33 @@ pub fn render_matrix(m: &Matrix) -> String {
     } else {
         out.push_str("main effects need every model run with every scaffold\n");
     }
+    // Several runs of one model and scaffold give swaps that read alike: name their runs.
+    let same_label = |s: &ScaffoldSwap| {
+        m.swaps
+            .iter()
+            .filter(|o| {
+                (&o.model, &o.scaffold_a, &o.scaffold_b) == (&s.model, &s.scaffold_a, &s.scaffold_b)
+            })
+            .count()
+            > 1
+    };
     for s in &m.swaps {
+        let runs = if same_label(s) {
+            format!(" ({} -> {})", s.run_a, s.run_b)
+        } else {
+            String::new()
+        };
+        let survive = match s.survive_a_to_b {
+            Some(x) => format!(
+                "{:.0}% of {}'s solved tasks survive",
+                x * 100.0,
+                s.scaffold_a
+            ),
+            None => format!("{} solved no task, so none can survive", s.scaffold_a),
+        };
         out.push_str(&format!(
-            "swap {}: {} -> {}: {} solved by both, {} only with {}, {} only with {}; {:.0}% of {}'s solved tasks survive\n",
+            "swap {}: {} -> {}{runs}: {} solved by both, {} only with {}, {} only with {}; {survive}\n",
             s.model, s.scaffold_a, s.scaffold_b, s.solved_by_both, s.only_a, s.scaffold_a, s.only_b, s.scaffold_b,
-            s.survive_a_to_b * 100.0, s.scaffold_a
         ));
     }
     out.push_str("\nleaderboard (rank with 95% bootstrap interval over tasks)\n");

@@ -132,3 +132,23 @@ fn matrix_refuses_runs_sharing_no_task_and_draws_out_of_range() {
     let m = matrix(&[a, c], 0.05, 500, 1).unwrap();
     assert_eq!(m.swaps.len(), 1);
 }
+
+#[test]
+fn swaps_of_two_runs_with_one_model_and_scaffold_name_their_runs_and_nothing_survives_nothing() {
+    let x1 = grid_run("m", "scaffold-x", 8);
+    let mut x2 = grid_run("m", "scaffold-x", 5);
+    x2.dir = PathBuf::from("runs/m-scaffold-x-again");
+    let y = grid_run("m", "scaffold-y", 0);
+    let m = matrix(&[y, x1, x2], 0.05, 200, 1).unwrap();
+    let text = render_matrix(&m);
+    let swaps: Vec<&str> = text.lines().filter(|l| l.starts_with("swap ")).collect();
+    assert_eq!(swaps.len(), 2, "{text}");
+    assert_ne!(swaps[0], swaps[1], "two swap lines read the same:\n{text}");
+    assert!(
+        text.contains("(runs/m-scaffold-y -> runs/m-scaffold-x)"),
+        "{text}"
+    );
+    // scaffold-y solved nothing: its swap to scaffold-x has no share to survive, not 0%.
+    assert!(text.contains("scaffold-y solved no task"), "{text}");
+    assert!(m.swaps.iter().any(|s| s.survive_a_to_b.is_none()));
+}

@@ -5,6 +5,7 @@ mod all_infrastructure;
 mod common;
 mod datasets;
 mod model_endpoint;
+mod out_of_range;
 mod output;
 mod real_inputs;
 mod remote_docker;
