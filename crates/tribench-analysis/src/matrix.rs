@@ -163,7 +163,8 @@ pub fn matrix(
                 model: model_of(r),
                 scaffold: scaffold_of(r),
                 run: r.dir.display().to_string(),
-                rate: s.rate,
+                // Every run has the shared tasks (there is at least one), so the rate is known.
+                rate: s.rate.unwrap_or(f64::NAN),
                 low: s.low,
                 high: s.high,
             }

@@ -30,7 +30,7 @@ fn all_or_nothing(
 fn two_tasks_at_100_percent_with_k_2_get_at_least_the_wilson_interval() {
     let r = build_report(&all_or_nothing("runs/a", "a", 2, 2, |_| true));
     let s = &r.total.score;
-    assert_eq!(s.rate, 1.0);
+    assert_eq!(s.rate, Some(1.0));
     assert_eq!(s.method, "clustered_t_wilson_floor");
     let w = wilson(2, 2, 0.95);
     assert!((s.low - w.low).abs() < 1e-12, "{s:?}");
@@ -108,7 +108,7 @@ fn a_freshness_split_of_all_or_nothing_tasks_keeps_an_interval() {
     }
     let f = freshness(&data.trials, "2024-06-01", &Default::default());
     let (before, after) = (f.before.as_ref().unwrap(), f.after.as_ref().unwrap());
-    assert_eq!((before.rate, after.rate), (1.0, 0.0));
+    assert_eq!((before.rate, after.rate), (Some(1.0), Some(0.0)));
     let want = tribench_stats::newcombe_diff(0, 3, 3, 3, 0.95);
     assert!((f.diff.unwrap() + 1.0).abs() < 1e-12);
     assert!((f.diff_low.unwrap() - want.low).abs() < 1e-9, "{f:?}");

@@ -152,3 +152,62 @@ fn swaps_of_two_runs_with_one_model_and_scaffold_name_their_runs_and_nothing_sur
     assert!(text.contains("scaffold-y solved no task"), "{text}");
     assert!(m.swaps.iter().any(|s| s.survive_a_to_b.is_none()));
 }
+
+#[test]
+fn a_run_with_no_trials_has_an_unknown_score_not_zero() {
+    let mut data = k1_run("runs/empty", "a", 6, 15);
+    data.trials.clear();
+    let r = build_report(&data);
+    assert_eq!(r.total.score.rate, None);
+    assert_eq!(r.score_over_expected, None);
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json["total"]["score"]["rate"].is_null(), "{json}");
+    let text = render_table(&r);
+    assert!(text.contains("n/a (no trials)"), "{text}");
+    assert!(
+        text.contains("INCOMPLETE 0 of 15 trials recorded: no score"),
+        "{text}"
+    );
+    assert!(!text.contains("0.0%"), "{text}");
+    assert!(
+        summary_line(&r).contains("score n/a"),
+        "{}",
+        summary_line(&r)
+    );
+}
+
+#[test]
+fn a_shard_expects_only_its_own_share_of_the_trials() {
+    let mut data = k1_run("runs/shard", "a", 6, 15);
+    let task_ids: Vec<String> = data.trials.iter().map(|t| t.task_id.clone()).collect();
+    let shard = Shard { index: 0, count: 4 };
+    data.trials.retain(|t| {
+        shard.contains(&TrialKey {
+            task_id: t.task_id.clone(),
+            attempt: t.attempt,
+        })
+    });
+    let owed = data.trials.len();
+    assert!(owed < 15, "the shard owes part of the run");
+    data.manifest.shard = Some(ShardInfo {
+        index: 0,
+        count: 4,
+        identity: "id".into(),
+        task_ids,
+    });
+    let r = build_report(&data);
+    assert_eq!((r.expected_trials, r.recorded_trials), (owed, owed));
+    assert_eq!(r.score_over_expected, None);
+    assert!(!render_table(&r).contains("INCOMPLETE"));
+    // A shard that owes nothing and recorded nothing is complete, with no score.
+    data.trials.clear();
+    data.manifest.shard = Some(ShardInfo {
+        index: 0,
+        count: 4,
+        identity: "id".into(),
+        task_ids: Vec::new(),
+    });
+    let r = build_report(&data);
+    assert_eq!(r.expected_trials, 0);
+    assert!(!render_table(&r).contains("INCOMPLETE"));
+}
