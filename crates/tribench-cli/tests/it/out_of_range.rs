@@ -161,3 +161,44 @@ fn a_models_file_with_a_negative_or_nan_price_is_refused() {
         refused(&["report", "r", "--models", m], &[], "is not a price");
     }
 }
+
+/// Finding 11: usage counts no endpoint could mean (negative, 1e30) leave tokens and cost
+/// unknown, even with prices known; they are never recorded as 0 tokens at $0.
+#[test]
+fn garbage_token_counts_from_the_endpoint_are_unknown_not_zero() {
+    use tribench_agents::llm::scripted::Reply;
+    let body = serde_json::json!({
+        "id": "x", "object": "chat.completion", "created": 0, "model": "m",
+        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": null,
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "submit", "arguments": "{}"}}]}}],
+        "usage": {"prompt_tokens": -5, "completion_tokens": 1e30, "total_tokens": 0},
+    });
+    let model = scripted(vec![Reply::Raw {
+        status: 200,
+        body: body.to_string(),
+    }]);
+    let suite = python_suite(&[("one", PASSES)]);
+    let work = tempfile::tempdir().unwrap();
+    let models = work.path().join("models.toml");
+    std::fs::write(
+        &models,
+        "[[model]]\nid = \"m\"\nprice_input_per_mtok = 1.0\nprice_output_per_mtok = 2.0\n",
+    )
+    .unwrap();
+    let run_dir = work.path().join("run");
+    let out = output_ok(
+        llm_run_cmd(suite.path(), &run_dir, "m", &model.server.base_url)
+            .args(["--tries", "1", "-q", "--models"])
+            .arg(&models),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("tokens     unknown"), "{text}");
+    assert!(text.contains("cost       unknown"), "{text}");
+    assert!(!text.contains("$0.0000"), "{text}");
+    let v = report_json(&run_dir);
+    assert!(
+        v["total"]["efficiency"]["cost_usd_per_trial"].is_null(),
+        "{v}"
+    );
+    assert_eq!(v["total"]["efficiency"]["tokens_unknown_trials"], 1);
+}
