@@ -29,11 +29,13 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
     if runs.len() > 1 {
         let all: Vec<Bar> = runs
             .iter()
-            .map(|(r, _)| Bar {
-                label: run_label(r),
-                value: r.total.score.rate,
-                low: r.total.score.low,
-                high: r.total.score.high,
+            .filter_map(|(r, _)| {
+                Some(Bar {
+                    label: run_label(r),
+                    value: r.total.score.rate?,
+                    low: r.total.score.low,
+                    high: r.total.score.high,
+                })
             })
             .collect();
         s.push_str(&bars("Resolved, with 95% intervals over tasks", &all));
@@ -45,7 +47,7 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
                 Some(Point {
                     label: run_label(r),
                     x: c,
-                    y: r.total.score.rate,
+                    y: r.total.score.rate?,
                 })
             })
             .collect();
@@ -62,7 +64,7 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
                 Some(Point {
                     label: run_label(r),
                     x: m.as_ref()?.active_params_b?,
-                    y: r.total.score.rate,
+                    y: r.total.score.rate?,
                 })
             })
             .collect();
@@ -86,26 +88,35 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
         s.push_str("</ul>");
         let mut slices: Vec<Bar> = Vec::new();
         if r.families.len() > 1 {
-            slices.extend(r.families.iter().map(|f| Bar {
-                label: f.name.clone(),
-                value: f.score.rate,
-                low: f.score.low,
-                high: f.score.high,
+            slices.extend(r.families.iter().filter_map(|f| {
+                Some(Bar {
+                    label: f.name.clone(),
+                    value: f.score.rate?,
+                    low: f.score.low,
+                    high: f.score.high,
+                })
             }));
         }
-        slices.extend(r.groups.iter().map(|g| Bar {
-            label: g.name.clone(),
-            value: g.score.rate,
-            low: g.score.low,
-            high: g.score.high,
+        slices.extend(r.groups.iter().filter_map(|g| {
+            Some(Bar {
+                label: g.name.clone(),
+                value: g.score.rate?,
+                low: g.score.low,
+                high: g.score.high,
+            })
         }));
-        slices.push(Bar {
-            label: "total".into(),
-            value: r.total.score.rate,
-            low: r.total.score.low,
-            high: r.total.score.high,
-        });
-        s.push_str(&bars("Resolved by group, with 95% intervals", &slices));
+        // A run with no trials has no bar: its rate is unknown, not 0.
+        if let Some(rate) = r.total.score.rate {
+            slices.push(Bar {
+                label: "total".into(),
+                value: rate,
+                low: r.total.score.low,
+                high: r.total.score.high,
+            });
+        }
+        if !slices.is_empty() {
+            s.push_str(&bars("Resolved by group, with 95% intervals", &slices));
+        }
         let (header, rows) = score_rows(r, true, "\u{a0}\u{a0}");
         s.push_str("<table><tr>");
         for h in header {

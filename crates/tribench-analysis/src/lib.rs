@@ -33,10 +33,13 @@ pub use leaderboard::{
     LEADERBOARD_DENOMINATORS, LEADERBOARD_NOTE,
 };
 pub use matrix::{
-    matrix, render_matrix, Cell, Effect, Matrix, PairVerdict, ScaffoldSwap, Standing,
+    matrix, render_matrix, Cell, Effect, Matrix, MatrixError, PairVerdict, ScaffoldSwap, Standing,
+    MAX_DRAWS,
 };
-pub use models::{price_trials, ModelEntry, ModelsError, ModelsFile};
-pub use plan::{power_plan, render_power_plan, BadDesign, PowerPlan};
+pub use models::{check_day, price_trials, ModelEntry, ModelsError, ModelsFile};
+pub use plan::{
+    check_design, power_plan, render_power_plan, BadDesign, PowerPlan, MAX_PLAN_ATTEMPTS,
+};
 pub use render::{render_markdown, render_table, render_table_with, RenderOptions, REPORT_WIDTH};
 pub use replay::{render_replay, replay_comparison, ReplayComparison, ReplayRow};
 pub use report::{

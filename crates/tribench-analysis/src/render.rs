@@ -8,7 +8,10 @@ fn pct(x: f64) -> String {
 }
 
 fn score_cell(s: &Score) -> String {
-    format!("{}% [{}, {}]", pct(s.rate), pct(s.low), pct(s.high))
+    match s.rate {
+        Some(r) => format!("{}% [{}, {}]", pct(r), pct(s.low), pct(s.high)),
+        None => "n/a (no trials)".into(),
+    }
 }
 
 fn se_cell(se: Option<f64>) -> String {
@@ -160,7 +163,12 @@ pub(crate) fn context_lines(r: &Report) -> Vec<String> {
     ));
     v.push(format!("harness    {}", m.harness_version));
     v.push(format!("attempts   {} per task", m.attempts));
-    if r.recorded_trials < r.expected_trials {
+    if r.recorded_trials == 0 && r.expected_trials > 0 {
+        v.push(format!(
+            "INCOMPLETE 0 of {} trials recorded: no score until a trial is",
+            r.expected_trials
+        ));
+    } else if r.recorded_trials < r.expected_trials {
         v.push(format!(
             "INCOMPLETE {} of {} trials recorded; counting the missing ones as failures the score is {}%",
             r.recorded_trials,

@@ -169,3 +169,148 @@ fn the_models_file_is_read_when_named_and_empty_otherwise() {
     let missing = dir.path().join("none.toml");
     assert!(models_file(Some(&missing)).is_err());
 }
+
+#[test]
+fn zero_jobs_and_zero_timeouts_are_refused_whichever_layer_says_them() {
+    let env = RunLayer::from_env(&|k| (k == "TRIBENCH_JOBS").then(|| "0".to_string())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("tribench.toml");
+    std::fs::write(&toml, "[run]\njobs = 0\n").unwrap();
+    let file = file_config(Some(&toml)).unwrap().run;
+    let flag = RunLayer {
+        jobs: Some(0),
+        ..RunLayer::default()
+    };
+    for layer in [env, file, flag] {
+        let e = engine_config(layer, Path::new("r"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("jobs 0"), "{e}");
+    }
+    let too_many = RunLayer {
+        jobs: Some(MAX_JOBS + 1),
+        ..RunLayer::default()
+    };
+    let e = engine_config(too_many, Path::new("r"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("at most 1024"), "{e}");
+    for (layer, name) in [
+        (
+            RunLayer {
+                agent_timeout: Some(0),
+                ..RunLayer::default()
+            },
+            "agent_timeout 0",
+        ),
+        (
+            RunLayer {
+                test_timeout: Some(0),
+                ..RunLayer::default()
+            },
+            "test_timeout 0",
+        ),
+        (
+            RunLayer {
+                setup_timeout: Some(0),
+                ..RunLayer::default()
+            },
+            "setup_timeout 0",
+        ),
+    ] {
+        let e = engine_config(layer, Path::new("r"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(name), "{e}");
+    }
+}
+
+#[test]
+fn sampling_and_limit_flags_out_of_range_are_refused() {
+    let base = LlmArgs {
+        model: None,
+        base_url: None,
+        api_key_env: None,
+        mode: None,
+        temperature: None,
+        top_p: None,
+        max_tokens: None,
+        max_steps: None,
+        max_cost: None,
+        concurrency: None,
+        request_timeout: None,
+        trim_history: false,
+        prompts: None,
+        models: None,
+    };
+    let cases = [
+        (
+            LlmArgs {
+                temperature: Some(f64::NAN),
+                ..base.clone()
+            },
+            "--temperature NaN",
+        ),
+        (
+            LlmArgs {
+                temperature: Some(f64::INFINITY),
+                ..base.clone()
+            },
+            "--temperature inf",
+        ),
+        (
+            LlmArgs {
+                top_p: Some(5.0),
+                ..base.clone()
+            },
+            "--top-p 5",
+        ),
+        (
+            LlmArgs {
+                max_tokens: Some(0),
+                ..base.clone()
+            },
+            "--max-tokens 0",
+        ),
+        (
+            LlmArgs {
+                max_cost: Some(-1.0),
+                ..base.clone()
+            },
+            "--max-cost -1",
+        ),
+        (
+            LlmArgs {
+                max_cost: Some(f64::NAN),
+                ..base.clone()
+            },
+            "--max-cost NaN",
+        ),
+        (
+            LlmArgs {
+                request_timeout: Some(0),
+                ..base.clone()
+            },
+            "--request-timeout 0",
+        ),
+        (
+            LlmArgs {
+                prompts: Some("/nonexistent/prompts".into()),
+                ..base.clone()
+            },
+            "no such folder",
+        ),
+    ];
+    for (args, want) in cases {
+        let e = llm_settings(&args, None).unwrap_err().to_string();
+        assert!(e.contains(want), "{want}: {e}");
+    }
+    let ok = LlmArgs {
+        temperature: Some(0.0),
+        top_p: Some(1.0),
+        max_tokens: Some(1),
+        max_cost: Some(0.5),
+        ..base
+    };
+    assert!(llm_settings(&ok, None).is_ok());
+}

@@ -3,8 +3,8 @@
 //! job's `config.json`.
 
 use super::{
-    find_files, invalid, note_count, read_json, span_ms, str_of, trial, u64_of, ImportError,
-    Imported, ManifestParts,
+    cost_of, count_known, find_files, invalid, note_count, read_json, span_ms, str_of, trial,
+    u64_of, ImportError, Imported, ManifestParts,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -127,9 +127,10 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
             t.usage.prompt_tokens = u64_of(ar, "n_input_tokens");
             t.usage.completion_tokens = u64_of(ar, "n_output_tokens");
             t.usage.cached_tokens = u64_of(ar, "n_cache_tokens");
-            t.usage.cost_usd = ar.get("cost_usd").and_then(Value::as_f64).unwrap_or(0.0);
-            t.usage.tokens_unknown = ar.get("n_input_tokens").is_none_or(Value::is_null);
-            t.usage.cost_unknown = ar.get("cost_usd").is_none_or(Value::is_null);
+            let cost = cost_of(ar, "cost_usd");
+            t.usage.cost_usd = cost.unwrap_or(0.0);
+            t.usage.tokens_unknown = !count_known(ar, "n_input_tokens");
+            t.usage.cost_unknown = cost.is_none();
         }
         let phase = |k: &str| {
             let p = r.get(k).cloned().unwrap_or(Value::Null);

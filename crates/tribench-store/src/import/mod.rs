@@ -145,6 +145,18 @@ pub(crate) fn u64_of(v: &Value, key: &str) -> u64 {
     v.get(key).and_then(Value::as_u64).unwrap_or(0)
 }
 
+/// Whether `key` holds a token count (a whole number, not negative): anything else, missing
+/// or garbage, leaves the tokens unknown rather than 0.
+pub(crate) fn count_known(v: &Value, key: &str) -> bool {
+    v.get(key).and_then(Value::as_u64).is_some()
+}
+
+/// A cost in USD under `key`; `None` (unknown, never 0) when missing or not a finite,
+/// non-negative number ("abc", "free", -1).
+pub(crate) fn cost_of(v: &Value, key: &str) -> Option<f64> {
+    (v.get(key).and_then(Value::as_f64)).filter(|c| c.is_finite() && *c >= 0.0)
+}
+
 /// A trial record with the fields every importer fills the same way.
 pub(crate) fn trial(
     family: FamilyKind,

@@ -10,8 +10,8 @@
 //! order the runs started.
 
 use super::{
-    invalid, note_count, read_json, span_ms, str_of, trial, u64_of, ImportError, Imported,
-    ManifestParts,
+    count_known, invalid, note_count, read_json, span_ms, str_of, trial, u64_of, ImportError,
+    Imported, ManifestParts,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -473,7 +473,7 @@ fn trial_of(r: &Value, task_id: &str, attempt: u32, agent: &str) -> tribench_typ
     );
     t.usage.prompt_tokens = u64_of(r, "total_input_tokens");
     t.usage.completion_tokens = u64_of(r, "total_output_tokens");
-    t.usage.tokens_unknown = r.get("total_input_tokens").is_none_or(Value::is_null);
+    t.usage.tokens_unknown = !count_known(r, "total_input_tokens");
     t.timings.total_ms = span_ms(str_of(r, "trial_started_at"), str_of(r, "trial_ended_at"));
     t.timings.agent_ms = span_ms(str_of(r, "agent_started_at"), str_of(r, "agent_ended_at"));
     t.timings.test_ms = span_ms(str_of(r, "test_started_at"), str_of(r, "test_ended_at"));
