@@ -144,29 +144,10 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
     s
 }
 
-/// Power curves: the paired MDE against the number of tasks, one line per number of attempts.
-pub fn render_power_html(
-    base: &tribench_stats::PowerInputs,
-    attempts: &[f64],
-    max_tasks: f64,
-) -> String {
-    let series: Vec<(String, Vec<(f64, f64)>)> = attempts
-        .iter()
-        .map(|&k| {
-            let pts = (1..=60)
-                .map(|i| {
-                    let n = (max_tasks * f64::from(i) / 60.0).max(5.0);
-                    let inputs = tribench_stats::PowerInputs {
-                        tasks: n,
-                        attempts: k,
-                        ..*base
-                    };
-                    (n, tribench_stats::mde(&inputs) * 100.0)
-                })
-                .collect();
-            (format!("K = {k}"), pts)
-        })
-        .collect();
+/// Power curves: the paired MDE against the number of tasks (up to four times the design's, at
+/// least 100), one line for each of 1, 3, 5 and 10 attempts.
+pub fn render_power_html(base: &tribench_stats::PowerInputs) -> String {
+    let series = power_series(base);
     let title = format!(
         "Minimum detectable difference at {:.0}% power (base rate {:.0}%, task correlation {:.2}, icc {:.2})",
         base.power * 100.0,
@@ -178,4 +159,60 @@ pub fn render_power_html(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>tribench power</title><style>{STYLE}</style></head><body><h1>tribench power</h1>{}</body></html>\n",
         lines(&title, "tasks", "MDE (points)", &series)
     )
+}
+
+/// The curves of [`render_power_html`]: (label, (tasks, MDE in points)) per number of attempts.
+fn power_series(base: &tribench_stats::PowerInputs) -> Vec<(String, Vec<(f64, f64)>)> {
+    let max_tasks = (base.tasks * 4.0).max(100.0);
+    let curve = |k: f64| {
+        let pts = (1..=60)
+            .map(|i| {
+                let n = (max_tasks * f64::from(i) / 60.0).max(5.0);
+                let inputs = tribench_stats::PowerInputs {
+                    tasks: n,
+                    attempts: k,
+                    ..*base
+                };
+                (n, tribench_stats::mde(&inputs) * 100.0)
+            })
+            .collect();
+        (format!("K = {k}"), pts)
+    };
+    [1.0, 3.0, 5.0, 10.0].into_iter().map(curve).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn power_curves_span_four_times_the_tasks_for_1_3_5_and_10_attempts() {
+        let base = tribench_stats::PowerInputs {
+            tasks: 89.0,
+            attempts: 5.0,
+            base_rate: 0.5,
+            correlation: 0.5,
+            icc: 0.0,
+            alpha: 0.05,
+            power: 0.8,
+        };
+        let series = power_series(&base);
+        let labels: Vec<&str> = series.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(labels, ["K = 1", "K = 3", "K = 5", "K = 10"]);
+        for (_, pts) in &series {
+            assert_eq!(pts.len(), 60);
+            assert_eq!(pts.last().map(|p| p.0), Some(356.0));
+            assert!(
+                pts.windows(2).all(|w| w[1].1 <= w[0].1),
+                "MDE shrinks with tasks"
+            );
+        }
+        let small = power_series(&tribench_stats::PowerInputs {
+            tasks: 10.0,
+            ..base
+        });
+        assert_eq!(small[0].1.last().map(|p| p.0), Some(100.0));
+        let html = render_power_html(&base);
+        assert!(html.contains("K = 10") && html.contains("<svg"), "{html}");
+    }
 }

@@ -55,7 +55,7 @@ pub use svg::{
 pub use trials::{
     list_trials, nearest_trial_ids, render_trajectory, render_trials, TrialRow, TrialsError,
 };
-pub use units::{duration_ms, signed_points, UNKNOWN};
+pub use units::{duration_ms, one_line, signed_points, terminal_text, UNKNOWN};
 
 use std::path::{Path, PathBuf};
 use tribench_store::{RunStore, StoreError};

@@ -156,5 +156,5 @@ pub fn render_power_plan(p: &PowerPlan) -> String {
             None => writeln!(out, "  no number of attempts suffices with {} tasks: the spread between tasks alone is too large", a.tasks),
         };
     }
-    out
+    crate::terminal_text(&out)
 }

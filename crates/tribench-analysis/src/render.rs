@@ -83,10 +83,11 @@ pub(crate) fn score_rows(r: &Report, wide: bool, indent: &str) -> (Vec<String>, 
     let rows = ordered_slices(r)
         .into_iter()
         .map(|(level, s)| {
+            // A group or category name comes from the dataset: one line, no control codes.
             let name = if wide {
-                s.name.clone()
+                crate::one_line(&s.name)
             } else {
-                clip(&s.name, NAME_WIDTH - 2 * level)
+                clip(&crate::one_line(&s.name), NAME_WIDTH - 2 * level)
             };
             let mut row = vec![
                 format!("{}{name}", indent.repeat(level)),
@@ -361,7 +362,7 @@ pub fn render_table_with(r: &Report, opts: RenderOptions) -> String {
     out.push('\n');
     out.push_str(&fit(note_lines(r)));
     out.push('\n');
-    out
+    crate::terminal_text(&out)
 }
 
 /// The report as Markdown: the same figures, for pasting into a review or a paper draft.
@@ -390,5 +391,5 @@ pub fn render_markdown(r: &Report) -> String {
             l.split_whitespace().collect::<Vec<_>>().join(" ")
         ));
     }
-    out
+    crate::terminal_text(&out)
 }

@@ -122,10 +122,22 @@ pub fn summary_line(r: &Report) -> String {
         ),
         None => "score n/a (no trials)".into(),
     };
-    format!(
+    let mut line = format!(
         "{model}run {id}: resolved {} of {} tasks, {rate}",
         s.successes, r.total.tasks,
-    )
+    );
+    // A run that lists fewer trials than it says it had (a SWE-bench report whose
+    // total_instances counts instances it never ran): the figure over all of them, as the
+    // other harness reports it, next to the one over what was recorded.
+    if let Some(over_all) = r.score_over_expected {
+        line.push_str(&format!(
+            "; INCOMPLETE: {} of {} trials recorded, {:.1}% counting the missing ones as failures",
+            r.recorded_trials,
+            r.expected_trials,
+            over_all * 100.0
+        ));
+    }
+    line
 }
 
 #[cfg(test)]

@@ -270,6 +270,27 @@ pub fn file_config(path: Option<&Path>) -> Result<FileConfig> {
     Ok(cfg)
 }
 
+/// The layers of a run over suites `suites`: the tribench.toml that applies (see
+/// [`config_path`]; `found` is shown its path before it is read), and `flags` over its `[run]`
+/// table over the `TRIBENCH_<NAME>` variables `var` reads.
+pub fn layered(
+    flags: RunLayer,
+    config: Option<&Path>,
+    suites: &[PathBuf],
+    var: &dyn Fn(&str) -> Option<String>,
+    found: impl FnOnce(&Path),
+) -> Result<(FileConfig, RunLayer)> {
+    let path = config_path(config, suites)?;
+    if let Some(p) = &path {
+        found(p);
+    }
+    let mut file = file_config(path.as_deref())?;
+    let layer = flags
+        .over(std::mem::take(&mut file.run))
+        .over(RunLayer::from_env(var)?);
+    Ok((file, layer))
+}
+
 /// The engine configuration a resolved layer gives: each setting it names, the engine's own
 /// default for the rest.
 pub fn engine_config(l: RunLayer, run_dir: &Path) -> Result<EngineConfig> {
@@ -335,6 +356,14 @@ pub fn models_path(flag: Option<&Path>) -> Option<PathBuf> {
     flag.map(Path::to_path_buf)
         .or_else(|| std::env::var_os("TRIBENCH_MODELS").map(PathBuf::from))
         .or_else(|| Some(PathBuf::from("models.toml")).filter(|p| p.is_file()))
+}
+
+/// The models file [`models_path`] names, read; empty when there is none.
+pub fn models_file(flag: Option<&Path>) -> Result<tribench_analysis::ModelsFile> {
+    Ok(match models_path(flag) {
+        Some(p) => tribench_analysis::ModelsFile::load(&p)?,
+        None => tribench_analysis::ModelsFile::default(),
+    })
 }
 
 /// Settings of the `llm` agent.

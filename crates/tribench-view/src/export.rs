@@ -18,6 +18,18 @@ pub struct Exported {
     pub runs: usize,
 }
 
+impl Exported {
+    /// What `tribench view --export DEST` says when done: the counts, and the page to open.
+    pub fn render(&self, dest: &Path) -> String {
+        let (pages, files, runs) = (self.pages, self.files, self.runs);
+        let index = dest.join("index.html");
+        format!(
+            "wrote {pages} pages and {files} run files for {runs} runs; open {}\n",
+            index.display()
+        )
+    }
+}
+
 /// Writes the static copy of `site` into `dest`.
 pub fn export(site: &Site, dest: &Path) -> Result<Exported, ViewError> {
     let runs = site.runs();

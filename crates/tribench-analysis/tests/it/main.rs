@@ -673,3 +673,27 @@ fn runs_on_different_revisions_of_a_registry_dataset_are_flagged() {
     assert_eq!(d.len(), 1);
     assert!(!d[0].blocking, "{d:?}");
 }
+
+/// The one line `tribench import` prints: a SWE-bench report over 10 instances listing only
+/// some of them gives SWE-bench's own figure (resolved over all 10) beside the recorded one.
+#[test]
+fn the_import_summary_line_gives_the_figure_over_all_instances() {
+    let src = tempfile::tempdir().unwrap();
+    let p = swebench_report(
+        src.path(),
+        "m.partial",
+        &["django__django-1", "django__django-2"],
+        &["sympy__sympy-3"],
+    );
+    let out = tempfile::tempdir().unwrap();
+    import::import_swebench(&p, "swe-bench-lite")
+        .unwrap()
+        .write(out.path())
+        .unwrap();
+    let line = summary_line(&build_report(&RunData::load(out.path()).unwrap()));
+    assert!(line.contains("INCOMPLETE"), "{line}");
+    assert!(
+        line.contains("20.0% counting the missing ones as failures"),
+        "{line}"
+    );
+}

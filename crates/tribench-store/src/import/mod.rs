@@ -68,6 +68,14 @@ impl Imported {
     }
 }
 
+/// Adds the note "`n` `what`" when `n` counts anything: trials or files an importer treated
+/// apart, said only when there were some.
+pub(crate) fn note_count(notes: &mut Vec<String>, n: usize, what: &str) {
+    if n > 0 {
+        notes.push(format!("{n} {what}"));
+    }
+}
+
 pub(crate) fn read_json(path: &Path) -> Result<Value, ImportError> {
     let bytes = std::fs::read(path).map_err(|e| ImportError::Invalid {
         path: path.into(),
@@ -252,6 +260,15 @@ fn manifest(p: ManifestParts<'_>) -> RunManifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_is_noted_only_when_it_counts_something() {
+        let mut notes = Vec::new();
+        note_count(&mut notes, 0, "trials were odd");
+        assert!(notes.is_empty());
+        note_count(&mut notes, 3, "trials were odd");
+        assert_eq!(notes, ["3 trials were odd"]);
+    }
 
     #[test]
     fn timestamps_parse_with_and_without_zones() {
