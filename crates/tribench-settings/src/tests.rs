@@ -171,21 +171,7 @@ fn zero_jobs_and_zero_timeouts_are_refused_whichever_layer_says_them() {
 
 #[test]
 fn sampling_and_limit_flags_out_of_range_are_refused() {
-    let base = LlmArgs {
-        model: None,
-        base_url: None,
-        api_key_env: None,
-        mode: None,
-        temperature: None,
-        top_p: None,
-        max_tokens: None,
-        max_steps: None,
-        max_cost: None,
-        concurrency: None,
-        trim_history: false,
-        prompts: None,
-        models: None,
-    };
+    let base = LlmArgs::default();
     let cases = [
         (
             LlmArgs {
