@@ -86,34 +86,22 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
             );
         }
         s.push_str("</ul>");
-        let mut slices: Vec<Bar> = Vec::new();
-        if r.families.len() > 1 {
-            slices.extend(r.families.iter().filter_map(|f| {
-                Some(Bar {
-                    label: f.name.clone(),
-                    value: f.score.rate?,
-                    low: f.score.low,
-                    high: f.score.high,
-                })
-            }));
-        }
-        slices.extend(r.groups.iter().filter_map(|g| {
+        // A slice with no trials has no bar: its rate is unknown, not 0.
+        let bar = |sl: &crate::Slice| {
             Some(Bar {
-                label: g.name.clone(),
-                value: g.score.rate?,
-                low: g.score.low,
-                high: g.score.high,
+                label: sl.name.clone(),
+                value: sl.score.rate?,
+                low: sl.score.low,
+                high: sl.score.high,
             })
-        }));
-        // A run with no trials has no bar: its rate is unknown, not 0.
-        if let Some(rate) = r.total.score.rate {
-            slices.push(Bar {
-                label: "total".into(),
-                value: rate,
-                low: r.total.score.low,
-                high: r.total.score.high,
-            });
-        }
+        };
+        let families: &[crate::Slice] = if r.families.len() > 1 {
+            &r.families
+        } else {
+            &[]
+        };
+        let mut slices: Vec<Bar> = families.iter().chain(&r.groups).filter_map(bar).collect();
+        slices.extend(bar(&r.total));
         if !slices.is_empty() {
             s.push_str(&bars("Resolved by group, with 95% intervals", &slices));
         }

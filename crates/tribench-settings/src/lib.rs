@@ -367,7 +367,7 @@ pub fn models_file(flag: Option<&Path>) -> Result<tribench_analysis::ModelsFile>
 }
 
 /// Settings of the `llm` agent.
-#[derive(clap::Args, Debug, Clone)]
+#[derive(clap::Args, Debug, Clone, Default)]
 pub struct LlmArgs {
     /// Model id the endpoint serves.
     #[arg(long)]

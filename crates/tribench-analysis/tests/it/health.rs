@@ -144,15 +144,7 @@ fn replays_are_compared_on_first_attempts() {
 
 #[test]
 fn power_plans_refuse_impossible_designs_and_name_what_an_effect_needs() {
-    let inputs = tribench_stats::PowerInputs {
-        tasks: 100.0,
-        attempts: 1.0,
-        base_rate: 0.5,
-        correlation: 0.5,
-        icc: 0.7,
-        alpha: 0.05,
-        power: 0.8,
-    };
+    let inputs = crate::out_of_range::design();
     assert!(power_plan(
         tribench_stats::PowerInputs {
             tasks: 0.0,

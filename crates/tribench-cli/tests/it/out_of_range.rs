@@ -202,3 +202,26 @@ fn garbage_token_counts_from_the_endpoint_are_unknown_not_zero() {
     );
     assert_eq!(v["total"]["efficiency"]["tokens_unknown_trials"], 1);
 }
+
+/// Finding 4: `matrix` of runs that share no task refuses, as `compare` does, instead of
+/// printing a grid of scores from nothing.
+#[test]
+fn matrix_of_runs_sharing_no_task_is_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let mut runs = Vec::new();
+    for name in ["alpha", "bravo"] {
+        let suite = python_suite(&[(name, PASSES)]);
+        let run_dir = work.path().join(name);
+        output_ok(run_cmd(suite.path(), &run_dir).args(["-q", "--agent", "oracle"]));
+        runs.push(run_dir);
+    }
+    let out = tribench().arg("matrix").args(&runs).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the runs share no task"), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
