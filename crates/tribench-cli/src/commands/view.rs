@@ -24,9 +24,7 @@ pub(crate) async fn view(a: ViewArgs) -> Result<ExitCode> {
         let done = tokio::task::spawn_blocking(move || tribench_view::export(&site2, &dest2))
             .await
             .context("export stopped")??;
-        for why in &done.skipped {
-            eprintln!("note: left out the unreadable run {why}");
-        }
+        (done.skipped.iter()).for_each(|w| eprintln!("note: left out the unreadable run {w}"));
         println!(
             "wrote {} pages and {} run files for {} runs; open {}",
             done.pages,
