@@ -129,6 +129,19 @@ pub fn build_agent(choice: &AgentChoice, llm: &LlmSettings) -> Result<Arc<dyn Ag
     )))
 }
 
+/// The agent replaying the recorded run in `source`: its final patches graded again when
+/// `patches`, else its recorded actions run again (`tribench replay [--patches]`).
+pub fn replay_agent(
+    source: PathBuf,
+    patches: bool,
+    recorded: std::collections::HashMap<String, tribench_types::Outcome>,
+) -> Arc<dyn Agent> {
+    match patches {
+        true => Arc::new(crate::Predictions::from_run(source)),
+        false => Arc::new(crate::llm::ReplayAgent::new(source).with_recorded(recorded)),
+    }
+}
+
 /// `model_name_or_path` for SWE-bench's files: the model, or the agent's name.
 pub fn model_name(agent: &str, model: Option<&str>) -> String {
     match (model, agent) {
@@ -231,5 +244,18 @@ mod tests {
         assert_eq!(model_name("llm", Some("qwen")), "qwen");
         assert_eq!(model_name("cli:codex", Some("qwen")), "cli:codex+qwen");
         assert_eq!(model_name("oracle", None), "oracle");
+    }
+
+    #[test]
+    fn a_replay_runs_the_recorded_actions_or_grades_the_recorded_patches() {
+        let (actions, patches) = (
+            replay_agent("runs/a".into(), false, Default::default()),
+            replay_agent("runs/a".into(), true, Default::default()),
+        );
+        assert_eq!((actions.name(), patches.name()), ("replay", "replay"));
+        assert_eq!(patches.config_hash(), "replay:patches:runs/a");
+        assert_ne!(actions.config_hash(), patches.config_hash());
+        assert_eq!(patches.version(), "predictions");
+        assert_eq!(actions.version(), env!("CARGO_PKG_VERSION"));
     }
 }

@@ -91,11 +91,17 @@ pub struct Comparison {
     pub attempts_b: usize,
     pub mean_a: f64,
     pub mean_b: f64,
-    /// A − B on shared tasks, with its 95% t interval.
+    /// Two-sided confidence of the interval: 1 − alpha.
+    pub confidence: f64,
+    /// A − B on shared tasks, with its t interval at `confidence`.
     pub diff: f64,
     pub diff_low: f64,
     pub diff_high: f64,
     pub se: f64,
+    /// Why the interval has zero width though the difference is not 0: every shared task
+    /// differs by the same amount, so sd(d) = 0 and the t interval shows no uncertainty at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_note: Option<String>,
     pub correlation: Option<f64>,
     /// `mcnemar_exact` (one attempt each) or `paired_permutation`.
     pub test: &'static str,
@@ -131,6 +137,14 @@ pub enum CompareError {
     DifferentDatasets(Vec<ManifestDifference>),
     #[error("the runs share no task")]
     NoSharedTasks,
+    #[error("{0}")]
+    BadOption(String),
+}
+
+/// The confidence level as a label: 95 for alpha 0.05, 99.9 for 0.001.
+pub fn confidence_label(confidence: f64) -> String {
+    let s = format!("{:.2}", confidence * 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Every difference between two manifests that can change a score.
@@ -394,6 +408,18 @@ pub fn compare(
     b: &RunData,
     opts: &CompareOptions,
 ) -> Result<Comparison, CompareError> {
+    if !(opts.alpha > 0.0 && opts.alpha < 1.0) {
+        return Err(CompareError::BadOption(format!(
+            "--alpha must be strictly between 0 and 1 (got {})",
+            opts.alpha
+        )));
+    }
+    if !(opts.power > opts.alpha / 2.0 && opts.power < 1.0) {
+        return Err(CompareError::BadOption(format!(
+            "the power must be strictly between alpha/2 and 1 (got {})",
+            opts.power
+        )));
+    }
     let differences = manifest_differences(&a.manifest, &b.manifest);
     if !opts.force && differences.iter().any(|d| d.blocking) {
         return Err(CompareError::DifferentDatasets(differences));
@@ -418,7 +444,8 @@ pub fn compare(
     let xb: Vec<f64> = shared.iter().map(|k| sb[*k].0).collect();
     let attempts_a = shared.iter().map(|k| sa[*k].1).max().unwrap_or(0);
     let attempts_b = shared.iter().map(|k| sb[*k].1).max().unwrap_or(0);
-    let pd = paired_difference(&xa, &xb, 0.95);
+    let confidence = 1.0 - opts.alpha;
+    let pd = paired_difference(&xa, &xb, confidence);
     let n = shared.len();
 
     let one_attempt = shared.iter().all(|k| sa[*k].1 == 1 && sb[*k].1 == 1);
@@ -508,9 +535,10 @@ pub fn compare(
         (
             v,
             format!(
-                "p {} (alpha {}); the 95% interval excludes 0",
+                "p {} (alpha {}); the {}% interval excludes 0",
                 fmt_p(p_value),
-                opts.alpha
+                opts.alpha,
+                confidence_label(confidence)
             ),
             None,
         )
@@ -587,10 +615,16 @@ pub fn compare(
         attempts_b,
         mean_a: pd.mean_a,
         mean_b: pd.mean_b,
+        confidence,
         diff,
         diff_low: pd.diff.low,
         diff_high: pd.diff.high,
         se,
+        interval_note: (n >= 2 && se <= 0.0 && differing > 0).then(|| {
+            format!(
+                "the interval has zero width only because every one of the {n} tasks differs by the same amount (sd of the differences 0, so SE 0): it does not measure the uncertainty; the MDE uses the planning spread instead"
+            )
+        }),
         correlation: pd.correlation.is_finite().then_some(pd.correlation),
         test,
         p_value,
@@ -652,8 +686,9 @@ pub fn render_comparison(c: &Comparison) -> String {
         c.mean_b * 100.0
     ));
     out.push_str(&format!(
-        "A − B      {} pts [95% CI {}, {}], SE {:.1} pts{}\n",
+        "A − B      {} pts [{}% CI {}, {}], SE {:.1} pts{}\n",
         pts(c.diff),
+        confidence_label(c.confidence),
         pts(c.diff_low),
         pts(c.diff_high),
         c.se * 100.0,
@@ -661,6 +696,9 @@ pub fn render_comparison(c: &Comparison) -> String {
             .map(|r| format!(", task correlation {r:.2}"))
             .unwrap_or_default()
     ));
+    if let Some(note) = &c.interval_note {
+        out.push_str(&format!("           {note}\n"));
+    }
     let test = match c.discordant {
         Some((x, y)) => format!("exact McNemar on {x} tasks only A solved vs {y} only B solved"),
         None => "paired permutation test on per-task means".into(),

@@ -65,15 +65,17 @@ pub fn freshness(
         (Some(a), Some(b))
             if a.method == "clustered_t_wilson_floor" || b.method == "clustered_t_wilson_floor" =>
         {
-            let d = a.rate - b.rate;
+            // Both sides hold trials, so both rates are known.
+            let (ra, rb) = (a.rate.unwrap_or(f64::NAN), b.rate.unwrap_or(f64::NAN));
+            let d = ra - rb;
             (
                 Some(d),
-                Some(d - ((a.rate - a.low).powi(2) + (b.high - b.rate).powi(2)).sqrt()),
-                Some(d + ((a.high - a.rate).powi(2) + (b.rate - b.low).powi(2)).sqrt()),
+                Some(d - ((ra - a.low).powi(2) + (b.high - rb).powi(2)).sqrt()),
+                Some(d + ((a.high - ra).powi(2) + (rb - b.low).powi(2)).sqrt()),
             )
         }
         (Some(a), Some(b)) => {
-            let d = a.rate - b.rate;
+            let d = a.rate.unwrap_or(f64::NAN) - b.rate.unwrap_or(f64::NAN);
             match (a.se_tasks, b.se_tasks) {
                 (Some(x), Some(y)) => {
                     let h = z_quantile(0.975) * (x * x + y * y).sqrt();

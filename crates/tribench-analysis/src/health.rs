@@ -233,7 +233,12 @@ pub fn render_validation(v: &Validation, repeat: u32) -> String {
         format!("{k}/{n} ({p:.0}%)")
     };
     for (g, (n, o, z)) in &groups {
-        t.add_row(vec![g.to_string(), n.to_string(), pct(*o, *n), pct(*z, *n)]);
+        t.add_row(vec![
+            crate::one_line(g),
+            n.to_string(),
+            pct(*o, *n),
+            pct(*z, *n),
+        ]);
     }
     let mut out = format!("{t}\n");
     let broken: Vec<&TaskCheck> = v.tasks.iter().filter(|c| !c.ok).collect();
@@ -258,7 +263,7 @@ pub fn render_validation(v: &Validation, repeat: u32) -> String {
             v.repetitions, v.flaky, v.total
         );
     }
-    out
+    crate::terminal_text(&out)
 }
 
 /// Set when every recorded trial of the run in `run_dir` ended in an infrastructure error: the

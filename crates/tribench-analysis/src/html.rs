@@ -29,11 +29,13 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
     if runs.len() > 1 {
         let all: Vec<Bar> = runs
             .iter()
-            .map(|(r, _)| Bar {
-                label: run_label(r),
-                value: r.total.score.rate,
-                low: r.total.score.low,
-                high: r.total.score.high,
+            .filter_map(|(r, _)| {
+                Some(Bar {
+                    label: run_label(r),
+                    value: r.total.score.rate?,
+                    low: r.total.score.low,
+                    high: r.total.score.high,
+                })
             })
             .collect();
         s.push_str(&bars("Resolved, with 95% intervals over tasks", &all));
@@ -45,7 +47,7 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
                 Some(Point {
                     label: run_label(r),
                     x: c,
-                    y: r.total.score.rate,
+                    y: r.total.score.rate?,
                 })
             })
             .collect();
@@ -62,7 +64,7 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
                 Some(Point {
                     label: run_label(r),
                     x: m.as_ref()?.active_params_b?,
-                    y: r.total.score.rate,
+                    y: r.total.score.rate?,
                 })
             })
             .collect();
@@ -86,26 +88,35 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
         s.push_str("</ul>");
         let mut slices: Vec<Bar> = Vec::new();
         if r.families.len() > 1 {
-            slices.extend(r.families.iter().map(|f| Bar {
-                label: f.name.clone(),
-                value: f.score.rate,
-                low: f.score.low,
-                high: f.score.high,
+            slices.extend(r.families.iter().filter_map(|f| {
+                Some(Bar {
+                    label: f.name.clone(),
+                    value: f.score.rate?,
+                    low: f.score.low,
+                    high: f.score.high,
+                })
             }));
         }
-        slices.extend(r.groups.iter().map(|g| Bar {
-            label: g.name.clone(),
-            value: g.score.rate,
-            low: g.score.low,
-            high: g.score.high,
+        slices.extend(r.groups.iter().filter_map(|g| {
+            Some(Bar {
+                label: g.name.clone(),
+                value: g.score.rate?,
+                low: g.score.low,
+                high: g.score.high,
+            })
         }));
-        slices.push(Bar {
-            label: "total".into(),
-            value: r.total.score.rate,
-            low: r.total.score.low,
-            high: r.total.score.high,
-        });
-        s.push_str(&bars("Resolved by group, with 95% intervals", &slices));
+        // A run with no trials has no bar: its rate is unknown, not 0.
+        if let Some(rate) = r.total.score.rate {
+            slices.push(Bar {
+                label: "total".into(),
+                value: rate,
+                low: r.total.score.low,
+                high: r.total.score.high,
+            });
+        }
+        if !slices.is_empty() {
+            s.push_str(&bars("Resolved by group, with 95% intervals", &slices));
+        }
         let (header, rows) = score_rows(r, true, "\u{a0}\u{a0}");
         s.push_str("<table><tr>");
         for h in header {
@@ -133,29 +144,10 @@ pub fn render_html(runs: &[(Report, Option<ModelEntry>)]) -> String {
     s
 }
 
-/// Power curves: the paired MDE against the number of tasks, one line per number of attempts.
-pub fn render_power_html(
-    base: &tribench_stats::PowerInputs,
-    attempts: &[f64],
-    max_tasks: f64,
-) -> String {
-    let series: Vec<(String, Vec<(f64, f64)>)> = attempts
-        .iter()
-        .map(|&k| {
-            let pts = (1..=60)
-                .map(|i| {
-                    let n = (max_tasks * f64::from(i) / 60.0).max(5.0);
-                    let inputs = tribench_stats::PowerInputs {
-                        tasks: n,
-                        attempts: k,
-                        ..*base
-                    };
-                    (n, tribench_stats::mde(&inputs) * 100.0)
-                })
-                .collect();
-            (format!("K = {k}"), pts)
-        })
-        .collect();
+/// Power curves: the paired MDE against the number of tasks (up to four times the design's, at
+/// least 100), one line for each of 1, 3, 5 and 10 attempts.
+pub fn render_power_html(base: &tribench_stats::PowerInputs) -> String {
+    let series = power_series(base);
     let title = format!(
         "Minimum detectable difference at {:.0}% power (base rate {:.0}%, task correlation {:.2}, icc {:.2})",
         base.power * 100.0,
@@ -167,4 +159,60 @@ pub fn render_power_html(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>tribench power</title><style>{STYLE}</style></head><body><h1>tribench power</h1>{}</body></html>\n",
         lines(&title, "tasks", "MDE (points)", &series)
     )
+}
+
+/// The curves of [`render_power_html`]: (label, (tasks, MDE in points)) per number of attempts.
+fn power_series(base: &tribench_stats::PowerInputs) -> Vec<(String, Vec<(f64, f64)>)> {
+    let max_tasks = (base.tasks * 4.0).max(100.0);
+    let curve = |k: f64| {
+        let pts = (1..=60)
+            .map(|i| {
+                let n = (max_tasks * f64::from(i) / 60.0).max(5.0);
+                let inputs = tribench_stats::PowerInputs {
+                    tasks: n,
+                    attempts: k,
+                    ..*base
+                };
+                (n, tribench_stats::mde(&inputs) * 100.0)
+            })
+            .collect();
+        (format!("K = {k}"), pts)
+    };
+    [1.0, 3.0, 5.0, 10.0].into_iter().map(curve).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn power_curves_span_four_times_the_tasks_for_1_3_5_and_10_attempts() {
+        let base = tribench_stats::PowerInputs {
+            tasks: 89.0,
+            attempts: 5.0,
+            base_rate: 0.5,
+            correlation: 0.5,
+            icc: 0.0,
+            alpha: 0.05,
+            power: 0.8,
+        };
+        let series = power_series(&base);
+        let labels: Vec<&str> = series.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(labels, ["K = 1", "K = 3", "K = 5", "K = 10"]);
+        for (_, pts) in &series {
+            assert_eq!(pts.len(), 60);
+            assert_eq!(pts.last().map(|p| p.0), Some(356.0));
+            assert!(
+                pts.windows(2).all(|w| w[1].1 <= w[0].1),
+                "MDE shrinks with tasks"
+            );
+        }
+        let small = power_series(&tribench_stats::PowerInputs {
+            tasks: 10.0,
+            ..base
+        });
+        assert_eq!(small[0].1.last().map(|p| p.0), Some(100.0));
+        let html = render_power_html(&base);
+        assert!(html.contains("K = 10") && html.contains("<svg"), "{html}");
+    }
 }

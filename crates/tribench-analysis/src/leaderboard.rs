@@ -86,9 +86,9 @@ pub fn render_leaderboard(l: &Leaderboard) -> String {
     for s in &l.rows {
         let r = &s.entry;
         t.add_row(vec![
-            r.model.clone(),
-            r.edit_format.clone(),
-            r.date.clone(),
+            crate::one_line(&r.model),
+            crate::one_line(&r.edit_format),
+            crate::one_line(&r.date),
             format!("{}/{}", r.completed, r.total),
             cell(s.pass_1_over_completed),
             cell(s.pass_2_over_completed),
@@ -102,5 +102,5 @@ pub fn render_leaderboard(l: &Leaderboard) -> String {
     let mut out = format!("{t}\n");
     let _ = writeln!(out, "note: {}", l.denominators);
     let _ = writeln!(out, "note: {}", l.note);
-    out
+    crate::terminal_text(&out)
 }

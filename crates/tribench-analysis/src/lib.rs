@@ -33,10 +33,13 @@ pub use leaderboard::{
     LEADERBOARD_DENOMINATORS, LEADERBOARD_NOTE,
 };
 pub use matrix::{
-    matrix, render_matrix, Cell, Effect, Matrix, PairVerdict, ScaffoldSwap, Standing,
+    matrix, render_matrix, Cell, Effect, Matrix, MatrixError, PairVerdict, ScaffoldSwap, Standing,
+    MAX_DRAWS,
 };
-pub use models::{price_trials, ModelEntry, ModelsError, ModelsFile};
-pub use plan::{power_plan, render_power_plan, BadDesign, PowerPlan};
+pub use models::{check_day, price_trials, ModelEntry, ModelsError, ModelsFile};
+pub use plan::{
+    check_design, power_plan, render_power_plan, BadDesign, PowerPlan, MAX_PLAN_ATTEMPTS,
+};
 pub use render::{render_markdown, render_table, render_table_with, RenderOptions, REPORT_WIDTH};
 pub use replay::{render_replay, replay_comparison, ReplayComparison, ReplayRow};
 pub use report::{
@@ -52,7 +55,7 @@ pub use svg::{
 pub use trials::{
     list_trials, nearest_trial_ids, render_trajectory, render_trials, TrialRow, TrialsError,
 };
-pub use units::{duration_ms, signed_points, UNKNOWN};
+pub use units::{duration_ms, one_line, signed_points, terminal_text, UNKNOWN};
 
 use std::path::{Path, PathBuf};
 use tribench_store::{RunStore, StoreError};

@@ -31,11 +31,14 @@ pub struct ScaffoldSwap {
     pub model: String,
     pub scaffold_a: String,
     pub scaffold_b: String,
+    /// The run directories of the two sides (several runs may share a model and scaffold).
+    pub run_a: String,
+    pub run_b: String,
     pub solved_by_both: usize,
     pub only_a: usize,
     pub only_b: usize,
-    /// Of the tasks solved under A, the share still solved under B.
-    pub survive_a_to_b: f64,
+    /// Of the tasks solved under A, the share still solved under B; `None` when A solved none.
+    pub survive_a_to_b: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -103,8 +106,34 @@ fn task_means(r: &RunData) -> BTreeMap<&str, (f64, usize)> {
         .collect()
 }
 
+/// Most bootstrap draws `matrix` takes: far more than rank intervals need (2000 is the
+/// default), and each draw costs a pass over every run's tasks.
+pub const MAX_DRAWS: usize = 100_000;
+
+/// Why no matrix can be built from these runs and options.
+#[derive(Debug, thiserror::Error)]
+pub enum MatrixError {
+    #[error("the runs share no task: there is nothing to score them on together")]
+    NoSharedTasks,
+    #[error("--alpha must be strictly between 0 and 1 (got {0})")]
+    BadAlpha(f64),
+    #[error("--draws must be within 1..{MAX_DRAWS} (got {0})")]
+    BadDraws(usize),
+}
+
 /// Builds the matrix of `runs`; `draws` bootstrap draws with `seed` for rank intervals.
-pub fn matrix(runs: &[RunData], alpha: f64, draws: usize, seed: u64) -> Matrix {
+pub fn matrix(
+    runs: &[RunData],
+    alpha: f64,
+    draws: usize,
+    seed: u64,
+) -> Result<Matrix, MatrixError> {
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(MatrixError::BadAlpha(alpha));
+    }
+    if !(1..=MAX_DRAWS).contains(&draws) {
+        return Err(MatrixError::BadDraws(draws));
+    }
     let means: Vec<BTreeMap<&str, (f64, usize)>> = runs.iter().map(task_means).collect();
     let all: BTreeSet<&str> = means.iter().flat_map(|m| m.keys().copied()).collect();
     let shared: Vec<&str> = all
@@ -112,6 +141,9 @@ pub fn matrix(runs: &[RunData], alpha: f64, draws: usize, seed: u64) -> Matrix {
         .copied()
         .filter(|t| means.iter().all(|m| m.contains_key(t)))
         .collect();
+    if shared.is_empty() {
+        return Err(MatrixError::NoSharedTasks);
+    }
     let shared_set: BTreeSet<&str> = shared.iter().copied().collect();
     let scores: Vec<Vec<f64>> = means
         .iter()
@@ -131,7 +163,8 @@ pub fn matrix(runs: &[RunData], alpha: f64, draws: usize, seed: u64) -> Matrix {
                 model: model_of(r),
                 scaffold: scaffold_of(r),
                 run: r.dir.display().to_string(),
-                rate: s.rate,
+                // Every run has the shared tasks (there is at least one), so the rate is known.
+                rate: s.rate.unwrap_or(f64::NAN),
                 low: s.low,
                 high: s.high,
             }
@@ -206,14 +239,12 @@ pub fn matrix(runs: &[RunData], alpha: f64, draws: usize, seed: u64) -> Matrix {
                     model: model_of(a),
                     scaffold_a: scaffold_of(a),
                     scaffold_b: scaffold_of(b),
+                    run_a: a.dir.display().to_string(),
+                    run_b: b.dir.display().to_string(),
                     solved_by_both: both,
                     only_a: sa.len() - both,
                     only_b: sb.len() - both,
-                    survive_a_to_b: if sa.is_empty() {
-                        0.0
-                    } else {
-                        both as f64 / sa.len() as f64
-                    },
+                    survive_a_to_b: (!sa.is_empty()).then(|| both as f64 / sa.len() as f64),
                 });
             }
         }
@@ -276,7 +307,7 @@ pub fn matrix(runs: &[RunData], alpha: f64, draws: usize, seed: u64) -> Matrix {
         })
         .collect();
 
-    Matrix {
+    Ok(Matrix {
         shared_tasks: shared.len(),
         dropped_tasks: all.len() - shared.len(),
         models,
@@ -289,7 +320,7 @@ pub fn matrix(runs: &[RunData], alpha: f64, draws: usize, seed: u64) -> Matrix {
         swaps,
         leaderboard,
         pairs,
-    }
+    })
 }
 
 /// The matrix as text.
@@ -343,11 +374,33 @@ pub fn render_matrix(m: &Matrix) -> String {
     } else {
         out.push_str("main effects need every model run with every scaffold\n");
     }
+    // Several runs of one model and scaffold give swaps that read alike: name their runs.
+    let same_label = |s: &ScaffoldSwap| {
+        m.swaps
+            .iter()
+            .filter(|o| {
+                (&o.model, &o.scaffold_a, &o.scaffold_b) == (&s.model, &s.scaffold_a, &s.scaffold_b)
+            })
+            .count()
+            > 1
+    };
     for s in &m.swaps {
+        let runs = if same_label(s) {
+            format!(" ({} -> {})", s.run_a, s.run_b)
+        } else {
+            String::new()
+        };
+        let survive = match s.survive_a_to_b {
+            Some(x) => format!(
+                "{:.0}% of {}'s solved tasks survive",
+                x * 100.0,
+                s.scaffold_a
+            ),
+            None => format!("{} solved no task, so none can survive", s.scaffold_a),
+        };
         out.push_str(&format!(
-            "swap {}: {} -> {}: {} solved by both, {} only with {}, {} only with {}; {:.0}% of {}'s solved tasks survive\n",
+            "swap {}: {} -> {}{runs}: {} solved by both, {} only with {}, {} only with {}; {survive}\n",
             s.model, s.scaffold_a, s.scaffold_b, s.solved_by_both, s.only_a, s.scaffold_a, s.only_b, s.scaffold_b,
-            s.survive_a_to_b * 100.0, s.scaffold_a
         ));
     }
     out.push_str("\nleaderboard (rank with 95% bootstrap interval over tasks)\n");

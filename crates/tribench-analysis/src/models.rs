@@ -59,6 +59,43 @@ pub enum ModelsError {
         path: std::path::PathBuf,
         source: toml::de::Error,
     },
+    #[error("{}: model {id}: {message}", path.display())]
+    Invalid {
+        path: std::path::PathBuf,
+        id: String,
+        message: String,
+    },
+}
+
+/// Checks that `s` is a calendar day written `YYYY-MM-DD` (four-digit year): dates are
+/// compared as text, so anything else would sort wrongly or be cut.
+pub fn check_day(s: &str) -> Result<(), String> {
+    let bad = || Err(format!("{s:?} is not a date written YYYY-MM-DD"));
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return bad();
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(r)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return bad();
+    };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(format!("{s:?}: there is no month {m}")),
+    };
+    if !(1..=days).contains(&d) {
+        return Err(format!("{s:?}: month {m} has no day {d}"));
+    }
+    Ok(())
 }
 
 impl ModelsFile {
@@ -67,10 +104,18 @@ impl ModelsFile {
             path: path.into(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| ModelsError::Parse {
+        let file: ModelsFile = toml::from_str(&text).map_err(|source| ModelsError::Parse {
             path: path.into(),
             source,
-        })
+        })?;
+        for m in &file.models {
+            m.check().map_err(|message| ModelsError::Invalid {
+                path: path.into(),
+                id: m.id.clone(),
+                message,
+            })?;
+        }
+        Ok(file)
     }
 
     pub fn get(&self, id: &str) -> Option<&ModelEntry> {
@@ -84,6 +129,23 @@ impl ModelsFile {
 }
 
 impl ModelEntry {
+    /// A price must be a finite number of dollars, not negative; a cutoff a real day.
+    fn check(&self) -> Result<(), String> {
+        for (name, p) in [
+            ("price_input_per_mtok", self.price_input_per_mtok),
+            ("price_output_per_mtok", self.price_output_per_mtok),
+            ("price_cached_per_mtok", self.price_cached_per_mtok),
+        ] {
+            if let Some(p) = p.filter(|p| !(p.is_finite() && *p >= 0.0)) {
+                return Err(format!("{name} {p} is not a price: give 0 or more USD"));
+            }
+        }
+        match &self.training_cutoff {
+            Some(c) => check_day(c).map_err(|e| format!("training_cutoff {e}")),
+            None => Ok(()),
+        }
+    }
+
     /// Cost of `usage` at this model's prices; `None` without input and output prices.
     pub fn cost(&self, usage: &Usage) -> Option<f64> {
         Some(tribench_types::token_cost(
@@ -140,5 +202,36 @@ mod tests {
             toml::from_str::<ModelsFile>("[[model]]\nid = \"x\"\nprice = 3\n").is_err(),
             "typos are errors"
         );
+    }
+
+    #[test]
+    fn negative_or_nan_prices_and_impossible_cutoffs_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("models.toml");
+        for (entry, want) in [
+            (
+                "price_input_per_mtok = -2.5\nprice_output_per_mtok = 1.0",
+                "price_input_per_mtok -2.5",
+            ),
+            (
+                "price_input_per_mtok = 1.0\nprice_output_per_mtok = nan",
+                "price_output_per_mtok NaN",
+            ),
+            ("price_cached_per_mtok = inf", "price_cached_per_mtok inf"),
+            ("training_cutoff = \"2025-13-45\"", "no month 13"),
+            ("training_cutoff = \"2025-02-29\"", "no day 29"),
+            ("training_cutoff = \"99999-01-01\"", "YYYY-MM-DD"),
+            ("training_cutoff = \"yesterday\"", "YYYY-MM-DD"),
+        ] {
+            std::fs::write(&path, format!("[[model]]\nid = \"m\"\n{entry}\n")).unwrap();
+            let e = ModelsFile::load(&path).unwrap_err().to_string();
+            assert!(e.contains("model m") && e.contains(want), "{entry}: {e}");
+        }
+        std::fs::write(
+            &path,
+            "[[model]]\nid = \"m\"\ntraining_cutoff = \"2024-02-29\"\nprice_input_per_mtok = 0\n",
+        )
+        .unwrap();
+        assert!(ModelsFile::load(&path).is_ok());
     }
 }

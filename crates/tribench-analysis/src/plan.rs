@@ -39,22 +39,78 @@ pub struct PowerPlan {
     pub attempts_needed: Option<Option<f64>>,
 }
 
-/// Why a design cannot be planned.
+/// Why a design cannot be planned: which input is out of range, and its range.
 #[derive(Debug, thiserror::Error)]
-#[error("--tasks and --attempts must be at least 1 and --base-rate within 0..1")]
-pub struct BadDesign;
+#[error("{0}")]
+pub struct BadDesign(pub String);
+
+/// Most attempts per task a plan takes: more is no design anyone runs.
+pub const MAX_PLAN_ATTEMPTS: f64 = 1000.0;
+
+/// Checks every input of a design (and the difference to detect, a fraction): a value out of
+/// range would give an infinite, negative or NaN answer, or none at all.
+pub fn check_design(i: &PowerInputs, effect: Option<f64>) -> Result<(), BadDesign> {
+    let bad = |m: String| Err(BadDesign(m));
+    let open01 = |x: f64| x > 0.0 && x < 1.0;
+    if !(i.tasks >= 1.0 && i.tasks.is_finite()) {
+        return bad(format!(
+            "--tasks must be a finite number, at least 1 (got {})",
+            i.tasks
+        ));
+    }
+    if !(i.attempts >= 1.0 && i.attempts <= MAX_PLAN_ATTEMPTS) {
+        return bad(format!(
+            "--attempts must be within 1..{MAX_PLAN_ATTEMPTS} (got {})",
+            i.attempts
+        ));
+    }
+    if !open01(i.base_rate) {
+        return bad(format!(
+            "--base-rate must be strictly between 0 and 1: at 0 or 1 no outcome varies, so no design detects anything (got {})",
+            i.base_rate
+        ));
+    }
+    if !(i.correlation >= -1.0 && i.correlation < 1.0) {
+        return bad(format!(
+            "--correlation must be within -1..1, 1 excluded: perfectly correlated runs never differ (got {})",
+            i.correlation
+        ));
+    }
+    if !(0.0..=1.0).contains(&i.icc) {
+        return bad(format!("--icc must be within 0..1 (got {})", i.icc));
+    }
+    if !open01(i.alpha) {
+        return bad(format!(
+            "--alpha must be strictly between 0 and 1 (got {})",
+            i.alpha
+        ));
+    }
+    if !open01(i.power) || i.power <= i.alpha / 2.0 {
+        return bad(format!(
+            "--power must be strictly between alpha/2 and 1 (got {})",
+            i.power
+        ));
+    }
+    if let Some(e) = effect {
+        if !(e > 0.0 && e <= 1.0) {
+            return bad(format!(
+                "--effect must be more than 0 and at most 100 points (got {})",
+                e * 100.0
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// Plans a study of `inputs`; `effect_points` is a difference to detect, in points.
 pub fn power_plan(inputs: PowerInputs, effect_points: Option<f64>) -> Result<PowerPlan, BadDesign> {
-    if !(inputs.tasks >= 1.0 && inputs.attempts >= 1.0 && (0.0..=1.0).contains(&inputs.base_rate)) {
-        return Err(BadDesign);
-    }
+    let effect = effect_points.map(|e| e / 100.0);
+    check_design(&inputs, effect)?;
     let paired = inputs;
     let unpaired = PowerInputs {
         correlation: 0.0,
         ..paired
     };
-    let effect = effect_points.map(|e| e / 100.0);
     Ok(PowerPlan {
         inputs,
         se_paired: paired.se(),
@@ -100,5 +156,5 @@ pub fn render_power_plan(p: &PowerPlan) -> String {
             None => writeln!(out, "  no number of attempts suffices with {} tasks: the spread between tasks alone is too large", a.tasks),
         };
     }
-    out
+    crate::terminal_text(&out)
 }

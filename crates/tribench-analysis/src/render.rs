@@ -8,7 +8,10 @@ fn pct(x: f64) -> String {
 }
 
 fn score_cell(s: &Score) -> String {
-    format!("{}% [{}, {}]", pct(s.rate), pct(s.low), pct(s.high))
+    match s.rate {
+        Some(r) => format!("{}% [{}, {}]", pct(r), pct(s.low), pct(s.high)),
+        None => "n/a (no trials)".into(),
+    }
 }
 
 fn se_cell(se: Option<f64>) -> String {
@@ -80,10 +83,11 @@ pub(crate) fn score_rows(r: &Report, wide: bool, indent: &str) -> (Vec<String>, 
     let rows = ordered_slices(r)
         .into_iter()
         .map(|(level, s)| {
+            // A group or category name comes from the dataset: one line, no control codes.
             let name = if wide {
-                s.name.clone()
+                crate::one_line(&s.name)
             } else {
-                clip(&s.name, NAME_WIDTH - 2 * level)
+                clip(&crate::one_line(&s.name), NAME_WIDTH - 2 * level)
             };
             let mut row = vec![
                 format!("{}{name}", indent.repeat(level)),
@@ -159,7 +163,12 @@ pub(crate) fn context_lines(r: &Report) -> Vec<String> {
     ));
     v.push(format!("harness    {}", m.harness_version));
     v.push(format!("attempts   {} per task", m.attempts));
-    if r.recorded_trials < r.expected_trials {
+    if r.recorded_trials == 0 && r.expected_trials > 0 {
+        v.push(format!(
+            "INCOMPLETE 0 of {} trials recorded: no score until a trial is",
+            r.expected_trials
+        ));
+    } else if r.recorded_trials < r.expected_trials {
         v.push(format!(
             "INCOMPLETE {} of {} trials recorded; counting the missing ones as failures the score is {}%",
             r.recorded_trials,
@@ -353,7 +362,7 @@ pub fn render_table_with(r: &Report, opts: RenderOptions) -> String {
     out.push('\n');
     out.push_str(&fit(note_lines(r)));
     out.push('\n');
-    out
+    crate::terminal_text(&out)
 }
 
 /// The report as Markdown: the same figures, for pasting into a review or a paper draft.
@@ -382,5 +391,5 @@ pub fn render_markdown(r: &Report) -> String {
             l.split_whitespace().collect::<Vec<_>>().join(" ")
         ));
     }
-    out
+    crate::terminal_text(&out)
 }

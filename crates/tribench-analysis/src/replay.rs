@@ -74,5 +74,5 @@ pub fn render_replay(c: &ReplayComparison, patches: bool) -> String {
         c.trials.len() - c.differ,
         c.trials.len()
     );
-    out
+    crate::terminal_text(&out)
 }

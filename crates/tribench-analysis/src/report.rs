@@ -11,7 +11,9 @@ use tribench_types::{FamilyKind, Outcome, RunManifest, TrialRecord};
 /// A rate over tasks (each task weighs the mean of its attempts), with its 95% interval.
 #[derive(Debug, Clone, Serialize)]
 pub struct Score {
-    pub rate: f64,
+    /// `None` (JSON `null`, printed `n/a`) when no trial is behind it: a rate of nothing is
+    /// unknown, not 0.
+    pub rate: Option<f64>,
     pub low: f64,
     pub high: f64,
     /// `wilson` (one attempt per task) or `clustered_t` (several; SE clustered by task), or
@@ -198,7 +200,7 @@ pub(crate) fn score(trials: &[&TrialRecord], pass: impl Fn(&TrialRecord) -> bool
         )
     };
     Score {
-        rate: if n == 0 { 0.0 } else { interval.estimate },
+        rate: (n > 0).then_some(interval.estimate),
         low: interval.low,
         high: interval.high,
         method,
@@ -329,6 +331,29 @@ fn median_of(trials: &[TrialRecord], f: impl Fn(&TrialRecord) -> u64) -> Option<
     percentile(&v, 0.5)
 }
 
+/// Trials the run owes: every task times its attempts, or for a shard (`--shard I/N`) only the
+/// (task, attempt) pairs that shard runs.
+pub fn expected_trials(manifest: &RunManifest) -> usize {
+    match &manifest.shard {
+        Some(info) => {
+            let shard = tribench_types::Shard {
+                index: info.index,
+                count: info.count,
+            };
+            let keys = info.task_ids.iter().flat_map(|t| {
+                (1..=manifest.attempts).map(move |attempt| tribench_types::TrialKey {
+                    task_id: t.clone(),
+                    attempt,
+                })
+            });
+            keys.filter(|k| shard.contains(k)).count()
+        }
+        None => {
+            manifest.datasets.iter().map(|d| d.tasks).sum::<usize>() * manifest.attempts as usize
+        }
+    }
+}
+
 /// Builds the report of one loaded run.
 pub fn build_report(run: &RunData) -> Report {
     let RunData {
@@ -359,14 +384,15 @@ pub fn build_report(run: &RunData) -> Report {
     let all: Vec<&TrialRecord> = trials.iter().collect();
     let mut overhead: Vec<u64> = timed(trials).map(|t| t.timings.overhead_ms()).collect();
     overhead.sort_unstable();
-    let expected =
-        manifest.datasets.iter().map(|d| d.tasks).sum::<usize>() * manifest.attempts as usize;
+    let expected = expected_trials(manifest);
     let resolved = trials.iter().filter(|t| t.resolved()).count();
     Report {
         run_dir: dir.display().to_string(),
         expected_trials: expected,
         recorded_trials: trials.len(),
-        score_over_expected: (expected > trials.len()).then(|| resolved as f64 / expected as f64),
+        // With nothing recorded there is no score, over expected trials or otherwise.
+        score_over_expected: (expected > trials.len() && !trials.is_empty())
+            .then(|| resolved as f64 / expected as f64),
         families: families
             .into_iter()
             .map(|(f, ts)| slice(f.to_string(), f.to_string(), &ts, multi_try))

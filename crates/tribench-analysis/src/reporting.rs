@@ -113,14 +113,31 @@ pub fn summary_line(r: &Report) -> String {
         .map(|m| format!("model {}, ", m.id))
         .unwrap_or_default();
     let (id, s) = (&r.manifest.run_id, &r.total.score);
-    format!(
-        "{model}run {id}: resolved {} of {} tasks, {:.1}% [95% CI {:.1}, {:.1}]",
-        s.successes,
-        r.total.tasks,
-        s.rate * 100.0,
-        s.low * 100.0,
-        s.high * 100.0
-    )
+    let rate = match s.rate {
+        Some(rate) => format!(
+            "{:.1}% [95% CI {:.1}, {:.1}]",
+            rate * 100.0,
+            s.low * 100.0,
+            s.high * 100.0
+        ),
+        None => "score n/a (no trials)".into(),
+    };
+    let mut line = format!(
+        "{model}run {id}: resolved {} of {} tasks, {rate}",
+        s.successes, r.total.tasks,
+    );
+    // A run that lists fewer trials than it says it had (a SWE-bench report whose
+    // total_instances counts instances it never ran): the figure over all of them, as the
+    // other harness reports it, next to the one over what was recorded.
+    if let Some(over_all) = r.score_over_expected {
+        line.push_str(&format!(
+            "; INCOMPLETE: {} of {} trials recorded, {:.1}% counting the missing ones as failures",
+            r.recorded_trials,
+            r.expected_trials,
+            over_all * 100.0
+        ));
+    }
+    line
 }
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ pub fn render_trials(rows: &[TrialRow]) -> String {
     t.set_header(vec!["trial", "outcome", "tries", "time", "cost"]);
     for r in rows {
         t.add_row(vec![
-            r.trial_id.clone(),
+            crate::one_line(&r.trial_id),
             r.outcome.to_string(),
             r.tries.to_string(),
             duration_opt(r.seconds.map(|s| s * 1000.0)),
@@ -90,7 +90,7 @@ pub fn render_trials(rows: &[TrialRow]) -> String {
         out.push('\n');
     }
     out.push_str(&format!("{} trials\n", rows.len()));
-    out
+    crate::terminal_text(&out)
 }
 
 /// Edit distance between two ids, counted in characters.
@@ -416,5 +416,6 @@ pub fn render_trajectory(run: &RunData, trial_id: &str) -> Result<String, Trials
         "outcome    {}{on_try} · time {time} · cost {cost}\n",
         t.outcome
     ));
-    Ok(out)
+    // Model replies, tool output and test logs are the agent's: printed, never obeyed.
+    Ok(crate::terminal_text(&out))
 }

@@ -5,6 +5,36 @@
 /// What every human output prints for a figure nobody recorded.
 pub const UNKNOWN: &str = "unknown";
 
+/// Text that came from a task, a model, a tool or an imported file, made safe for a terminal:
+/// every control character but newline and tab is written as its escape (`\u{1b}`), so nothing
+/// printed can move the cursor, clear the screen, retitle the window or hide what follows.
+pub fn terminal_text(s: &str) -> String {
+    escape_controls(s, |c| c == '\n' || c == '\t')
+}
+
+/// The same for one table cell or one line: newlines and tabs are escaped too, so the text
+/// cannot start a row or a line of its own.
+pub fn one_line(s: &str) -> String {
+    escape_controls(s, |_| false)
+}
+
+fn escape_controls(s: &str, keep: impl Fn(char) -> bool) -> String {
+    if !s.chars().any(|c| c.is_control() && !keep(c)) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            c if !c.is_control() || keep(c) => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push_str(&c.escape_unicode().to_string()),
+        }
+    }
+    out
+}
+
 /// A duration in milliseconds, rounded for reading: `30.5 ms`, `412 ms`, `3.2 s`, `4 min 05 s`.
 pub fn duration_ms(ms: f64) -> String {
     if !ms.is_finite() || ms < 0.0 {
@@ -73,6 +103,24 @@ fn zero_if_negative_zero(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_print_as_escapes_and_cells_stay_one_line() {
+        let hostile = "evil\u{1b}[2J\u{1b}]0;title\u{7}\nsecond line │ fake\tcol\r\u{9b}x";
+        let t = terminal_text(hostile);
+        assert!(
+            !t.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{t:?}"
+        );
+        assert_eq!(
+            t,
+            "evil\\u{1b}[2J\\u{1b}]0;title\\u{7}\nsecond line │ fake\tcol\\r\\u{9b}x"
+        );
+        let cell = one_line(hostile);
+        assert!(!cell.chars().any(char::is_control), "{cell:?}");
+        assert!(cell.contains("\\nsecond line"), "{cell}");
+        assert_eq!(one_line("python+two-fer.a1"), "python+two-fer.a1");
+    }
 
     #[test]
     fn durations_round_for_reading() {

@@ -72,8 +72,8 @@ pub struct MergeArgs {
 /// Flags every study renderer shares; the rest of the command line is `tribench run`'s.
 #[derive(Args, Debug)]
 pub struct StudyArgs {
-    /// How many shards (array elements, Job indexes) the run is split into.
-    #[arg(long)]
+    /// How many shards (array elements, Job indexes) the run is split into (1 to 10000).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_SHARDS as i64))]
     pub shards: u32,
     /// Absolute folder every node sees: shard I writes RUN_ROOT/shard-I, the merge RUN_ROOT/merged.
     #[arg(long)]
@@ -321,8 +321,9 @@ pub struct CompareArgs {
     /// No practice rule.
     #[arg(long)]
     pub no_rule: bool,
-    /// Significance level of the paired test (two-sided; default: 0.05).
-    #[arg(long)]
+    /// Significance level of the paired test (two-sided, strictly between 0 and 1; default:
+    /// 0.05). The interval is at 1 - alpha.
+    #[arg(long, value_parser = open_probability)]
     pub alpha: Option<f64>,
     /// Seed for the permutation test (default: 0).
     #[arg(long)]
@@ -331,29 +332,32 @@ pub struct CompareArgs {
 
 #[derive(Args, Debug)]
 pub struct PowerArgs {
-    /// Tasks in the suite.
-    #[arg(long)]
+    /// Tasks in the suite (at least 1).
+    #[arg(long, value_parser = at_least_one)]
     pub tasks: f64,
-    /// Attempts per task.
-    #[arg(long, short = 'k', default_value_t = 1.0)]
+    /// Attempts per task (1 to 1000).
+    #[arg(long, short = 'k', default_value_t = 1.0, value_parser = plan_attempts)]
     pub attempts: f64,
-    /// Expected resolve rate.
-    #[arg(long, default_value_t = 0.5)]
+    /// Expected resolve rate, strictly between 0 and 1.
+    #[arg(long, default_value_t = 0.5, value_parser = open_probability)]
     pub base_rate: f64,
-    /// Correlation between the two runs' per-task scores (0 for an unpaired design).
-    #[arg(long, default_value_t = 0.5)]
+    /// Correlation between the two runs' per-task scores (0 for an unpaired design; -1 up to,
+    /// not including, 1).
+    #[arg(long, default_value_t = 0.5, value_parser = correlation)]
     pub correlation: f64,
-    /// Share of outcome variance between tasks (1: attempts never disagree).
-    #[arg(long, default_value_t = 0.7)]
+    /// Share of outcome variance between tasks (0..1; 1: attempts never disagree).
+    #[arg(long, default_value_t = 0.7, value_parser = closed_probability)]
     pub icc: f64,
-    /// Significance level of the planned test (two-sided).
-    #[arg(long, default_value_t = 0.05)]
+    /// Significance level of the planned test (two-sided, strictly between 0 and 1).
+    #[arg(long, default_value_t = 0.05, value_parser = open_probability)]
     pub alpha: f64,
-    /// Chance the planned comparison detects a real difference of the MDE (0..1).
-    #[arg(long, default_value_t = 0.8)]
+    /// Chance the planned comparison detects a real difference of the MDE (strictly between 0
+    /// and 1).
+    #[arg(long, default_value_t = 0.8, value_parser = open_probability)]
     pub power: f64,
-    /// A difference to detect, in points: prints the tasks and attempts it needs.
-    #[arg(long)]
+    /// A difference to detect, in points (above 0, at most 100): prints the tasks and attempts
+    /// it needs.
+    #[arg(long, value_parser = effect_points)]
     pub effect: Option<f64>,
     /// Machine-readable plan on stdout.
     #[arg(long)]
@@ -399,14 +403,14 @@ pub struct RunArgs {
     pub agent: String,
     #[command(flatten)]
     pub llm: LlmArgs,
-    /// Trials per task, at least 1 (default: 1).
-    #[arg(long, short = 'k', value_parser = clap::value_parser!(u32).range(1..))]
+    /// Trials per task, 1 to 1000 (default: 1).
+    #[arg(long, short = 'k', value_parser = clap::value_parser!(u32).range(1..=MAX_RUN_ATTEMPTS as i64))]
     pub attempts: Option<u32>,
     /// Run directory; rerunning with the same one resumes it. Default: runs/<date>-<agent>.
     #[arg(long)]
     pub run_dir: Option<PathBuf>,
-    /// Cap on grading tries per task (polyglot allows 2).
-    #[arg(long)]
+    /// Cap on grading tries per task, at least 1 (polyglot allows 2).
+    #[arg(long, value_parser = at_least_one_try)]
     pub tries: Option<u32>,
     /// Run again recorded trials that ended in an infrastructure error (model_error included).
     #[arg(long)]
@@ -492,9 +496,9 @@ pub struct ReportArgs {
     /// ./models.toml if present).
     #[arg(long)]
     pub models: Option<PathBuf>,
-    /// Split tasks by creation date at this day (default: the model's training cutoff from the
-    /// models file).
-    #[arg(long)]
+    /// Split tasks by creation date at this day, YYYY-MM-DD (default: the model's training
+    /// cutoff from the models file).
+    #[arg(long, value_parser = day)]
     pub cutoff: Option<String>,
     /// Task creation dates for runs that do not record them: a JSON/JSONL dataset file with
     /// instance_id (or task_id, id) and created_at.
@@ -510,11 +514,11 @@ pub struct MatrixArgs {
     /// Machine-readable matrix on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Significance level of the pairwise verdicts (Holm-adjusted).
-    #[arg(long, default_value_t = 0.05)]
+    /// Significance level of the pairwise verdicts (Holm-adjusted; strictly between 0 and 1).
+    #[arg(long, default_value_t = 0.05, value_parser = open_probability)]
     pub alpha: f64,
-    /// Bootstrap draws for rank intervals.
-    #[arg(long, default_value_t = 2000)]
+    /// Bootstrap draws for rank intervals (1 to 100000).
+    #[arg(long, default_value_t = 2000, value_parser = draws)]
     pub draws: usize,
     /// Seed for the bootstrap draws.
     #[arg(long, default_value_t = 0)]
@@ -555,4 +559,97 @@ pub struct ViewArgs {
     /// Write a static copy that opens from file:// into this directory, then exit.
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
+}
+
+/// Most trials per task `run --attempts` takes: far beyond any study, and each is planned ahead.
+pub const MAX_RUN_ATTEMPTS: u32 = 1000;
+/// Most shards a study is split into: beyond any cluster's array or Job size in practice.
+pub const MAX_SHARDS: u32 = 10_000;
+
+fn number(s: &str) -> Result<f64, String> {
+    s.trim().parse::<f64>().map_err(|e| format!("{s:?}: {e}"))
+}
+
+/// A probability strictly between 0 and 1 (alpha, power, a base rate).
+fn open_probability(s: &str) -> Result<f64, String> {
+    let x = number(s)?;
+    if x > 0.0 && x < 1.0 {
+        Ok(x)
+    } else {
+        Err(format!("{x} is not strictly between 0 and 1"))
+    }
+}
+
+/// A share within 0..1, both ends included.
+fn closed_probability(s: &str) -> Result<f64, String> {
+    let x = number(s)?;
+    if (0.0..=1.0).contains(&x) {
+        Ok(x)
+    } else {
+        Err(format!("{x} is not within 0..1"))
+    }
+}
+
+fn correlation(s: &str) -> Result<f64, String> {
+    let x = number(s)?;
+    if (-1.0..1.0).contains(&x) {
+        Ok(x)
+    } else {
+        Err(format!(
+            "{x} is not within -1..1 (1 excluded: perfectly correlated runs never differ)"
+        ))
+    }
+}
+
+fn at_least_one(s: &str) -> Result<f64, String> {
+    let x = number(s)?;
+    if x >= 1.0 && x.is_finite() {
+        Ok(x)
+    } else {
+        Err(format!("{x} is not a finite number of at least 1"))
+    }
+}
+
+fn plan_attempts(s: &str) -> Result<f64, String> {
+    let x = number(s)?;
+    let max = tribench_analysis::MAX_PLAN_ATTEMPTS;
+    if (1.0..=max).contains(&x) {
+        Ok(x)
+    } else {
+        Err(format!("{x} is not within 1..{max}"))
+    }
+}
+
+fn effect_points(s: &str) -> Result<f64, String> {
+    let x = number(s)?;
+    if x > 0.0 && x <= 100.0 {
+        Ok(x)
+    } else {
+        Err(format!(
+            "{x} is not a difference of more than 0 and at most 100 points"
+        ))
+    }
+}
+
+fn draws(s: &str) -> Result<usize, String> {
+    let max = tribench_analysis::MAX_DRAWS;
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{s:?} is not a whole number of draws within 1..{max}"
+        )),
+    }
+}
+
+fn day(s: &str) -> Result<String, String> {
+    tribench_analysis::check_day(s).map(|()| s.to_string())
+}
+
+fn at_least_one_try(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "{s:?} is not a whole number of tries of at least 1"
+        )),
+    }
 }

@@ -21,8 +21,6 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use tribench_agents::Agent;
 use tribench_analysis::{ReportFormat, RunData};
 use tribench_engine::{invocation, EngineError};
 use tribench_families::Suite;

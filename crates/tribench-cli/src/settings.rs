@@ -8,8 +8,8 @@ use anyhow::Result;
 use std::path::{Path, PathBuf};
 use tribench_engine::{EngineConfig, ProgressMode};
 use tribench_families::swebench::parse::GradingMode;
-use tribench_settings::{config_path, engine_config, file_config, FileConfig, RunLayer};
-pub use tribench_settings::{llm_settings, models_path};
+use tribench_settings::{engine_config, FileConfig, RunLayer};
+pub use tribench_settings::{llm_settings, models_file};
 
 /// The resolved settings of one engine run.
 pub struct RunSettings {
@@ -43,18 +43,16 @@ impl RunSettings {
     }
 }
 
-/// The tribench.toml that applies, and the run settings of flags over it over the environment.
+/// The tribench.toml that applies (named on stderr), and the flags over it over the environment.
 fn layers(exec: &ExecArgs, suites: &[PathBuf]) -> Result<(FileConfig, RunLayer)> {
-    let path = config_path(exec.config.as_deref(), suites)?;
-    if let Some(p) = &path {
-        eprintln!("settings from {}", p.display());
-    }
-    let mut file = file_config(path.as_deref())?;
-    let env = RunLayer::from_env(&|k| std::env::var(k).ok())?;
-    let layer = exec
-        .run
-        .clone()
-        .over(std::mem::take(&mut file.run))
-        .over(env);
-    Ok((file, layer))
+    let var = |k: &str| std::env::var(k).ok();
+    let found = |p: &Path| eprintln!("settings from {}", p.display());
+    let config = exec.config.as_deref();
+    Ok(tribench_settings::layered(
+        exec.run.clone(),
+        config,
+        suites,
+        &var,
+        found,
+    )?)
 }

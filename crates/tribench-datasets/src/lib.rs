@@ -67,6 +67,13 @@ pub enum DatasetError {
         #[source]
         source: std::io::Error,
     },
+    /// What went wrong with one of several datasets asked for.
+    #[error("dataset {spec}")]
+    Named {
+        spec: String,
+        #[source]
+        source: Box<DatasetError>,
+    },
 }
 
 impl DatasetError {
@@ -76,6 +83,27 @@ impl DatasetError {
             source,
         }
     }
+}
+
+/// The suites of the datasets `specs` name, each resolved to the cache (pulled first when
+/// missing, unless offline); `ready` is shown each dataset as it is ready.
+pub async fn resolve_suites(
+    reg: &Registry,
+    specs: &[String],
+    opts: &Options,
+    mut ready: impl FnMut(&Pulled),
+) -> Result<Vec<PathBuf>, DatasetError> {
+    let mut suites = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let named = |e| DatasetError::Named {
+            spec: spec.clone(),
+            source: Box::new(e),
+        };
+        let p = resolve(reg, spec, opts).await.map_err(named)?;
+        ready(&p);
+        suites.push(p.suite);
+    }
+    Ok(suites)
 }
 
 /// `NAME` or `NAME@VERSION`.
@@ -88,7 +116,7 @@ pub fn parse_spec(spec: &str) -> (&str, Option<&str>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -131,6 +159,58 @@ mod tests {
         assert!(
             text.starts_with(r#"{"downloaded":false,"path":"/cache/d/1","pin":{"#),
             "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn named_datasets_resolve_to_their_suites_in_order_and_errors_name_the_dataset() {
+        let tmp = tempfile::tempdir().unwrap();
+        let commit = "0123456789abcdef0123456789abcdef01234567";
+        let text = format!(
+            "[[dataset]]\nname = \"poly\"\nversion = \"1\"\nfamily = \"polyglot\"\nsource = \"git\"\nurl = \"file:///nowhere\"\nrevision = \"{commit}\"\nsuite = \"python\"\n"
+        );
+        let reg = Registry::parse(&text, "test registry").unwrap();
+        // A complete copy in the cache: offline finds it there.
+        let dir = tmp.path().join("cache/datasets/poly/1");
+        std::fs::create_dir_all(dir.join("python")).unwrap();
+        let pin = DatasetPin {
+            name: "poly".into(),
+            version: "1".into(),
+            source: "git:file:///nowhere".into(),
+            revision: commit.into(),
+            checksum: "00".into(),
+            verified: false,
+        };
+        std::fs::write(
+            dir.join(DatasetPin::FILE),
+            serde_json::to_string(&pin).unwrap(),
+        )
+        .unwrap();
+        let opts = Options {
+            cache: Some(tmp.path().join("cache")),
+            offline: true,
+            ..Options::default()
+        };
+        let specs = ["poly@1".to_string(), "poly".to_string()];
+        let mut seen = Vec::new();
+        let suites = resolve_suites(&reg, &specs, &opts, |p| seen.push(p.pin.clone())).await;
+        assert_eq!(suites.unwrap(), [dir.join("python"), dir.join("python")]);
+        assert_eq!(seen, [pin.clone(), pin]);
+        assert!(resolve_suites(&reg, &[], &opts, |_| panic!())
+            .await
+            .unwrap()
+            .is_empty());
+        let specs = ["poly".to_string(), "nope@2".to_string()];
+        let e = resolve_suites(&reg, &specs, &opts, |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "dataset nope@2");
+        let DatasetError::Named { source, .. } = e else {
+            panic!("{e:?}")
+        };
+        assert!(
+            matches!(*source, DatasetError::UnknownDataset { .. }),
+            "{source}"
         );
     }
 }

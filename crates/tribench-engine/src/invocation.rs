@@ -55,6 +55,34 @@ pub async fn without_unreachable_container_suites(suites: Vec<Suite>) -> (Vec<Su
     }
 }
 
+/// The suites of a run of `paths` (see [`load_suites`]) and the notes of those left out: when
+/// they are the `bundled` ones, suites tribench cannot run here (an unsupported family, or
+/// containers without a Docker engine) are left out rather than failing the run.
+pub async fn run_suites(
+    paths: &[PathBuf],
+    bundled: bool,
+) -> Result<(Vec<Suite>, Vec<String>), EngineError> {
+    let (suites, mut notes) = load_suites(paths, bundled)?;
+    if !bundled {
+        return Ok((suites, notes));
+    }
+    let (suites, skipped) = without_unreachable_container_suites(suites).await;
+    notes.extend(skipped);
+    Ok((suites, notes))
+}
+
+impl crate::RunSummary {
+    /// The line saying a run was resumed: how many trials were already recorded and how many
+    /// ran now; `None` when none was recorded before.
+    pub fn resumed_line(&self) -> Option<String> {
+        resumed_line(self.skipped, self.ran)
+    }
+}
+
+fn resumed_line(skipped: usize, ran: usize) -> Option<String> {
+    (skipped > 0).then(|| format!("resumed: {skipped} trials were already recorded, {ran} ran now"))
+}
+
 impl ProgressMode {
     /// Progress on stderr: a bar on a TTY, plain lines elsewhere, nothing when `quiet`.
     pub fn for_stderr(quiet: bool) -> ProgressMode {
@@ -127,26 +155,18 @@ pub fn resume_command(args: impl IntoIterator<Item = String>, run_dir: &Path) ->
     if !(args.iter()).any(|a| a == "--run-dir" || a.starts_with("--run-dir=")) {
         args.extend(["--run-dir".into(), run_dir.display().to_string()]);
     }
-    let words: Vec<String> = args.iter().map(|a| shell_word(a)).collect();
+    let words: Vec<String> = args
+        .iter()
+        .map(|a| tribench_sandbox::shell_quote(a))
+        .collect();
     words.join(" ")
-}
-
-/// Quotes an argument for a POSIX shell when it needs it.
-pub fn shell_word(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:+@%,".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use tribench_sandbox::shell_quote as shell_word;
 
     fn args(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
@@ -193,5 +213,38 @@ mod tests {
             load_suites(&[], false).unwrap_err(),
             EngineError::NoSuites
         ));
+    }
+
+    #[tokio::test]
+    async fn bundled_suites_need_docker_only_for_their_container_tasks() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites");
+        let paths = [root.join("terminal-sample"), root.join("polyglot-sample")];
+        let docker = tribench_sandbox::DockerBackend::connect(Default::default()).await;
+        let (suites, notes) = run_suites(&paths, true).await.unwrap();
+        let names: Vec<_> = suites.iter().map(|s| s.path.file_name().unwrap()).collect();
+        match docker {
+            Ok(_) => assert!(names.len() == 2 && notes.is_empty(), "{names:?} {notes:?}"),
+            Err(_) => {
+                assert_eq!(names, ["polyglot-sample"]);
+                assert!(notes[0].starts_with("skipping ") && notes[0].contains("terminal-sample"));
+            }
+        }
+        // Suites given by the user are all run (or fail), none left out.
+        let missing = [
+            root.join("polyglot-sample"),
+            PathBuf::from("/nonexistent/suite"),
+        ];
+        assert!(run_suites(&missing, false).await.is_err());
+        let (suites, notes) = run_suites(&paths[1..], false).await.unwrap();
+        assert_eq!((suites.len(), notes.len()), (1, 0));
+    }
+
+    #[test]
+    fn a_resumed_run_says_what_was_recorded_before() {
+        assert_eq!(resumed_line(0, 5), None);
+        assert_eq!(
+            resumed_line(3, 2).unwrap(),
+            "resumed: 3 trials were already recorded, 2 ran now"
+        );
     }
 }

@@ -20,7 +20,7 @@ use tribench_sandbox::{DockerBackend, ImageSpec, Isolation, LocalSandboxConfig};
 use tribench_store::{RunStore, StoreError};
 use tribench_types::{
     EnvironmentInfo, GradingMode, Outcome, RunLimits, RunManifest, ScaffoldInfo, Timeouts,
-    TrialKey, TrialRecord,
+    TrialKey, TrialLimits, TrialRecord,
 };
 
 pub use progress::ProgressMode;
@@ -142,16 +142,18 @@ impl EngineConfig {
     /// The run's limits, each what a trial gets unless its task sets its own.
     pub fn limits(&self) -> RunLimits {
         RunLimits {
-            setup_timeout_sec: self.timeouts.setup_sec as f64,
-            agent_timeout_sec: self.timeouts.agent_sec as f64,
-            test_timeout_sec: self.timeouts.test_sec as f64,
-            build_timeout_sec: self.build_timeout_sec as f64,
-            network: self.network,
+            defaults: TrialLimits {
+                setup_timeout_sec: self.timeouts.setup_sec as f64,
+                agent_timeout_sec: self.timeouts.agent_sec as f64,
+                test_timeout_sec: self.timeouts.test_sec as f64,
+                build_timeout_sec: self.build_timeout_sec as f64,
+                network: self.network,
+                cpus: self.cpus,
+                memory_mb: self.memory_mb,
+                output_cap: self.output_cap as u64,
+                seed: self.seed,
+            },
             no_network: !self.allow_network,
-            cpus: self.cpus,
-            memory_mb: self.memory_mb,
-            output_cap: self.output_cap as u64,
-            seed: self.seed,
         }
     }
 

@@ -91,6 +91,14 @@ impl GradePlan {
         self.predictions.model_name()
     }
 
+    /// What grading the plan with `cfg` will do, for stderr: how many predictions of which
+    /// model, where, how many at once and in which mode.
+    pub fn announce(&self, cfg: &EngineConfig) -> String {
+        let (n, model, dir) = (self.suite.tasks.len(), self.model(), cfg.run_dir.display());
+        let (jobs, mode) = (cfg.jobs, cfg.grading_mode.as_str());
+        format!("grading {n} predictions of {model} in {dir} ({jobs} at once, {mode} mode)")
+    }
+
     /// Grades the plan into `cfg.run_dir`, then writes SWE-bench's files beside the run (the
     /// run report named by `run_id`, else by the run's own id).
     pub async fn run(
@@ -229,6 +237,18 @@ mod tests {
         let plan = GradePlan::new(suite, "nop", &only).unwrap();
         assert_eq!(plan.suite.tasks.len(), 1);
         assert_eq!(plan.selection.report_ids, only);
+    }
+
+    #[test]
+    fn a_plan_announces_its_size_model_place_and_mode() {
+        let plan = GradePlan::new(sample("swebench-sample"), "gold", &[]).unwrap();
+        let mut cfg = EngineConfig::new("runs/g");
+        (cfg.jobs, cfg.grading_mode) = (3, GradingMode::Official);
+        let n = plan.suite.tasks.len();
+        assert_eq!(
+            plan.announce(&cfg),
+            format!("grading {n} predictions of gold in runs/g (3 at once, official mode)")
+        );
     }
 
     #[test]

@@ -25,14 +25,17 @@ use async_trait::async_trait;
 use std::path::Path;
 use std::time::Duration;
 
-/// Quotes one word for `sh` (left bare when it needs no quotes). A NUL byte cannot reach a
-/// program through any shell, so it is dropped rather than passed on cut short.
+/// Quotes one word for `sh`, the one quoting path of tribench (scripts run in sandboxes, the
+/// resume command, rendered job scripts): left bare when made only of characters no shell
+/// treats specially, else in single quotes with each `'` written `'\''`. A NUL byte cannot
+/// reach a program through any shell, so it is dropped rather than passed on cut short.
 pub fn shell_quote(word: &str) -> String {
-    match shlex::try_quote(word) {
-        Ok(q) => q.into_owned(),
-        Err(_) => shlex::try_quote(&word.replace('\0', ""))
-            .map(|q| q.into_owned())
-            .unwrap_or_default(),
+    let word = word.replace('\0', "");
+    let plain = !word.is_empty()
+        && (word.chars()).all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    match plain {
+        true => word,
+        false => format!("'{}'", word.replace('\'', r"'\''")),
     }
 }
 

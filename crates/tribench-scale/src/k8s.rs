@@ -7,7 +7,7 @@
 //! containers are siblings on the node, sharing its image cache. (A Docker-in-Docker sidecar
 //! would need a privileged pod and start with an empty image cache; docs/scale.md says more.)
 
-use crate::{shell_word, ScaleError, Study};
+use crate::{ScaleError, Study};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Container, HostPathVolumeSource, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec,
@@ -16,6 +16,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
+use tribench_sandbox::shell_quote;
 
 /// Where the run root lives on the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +98,7 @@ pub fn jobs(study: &Study, o: &K8sOptions) -> Result<Vec<Job>, ScaleError> {
     let shard = format!(
         "i=\"$JOB_COMPLETION_INDEX\"\n{}\ncode=$?\necho \"$code\" > {}/shard-\"$i\".exit\nexit \"$code\"\n",
         study.shard_command("$i"),
-        shell_word(&root)
+        shell_quote(&root)
     );
     let merge = format!(
         "deadline=$(( $(date +%s) + {wait} ))\n\
@@ -110,7 +111,7 @@ pub fn jobs(study: &Study, o: &K8sOptions) -> Result<Vec<Job>, ScaleError> {
          exec {merge}\n",
         wait = o.merge_wait_sec,
         last = study.shards - 1,
-        root_q = shell_word(&root),
+        root_q = shell_quote(&root),
         merge = study.merge_command(),
     );
     let shards = job(

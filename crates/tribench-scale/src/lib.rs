@@ -6,6 +6,7 @@ pub mod k8s;
 pub mod slurm;
 
 use std::path::{Path, PathBuf};
+use tribench_sandbox::shell_quote;
 
 /// The renderers' own flags (each takes a value): the rest of a `render` command line is
 /// `tribench run`'s.
@@ -133,12 +134,12 @@ impl Study {
 
     /// The shell command of one element; `index` is a shell expression (`$SLURM_ARRAY_TASK_ID`).
     fn shard_command(&self, index: &str) -> String {
-        let mut words = vec![shell_word(&self.tribench), "run".to_string()];
-        words.extend(self.run_args.iter().map(|a| shell_word(a)));
+        let mut words = vec![shell_quote(&self.tribench), "run".to_string()];
+        words.extend(self.run_args.iter().map(|a| shell_quote(a)));
         words.push(format!("--shard \"{index}/{}\"", self.shards));
         words.push(format!(
             "--run-dir {}/shard-\"{index}\"",
-            shell_word(&self.root())
+            shell_quote(&self.root())
         ));
         words.join(" ")
     }
@@ -146,25 +147,13 @@ impl Study {
     /// The merge command, every shard directory named.
     fn merge_command(&self) -> String {
         let root = self.root();
-        let mut words = vec![shell_word(&self.tribench), "merge".to_string()];
-        words.extend((0..self.shards).map(|i| shell_word(&format!("{root}/shard-{i}"))));
+        let mut words = vec![shell_quote(&self.tribench), "merge".to_string()];
+        words.extend((0..self.shards).map(|i| shell_quote(&format!("{root}/shard-{i}"))));
         words.push(format!(
             "--run-dir {}",
-            shell_word(&format!("{root}/merged"))
+            shell_quote(&format!("{root}/merged"))
         ));
         words.join(" ")
-    }
-}
-
-/// `s` quoted for a POSIX shell when it needs it.
-pub fn shell_word(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 
@@ -190,6 +179,7 @@ pub fn strip_flags(argv: &[String], flags: &[&str]) -> Vec<String> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use tribench_sandbox::shell_quote as shell_word;
 
     fn words(s: &[&str]) -> Vec<String> {
         s.iter().map(|w| w.to_string()).collect()

@@ -3,7 +3,8 @@
 //! it succeeded or not (`--dependency=afterany`). `sbatch study.sbatch` submits it all: the
 //! first element to start submits the merge job (once: a directory made atomically guards it).
 
-use crate::{shell_word, Study};
+use crate::Study;
+use tribench_sandbox::shell_quote;
 
 /// Resources of each array element (Slurm's own flag names and value formats).
 #[derive(Debug, Clone, Default)]
@@ -38,22 +39,22 @@ pub fn render(study: &Study, res: &SlurmResources, workdir: &std::path::Path) ->
     s.push_str(
         "# Submit with: sbatch THIS_FILE (render made the run root and its logs/ folder).\n",
     );
-    s.push_str(&format!("#SBATCH --job-name={}\n", shell_word(&name)));
+    s.push_str(&format!("#SBATCH --job-name={}\n", shell_quote(&name)));
     s.push_str(&format!("#SBATCH --array=0-{last}{throttle}\n"));
     s.push_str(&format!(
         "#SBATCH --chdir={}\n",
-        shell_word(&workdir.display().to_string())
+        shell_quote(&workdir.display().to_string())
     ));
     s.push_str(&format!(
         "#SBATCH --output={}\n",
-        shell_word(&format!("{root}/logs/shard-%a.out"))
+        shell_quote(&format!("{root}/logs/shard-%a.out"))
     ));
     let mut common = Vec::new();
     if let Some(p) = &res.partition {
-        common.push(format!("--partition={}", shell_word(p)));
+        common.push(format!("--partition={}", shell_quote(p)));
     }
     if let Some(a) = &res.account {
-        common.push(format!("--account={}", shell_word(a)));
+        common.push(format!("--account={}", shell_quote(a)));
     }
     for c in &common {
         s.push_str(&format!("#SBATCH {c}\n"));
@@ -62,27 +63,30 @@ pub fn render(study: &Study, res: &SlurmResources, workdir: &std::path::Path) ->
         s.push_str(&format!("#SBATCH --cpus-per-task={c}\n"));
     }
     if let Some(m) = &res.mem {
-        s.push_str(&format!("#SBATCH --mem={}\n", shell_word(m)));
+        s.push_str(&format!("#SBATCH --mem={}\n", shell_quote(m)));
     }
     if let Some(t) = &res.time {
-        s.push_str(&format!("#SBATCH --time={}\n", shell_word(t)));
+        s.push_str(&format!("#SBATCH --time={}\n", shell_quote(t)));
     }
     s.push_str("set -u\n\n");
     s.push_str("# The merge job: submitted once, by the first element to start.\n");
     s.push_str(&format!(
         "if mkdir {} 2>/dev/null; then\n",
-        shell_word(&format!("{root}/.merge-submitted"))
+        shell_quote(&format!("{root}/.merge-submitted"))
     ));
     let mut merge = vec![
         "sbatch".to_string(),
         "--parsable".into(),
-        format!("--job-name={}", shell_word(&format!("{name}-merge"))),
+        format!("--job-name={}", shell_quote(&format!("{name}-merge"))),
         "--dependency=afterany:\"$SLURM_ARRAY_JOB_ID\"".into(),
-        format!("--chdir={}", shell_word(&workdir.display().to_string())),
-        format!("--output={}", shell_word(&format!("{root}/logs/merge.out"))),
+        format!("--chdir={}", shell_quote(&workdir.display().to_string())),
+        format!(
+            "--output={}",
+            shell_quote(&format!("{root}/logs/merge.out"))
+        ),
     ];
     merge.extend(common);
-    merge.push(format!("--wrap={}", shell_word(&study.merge_command())));
+    merge.push(format!("--wrap={}", shell_quote(&study.merge_command())));
     s.push_str(&format!(
         "  {} \\\n    || echo \"tribench: could not submit the merge job; run it by hand: {}\" >&2\n",
         merge.join(" "),

@@ -32,6 +32,9 @@ pub enum SettingsError {
     },
     #[error("output_cap 0 would keep no output at all: give at least 1 byte")]
     OutputCapZero,
+    /// A setting outside the values it can take (`jobs 0`, a negative cost limit...).
+    #[error("{0}")]
+    OutOfRange(String),
     #[error(transparent)]
     Models(#[from] tribench_analysis::ModelsError),
     #[error(transparent)]
@@ -267,12 +270,50 @@ pub fn file_config(path: Option<&Path>) -> Result<FileConfig> {
     Ok(cfg)
 }
 
+/// The layers of a run over suites `suites`: the tribench.toml that applies (see
+/// [`config_path`]; `found` is shown its path before it is read), and `flags` over its `[run]`
+/// table over the `TRIBENCH_<NAME>` variables `var` reads.
+pub fn layered(
+    flags: RunLayer,
+    config: Option<&Path>,
+    suites: &[PathBuf],
+    var: &dyn Fn(&str) -> Option<String>,
+    found: impl FnOnce(&Path),
+) -> Result<(FileConfig, RunLayer)> {
+    let path = config_path(config, suites)?;
+    if let Some(p) = &path {
+        found(p);
+    }
+    let mut file = file_config(path.as_deref())?;
+    let layer = flags
+        .over(std::mem::take(&mut file.run))
+        .over(RunLayer::from_env(var)?);
+    Ok((file, layer))
+}
+
 /// The engine configuration a resolved layer gives: each setting it names, the engine's own
 /// default for the rest.
 pub fn engine_config(l: RunLayer, run_dir: &Path) -> Result<EngineConfig> {
     let mut cfg = EngineConfig::new(run_dir);
-    if let Some(j) = l.jobs {
-        cfg.jobs = j.max(1);
+    let out_of_range = |m: String| Err(SettingsError::OutOfRange(m));
+    match l.jobs {
+        Some(0) => return out_of_range("jobs 0 would run no trial: give at least 1".into()),
+        Some(j) if j > MAX_JOBS => {
+            return out_of_range(format!("jobs {j}: at most {MAX_JOBS} trials run at once"))
+        }
+        Some(j) => cfg.jobs = j,
+        None => {}
+    }
+    for (name, v) in [
+        ("agent_timeout", l.agent_timeout),
+        ("test_timeout", l.test_timeout),
+        ("setup_timeout", l.setup_timeout),
+    ] {
+        if v == Some(0) {
+            return out_of_range(format!(
+                "{name} 0 would end every trial at once: give at least 1 second"
+            ));
+        }
     }
     let t = &mut cfg.timeouts;
     t.agent_sec = l.agent_timeout.unwrap_or(t.agent_sec);
@@ -307,11 +348,22 @@ pub fn engine_config(l: RunLayer, run_dir: &Path) -> Result<EngineConfig> {
     Ok(cfg)
 }
 
+/// Most trials a run takes at once (`jobs`): more than any machine has cores for.
+pub const MAX_JOBS: usize = 1024;
+
 /// The models file: `--models`, else `$TRIBENCH_MODELS`, else `./models.toml` when present.
 pub fn models_path(flag: Option<&Path>) -> Option<PathBuf> {
     flag.map(Path::to_path_buf)
         .or_else(|| std::env::var_os("TRIBENCH_MODELS").map(PathBuf::from))
         .or_else(|| Some(PathBuf::from("models.toml")).filter(|p| p.is_file()))
+}
+
+/// The models file [`models_path`] names, read; empty when there is none.
+pub fn models_file(flag: Option<&Path>) -> Result<tribench_analysis::ModelsFile> {
+    Ok(match models_path(flag) {
+        Some(p) => tribench_analysis::ModelsFile::load(&p)?,
+        None => tribench_analysis::ModelsFile::default(),
+    })
 }
 
 /// Settings of the `llm` agent.
@@ -368,6 +420,7 @@ pub struct LlmArgs {
 /// The llm agent's settings: its flags, the run's seed, and the model's prices from the
 /// models file when it lists the model.
 pub fn llm_settings(a: &LlmArgs, seed: Option<u64>) -> Result<LlmSettings, SettingsError> {
+    check_llm_args(a)?;
     let mut prices = Prices::default();
     if let (Some(model), Some(p)) = (&a.model, models_path(a.models.as_deref())) {
         if let Some(m) = tribench_analysis::ModelsFile::load(&p)?.get(model) {
@@ -395,6 +448,44 @@ pub fn llm_settings(a: &LlmArgs, seed: Option<u64>) -> Result<LlmSettings, Setti
         prompts: a.prompts.clone(),
         prices,
     })
+}
+
+/// Refuses sampling and limit flags the endpoint or the agent cannot honour: a NaN temperature
+/// would be sent as null, a negative cost limit stops before the first call.
+fn check_llm_args(a: &LlmArgs) -> Result<(), SettingsError> {
+    let bad = |m: String| Err(SettingsError::OutOfRange(m));
+    if let Some(t) = a.temperature.filter(|t| !(0.0..=2.0).contains(t)) {
+        return bad(format!("--temperature {t}: give a number within 0..2"));
+    }
+    if let Some(p) = a.top_p.filter(|p| !(*p > 0.0 && *p <= 1.0)) {
+        return bad(format!(
+            "--top-p {p}: give a probability mass above 0, at most 1"
+        ));
+    }
+    if a.max_tokens == Some(0) {
+        return bad("--max-tokens 0 would let the model write nothing: give at least 1".into());
+    }
+    if let Some(c) = a.max_cost.filter(|c| !(c.is_finite() && *c >= 0.0)) {
+        return bad(format!("--max-cost {c}: give 0 or more USD"));
+    }
+    if a.max_steps == Some(0) {
+        return bad("--max-steps 0 would allow no model call: give at least 1".into());
+    }
+    if a.concurrency == Some(0) {
+        return bad("--concurrency 0 would send no request: give at least 1".into());
+    }
+    if a.request_timeout == Some(0) {
+        return bad(
+            "--request-timeout 0 would end every model request at once: give at least 1".into(),
+        );
+    }
+    if let Some(p) = a.prompts.as_ref().filter(|p| !p.is_dir()) {
+        return bad(format!(
+            "--prompts {}: no such folder (it holds system.md and/or instance.md)",
+            p.display()
+        ));
+    }
+    Ok(())
 }
 
 impl FileConfig {

@@ -24,8 +24,11 @@ pub struct RateEstimate {
     pub wilson_floor: bool,
 }
 
-/// The standard normal quantile Φ⁻¹(p).
+/// The standard normal quantile Φ⁻¹(p); `NaN` when p is not a probability (statrs would panic).
 pub fn z_quantile(p: f64) -> f64 {
+    if !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
     Normal::new(0.0, 1.0)
         .map(|n| n.inverse_cdf(p))
         .unwrap_or(f64::NAN)
@@ -34,6 +37,9 @@ pub fn z_quantile(p: f64) -> f64 {
 /// Student's t quantile with `df` degrees of freedom; the normal quantile when df is infinite
 /// or not positive.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
+    if !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
     if df.is_nan() || df <= 0.0 || df.is_infinite() {
         return z_quantile(p);
     }
@@ -195,6 +201,14 @@ pub fn newcombe_diff(s1: u64, n1: u64, s2: u64, n2: u64, confidence: f64) -> Int
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn quantiles_of_a_non_probability_are_nan_not_a_panic() {
+        for p in [3.0, -1.0, 1.5, f64::NAN, f64::INFINITY] {
+            assert!(z_quantile(p).is_nan(), "z {p}");
+            assert!(t_quantile(p, 10.0).is_nan(), "t {p}");
+        }
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-6

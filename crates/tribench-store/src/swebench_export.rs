@@ -39,6 +39,27 @@ pub fn write_swebench_outputs(
         path: p.to_path_buf(),
         source: e,
     };
+    // Every name below comes from a dataset, a predictions file or a flag: none may lead out
+    // of `swebench/` (a task id `../../x` would write wherever it points).
+    let refuse = |what: &str, name: &str| {
+        let why = format!("{what} {name:?} cannot name a folder of the official layout");
+        io(
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+            &base,
+        )
+    };
+    if !tribench_types::is_plain_file_name(&model_dir) {
+        return Err(refuse("the model name", input.model));
+    }
+    if !tribench_types::is_plain_file_name(input.run_id) {
+        return Err(refuse("the run id", input.run_id));
+    }
+    if let Some(t) = trials
+        .iter()
+        .find(|t| !tribench_types::is_plain_file_name(&t.task_id))
+    {
+        return Err(refuse("the instance id", &t.task_id));
+    }
     let mut completed = BTreeSet::new();
     let mut resolved = BTreeSet::new();
     let mut unresolved = BTreeSet::new();

@@ -28,6 +28,7 @@ pub use trajectory::{
     OracleTrajectory, ProgramFormat, ProgramRun, ProgramTrajectory, SolutionRun, Step, StepTiming,
     ToolArguments, ToolCall, Trajectory, LLM_TRAJECTORY_FORMAT, PROGRAM_TRAJECTORY_FORMAT,
 };
+pub use trial::is_plain_file_name;
 pub use trial::{
     token_cost, Reference, TestResult, TestStatus, Timings, TrialKey, TrialRecord, TryRecord, Usage,
 };

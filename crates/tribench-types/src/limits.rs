@@ -50,48 +50,48 @@ pub struct TaskLimits {
     pub network: Option<bool>,
 }
 
-/// The run's settings, each the value a trial gets when its task sets none.
+/// The run's settings: each limit a trial gets when its task sets none (the same figures a
+/// trial records), and the switch that takes the network from every task. Written flat in
+/// manifest.json, as one object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunLimits {
+    #[serde(flatten)]
+    pub defaults: TrialLimits,
+    /// No task gets the network, whatever it says (only an agent that runs inside the sandbox
+    /// and must reach its model).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_network: bool,
+}
+
+/// A run's limits read as the defaults they hold (`run.agent_timeout_sec`).
+impl std::ops::Deref for RunLimits {
+    type Target = TrialLimits;
+    fn deref(&self) -> &TrialLimits {
+        &self.defaults
+    }
+}
+
+/// The limits one trial ran under: the effective values, not the flags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TrialLimits {
     /// Opening the sandbox and preparing the task.
     pub setup_timeout_sec: f64,
     pub agent_timeout_sec: f64,
     pub test_timeout_sec: f64,
     /// Building (or pulling) a task's image.
     pub build_timeout_sec: f64,
-    /// The network of tasks whose format says nothing about it.
+    /// Whether the agent's sandbox had the network (grading sandboxes never do); in the run's
+    /// limits, the network of tasks whose format says nothing about it.
     pub network: bool,
-    /// No task gets the network, whatever it says (only an agent that runs inside the sandbox
-    /// and must reach its model).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub no_network: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpus: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_mb: Option<u64>,
     /// Bytes of a command's output kept (stdout and stderr each).
     pub output_cap: u64,
-    /// The run's seed; `None`: the model samples unseeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seed: Option<u64>,
-}
-
-/// The limits one trial ran under: the effective values, not the flags.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct TrialLimits {
-    pub setup_timeout_sec: f64,
-    pub agent_timeout_sec: f64,
-    pub test_timeout_sec: f64,
-    pub build_timeout_sec: f64,
-    /// Whether the agent's sandbox had the network (grading sandboxes never do).
-    pub network: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cpus: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub memory_mb: Option<u64>,
-    pub output_cap: u64,
     /// The seed handed to the agent: the run's seed plus the attempt number less one, so
-    /// attempts differ and a rerun repeats them.
+    /// attempts differ and a rerun repeats them; in the run's limits, the run's seed. `None`:
+    /// the model samples unseeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
 }
@@ -158,17 +158,26 @@ mod tests {
 
     fn run() -> RunLimits {
         RunLimits {
-            setup_timeout_sec: 300.0,
-            agent_timeout_sec: 1800.0,
-            test_timeout_sec: 180.0,
-            build_timeout_sec: 1800.0,
-            network: false,
+            defaults: TrialLimits {
+                setup_timeout_sec: 300.0,
+                agent_timeout_sec: 1800.0,
+                test_timeout_sec: 180.0,
+                build_timeout_sec: 1800.0,
+                network: false,
+                cpus: Some(2.0),
+                memory_mb: None,
+                output_cap: 1 << 20,
+                seed: Some(7),
+            },
             no_network: false,
-            cpus: Some(2.0),
-            memory_mb: None,
-            output_cap: 1 << 20,
-            seed: Some(7),
         }
+    }
+
+    /// The run's limits with other defaults.
+    fn run_with(f: impl FnOnce(&mut TrialLimits)) -> RunLimits {
+        let mut r = run();
+        f(&mut r.defaults);
+        r
     }
 
     #[test]
@@ -201,10 +210,7 @@ mod tests {
             network: Some(false),
             ..TaskLimits::default()
         };
-        let open = RunLimits {
-            network: true,
-            ..run()
-        };
+        let open = run_with(|d| d.network = true);
         assert!(run().for_task(&online, 1, false).network);
         assert!(!open.for_task(&offline, 1, false).network);
         assert!(open.for_task(&offline, 1, true).network);
@@ -215,14 +221,30 @@ mod tests {
         };
         assert!(!no_net.for_task(&online, 1, false).network);
         assert!(no_net.for_task(&online, 1, true).network);
-        let unseeded = RunLimits {
-            seed: None,
-            ..run()
-        };
+        let unseeded = run_with(|d| d.seed = None);
         assert_eq!(
             unseeded.for_task(&TaskLimits::default(), 2, false).seed,
             None
         );
+    }
+
+    #[test]
+    fn the_run_s_limits_are_one_flat_object_in_the_manifest() {
+        let text = r#"{"setup_timeout_sec": 300, "agent_timeout_sec": 1800.0,
+            "test_timeout_sec": 180, "build_timeout_sec": 1800, "network": false,
+            "no_network": true, "cpus": 2.0, "output_cap": 1048576, "seed": 7}"#;
+        let r: RunLimits = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            r,
+            RunLimits {
+                no_network: true,
+                ..run()
+            }
+        );
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["no_network"], true);
+        assert_eq!(v["agent_timeout_sec"], 1800.0);
+        assert!(v.get("defaults").is_none(), "{v}");
     }
 
     #[test]

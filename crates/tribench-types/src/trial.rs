@@ -14,6 +14,18 @@ pub struct TrialKey {
     pub attempt: u32,
 }
 
+/// Whether `name` can stand as one folder or file name inside a run directory as it is: not
+/// empty, not `.` or `..`, and free of path separators, NUL and other control characters.
+/// Task ids and model names that other formats use as folder names (SWE-bench's
+/// `<model>/<instance_id>/report.json`) must pass it, so that no dataset or prediction can
+/// write outside the folder meant for it.
+pub fn is_plain_file_name(name: &str) -> bool {
+    !matches!(name, "" | "." | "..")
+        && !name
+            .chars()
+            .any(|c| matches!(c, '/' | '\\') || c.is_control())
+}
+
 impl TrialKey {
     /// A file-system-safe id, unique within a run: `python+two-fer.a1`. Slashes become `+`;
     /// any other character outside `[A-Za-z0-9._-]` becomes `-`, and then a hash of the real id
@@ -291,6 +303,32 @@ impl TrialRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_single_plain_names_pass_as_file_names() {
+        for ok in [
+            "django__django-11099",
+            "instance_NodeBB__NodeBB-0499-vnan",
+            "a.b",
+            "...",
+        ] {
+            assert!(is_plain_file_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x",
+            "/tmp/x",
+            "a/b",
+            "a\\b",
+            "a\0b",
+            "a\nb",
+            "a\u{1b}[2J",
+        ] {
+            assert!(!is_plain_file_name(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn trial_ids_are_path_safe_and_distinct() {

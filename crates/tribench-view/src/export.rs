@@ -22,6 +22,18 @@ pub struct Exported {
     pub skipped: Vec<String>,
 }
 
+impl Exported {
+    /// What `tribench view --export DEST` says when done: the counts, and the page to open.
+    pub fn render(&self, dest: &Path) -> String {
+        let (pages, files, runs) = (self.pages, self.files, self.runs);
+        let index = dest.join("index.html");
+        format!(
+            "wrote {pages} pages and {files} run files for {runs} runs; open {}\n",
+            index.display()
+        )
+    }
+}
+
 /// Writes the static copy of `site` into `dest`. A run that cannot be read (a corrupt
 /// manifest, a missing database) is left out and named in [`Exported::skipped`]; the others
 /// are written.

@@ -84,6 +84,18 @@ impl Site {
         })
     }
 
+    /// A site over `roots` holding at least one run now (what `tribench view` opens).
+    pub fn with_runs(roots: Vec<PathBuf>) -> Result<Site, ViewError> {
+        let site = Site::new(roots)?;
+        if site.runs().is_empty() {
+            let roots: Vec<String> = (site.roots.iter())
+                .map(|p| p.display().to_string())
+                .collect();
+            return Err(ViewError::NoRuns(roots.join(", ")));
+        }
+        Ok(site)
+    }
+
     /// The runs currently found.
     pub fn runs(&self) -> Vec<source::RunEntry> {
         source::discover(&self.roots)
@@ -132,5 +144,36 @@ impl Site {
             .into_iter()
             .filter_map(|r| Some((r.key, source::progress(&r.dir).ok()?)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_site_to_open_needs_a_run_under_its_roots() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let roots = vec![a.path().to_path_buf(), b.path().to_path_buf()];
+        assert!(
+            Site::new(roots.clone()).is_ok(),
+            "an empty folder is a site to watch"
+        );
+        let e = Site::with_runs(roots.clone()).unwrap_err().to_string();
+        let (a_, b_) = (a.path().display(), b.path().display());
+        let expected =
+            format!("no tribench run found under {a_}, {b_} (a run directory holds manifest.json)");
+        assert_eq!(e, expected);
+        let exported = Exported {
+            pages: 3,
+            files: 2,
+            runs: 1,
+            skipped: Vec::new(),
+        };
+        assert_eq!(
+            exported.render(std::path::Path::new("site")),
+            "wrote 3 pages and 2 run files for 1 runs; open site/index.html\n"
+        );
     }
 }

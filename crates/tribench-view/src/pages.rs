@@ -122,12 +122,15 @@ fn pct(x: f64) -> String {
 }
 
 fn score_text(s: &tribench_analysis::Score) -> String {
-    format!(
-        "{} [{:.1}, {:.1}]",
-        pct(s.rate),
-        s.low * 100.0,
-        s.high * 100.0
-    )
+    match s.rate {
+        Some(rate) => format!(
+            "{} [{:.1}, {:.1}]",
+            pct(rate),
+            s.low * 100.0,
+            s.high * 100.0
+        ),
+        None => "n/a (no trials)".into(),
+    }
 }
 
 fn usd(x: Option<f64>) -> String {
@@ -206,7 +209,7 @@ fn runs_page(site: &Site) -> Markup {
                                 td { (model_of(&run)) }
                                 td { (run.manifest.scaffold.agent) }
                                 td { (suites_of(&run)) }
-                                td data-v=(report.total.score.rate) { (score_text(&report.total.score)) }
+                                td data-v=(report.total.score.rate.unwrap_or(-1.0)) { (score_text(&report.total.score)) }
                                 td data-v=(progress.recorded) { (live(&e.key, &progress)) }
                                 td data-v=(fails.iter().map(|f| f.1).sum::<usize>()) {
                                     @for (o, n) in &fails { span.tag.{"o-" (o.as_str())} { (o.as_str()) " " (n) } " " }
@@ -264,10 +267,10 @@ fn run_page(e: &RunEntry) -> Result<Markup, ViewError> {
     let progress = source::progress(&e.dir).unwrap_or_default();
     let mut slices: Vec<BarItem> = Vec::new();
     if report.families.len() > 1 {
-        slices.extend(report.families.iter().map(slice_bar));
+        slices.extend(report.families.iter().filter_map(slice_bar));
     }
-    slices.extend(report.groups.iter().map(slice_bar));
-    slices.push(slice_bar(&report.total));
+    slices.extend(report.groups.iter().filter_map(slice_bar));
+    slices.extend(slice_bar(&report.total));
     let outcome_bars: Vec<BarItem> = report
         .outcomes
         .iter()
@@ -362,12 +365,13 @@ fn run_page(e: &RunEntry) -> Result<Markup, ViewError> {
     ))
 }
 
-fn slice_bar(s: &tribench_analysis::Slice) -> BarItem {
-    BarItem {
+/// A slice's bar; none for a slice with no trials (its rate is unknown, not 0).
+fn slice_bar(s: &tribench_analysis::Slice) -> Option<BarItem> {
+    Some(BarItem {
         label: s.name.clone(),
-        value: s.score.rate * 100.0,
+        value: s.score.rate? * 100.0,
         interval: Some((s.score.low * 100.0, s.score.high * 100.0)),
-    }
+    })
 }
 
 fn search_index(e: &RunEntry) -> Result<Page, ViewError> {
@@ -911,13 +915,15 @@ fn matrix_page(runs: &[RunEntry]) -> Result<Markup, ViewError> {
         .iter()
         .map(|e| source::load_run(&e.dir).map(|r| (*r).clone()))
         .collect::<Result<_, _>>()?;
-    let m = tribench_analysis::matrix(&data, 0.05, 2000, 0);
+    // Runs that share no task get the reason in place of a grid.
+    let text = tribench_analysis::matrix(&data, 0.05, 2000, 0)
+        .map_or_else(|e| e.to_string(), |m| tribench_analysis::render_matrix(&m));
     let body = html! {
         h1 { "Matrix of " (runs.len()) " runs" }
         ul { @for (e, r) in runs.iter().zip(&data) {
             li { a href={"../../run/" (e.key) "/index.html"} { (e.key) } " · " (model_of(r)) " / " (r.manifest.scaffold.agent) }
         } }
-        pre { (tribench_analysis::render_matrix(&m)) }
+        pre { (text) }
     };
     Ok(layout("../../", "Matrix", html! { " › matrix" }, body))
 }

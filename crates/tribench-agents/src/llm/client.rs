@@ -19,6 +19,10 @@ pub const DEFAULT_REQUEST_TIMEOUT_SEC: u64 = 600;
 /// (a 128k-token reply is well under 1 MiB of JSON).
 pub const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
 
+/// Most tokens one call's usage may count: far past any context window; a larger count is
+/// garbage from the endpoint and leaves the call's usage unknown.
+pub const MAX_CALL_TOKENS: u64 = 1_000_000_000;
+
 /// How to reach a model and sample from it: built in code by the agent builder and by tests
 /// (no file holds it; the models file is `tribench_analysis::ModelEntry`).
 #[derive(Debug, Clone)]
@@ -392,16 +396,27 @@ impl ChatClient {
             .cloned()
             .ok_or_else(|| Unparsed::Shape("no message".into()))?;
         let u = v.get("usage").cloned().unwrap_or(Value::Null);
-        let get = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
-        let usage = CallUsage {
-            prompt_tokens: get("prompt_tokens"),
-            completion_tokens: get("completion_tokens"),
-            cached_tokens: u
-                .get("prompt_tokens_details")
-                .and_then(|d| d.get("cached_tokens"))
-                .and_then(Value::as_u64)
-                .unwrap_or(0),
+        // A count is a whole number of tokens no call could exceed; anything else (negative,
+        // fractional, 1e30) makes the call's usage unknown rather than a made-up 0.
+        let count = |x: Option<&Value>| x.and_then(Value::as_u64).filter(|n| *n <= MAX_CALL_TOKENS);
+        let (prompt, completion) = (
+            count(u.get("prompt_tokens")),
+            count(u.get("completion_tokens")),
+        );
+        let cached_field = u
+            .get("prompt_tokens_details")
+            .and_then(|d| d.get("cached_tokens"));
+        let cached = match cached_field.filter(|c| !c.is_null()) {
+            None => Some(0),
+            Some(c) => count(Some(c)),
         };
+        let usage = CallUsage {
+            prompt_tokens: prompt.unwrap_or(0),
+            completion_tokens: completion.unwrap_or(0),
+            cached_tokens: cached.unwrap_or(0),
+        };
+        let usage_reported =
+            u.is_object() && prompt.is_some() && completion.is_some() && cached.is_some();
         Ok(Completion {
             message,
             finish_reason: choice
@@ -412,7 +427,7 @@ impl ChatClient {
             priced: self.config.price_input_per_mtok.is_some()
                 && self.config.price_output_per_mtok.is_some(),
             usage,
-            usage_reported: u.is_object(),
+            usage_reported,
             attempts,
         })
     }

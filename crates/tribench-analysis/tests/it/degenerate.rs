@@ -30,7 +30,7 @@ fn all_or_nothing(
 fn two_tasks_at_100_percent_with_k_2_get_at_least_the_wilson_interval() {
     let r = build_report(&all_or_nothing("runs/a", "a", 2, 2, |_| true));
     let s = &r.total.score;
-    assert_eq!(s.rate, 1.0);
+    assert_eq!(s.rate, Some(1.0));
     assert_eq!(s.method, "clustered_t_wilson_floor");
     let w = wilson(2, 2, 0.95);
     assert!((s.low - w.low).abs() < 1e-12, "{s:?}");
@@ -108,10 +108,30 @@ fn a_freshness_split_of_all_or_nothing_tasks_keeps_an_interval() {
     }
     let f = freshness(&data.trials, "2024-06-01", &Default::default());
     let (before, after) = (f.before.as_ref().unwrap(), f.after.as_ref().unwrap());
-    assert_eq!((before.rate, after.rate), (1.0, 0.0));
+    assert_eq!((before.rate, after.rate), (Some(1.0), Some(0.0)));
     let want = tribench_stats::newcombe_diff(0, 3, 3, 3, 0.95);
     assert!((f.diff.unwrap() + 1.0).abs() < 1e-12);
     assert!((f.diff_low.unwrap() - want.low).abs() < 1e-9, "{f:?}");
     assert!((f.diff_high.unwrap() - want.high).abs() < 1e-9, "{f:?}");
     assert!(f.diff_high.unwrap() > -0.5, "{f:?}");
+}
+
+#[test]
+fn a_zero_width_interval_from_equal_differences_says_why() {
+    // Every one of 15 tasks: A solves it, B does not. sd(d) = 0, so the t interval is
+    // [+100, +100]; the output must not leave that bare.
+    let a = all_or_nothing("runs/a", "a", 15, 1, |_| true);
+    let b = all_or_nothing("runs/b", "b", 15, 1, |_| false);
+    let c = compare(&a, &b, &CompareOptions::default()).unwrap();
+    assert_eq!((c.diff_low, c.diff_high), (1.0, 1.0));
+    let note = c.interval_note.as_deref().unwrap_or_default();
+    assert!(
+        note.contains("zero width") && note.contains("15 tasks"),
+        "{c:?}"
+    );
+    let text = render_comparison(&c);
+    assert!(text.contains("does not measure the uncertainty"), "{text}");
+    // Runs that agree everywhere have a zero difference, not a misleading one: no note.
+    let same = compare(&a, &a, &CompareOptions::default()).unwrap();
+    assert!(same.interval_note.is_none(), "{same:?}");
 }

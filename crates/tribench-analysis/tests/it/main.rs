@@ -4,6 +4,7 @@
 mod degenerate;
 mod health;
 mod images;
+mod out_of_range;
 mod reference_failures;
 
 use serde_json::json;
@@ -192,7 +193,7 @@ fn report_with_five_attempts_shows_both_uncertainties_and_pass_k() {
     assert!(s.se_tasks.unwrap() > 0.0 && s.se_reruns.unwrap() > 0.0);
     assert_eq!(r.total.pass_at_k.len(), 5);
     assert!(
-        (r.total.pass_at_k[0].value - s.rate).abs() < 1e-12,
+        (r.total.pass_at_k[0].value - s.rate.unwrap()).abs() < 1e-12,
         "pass@1 equals the mean"
     );
     insta::assert_snapshot!(render_table(&r));
@@ -371,9 +372,9 @@ fn a_terminal_bench_run_imports_with_the_accuracy_it_reported() {
     let data = RunData::load(&out.path().join("tb")).unwrap();
     let r = build_report(&data);
     assert!(
-        (r.total.score.rate - accuracy).abs() < 1e-12,
+        (r.total.score.rate.unwrap() - accuracy).abs() < 1e-12,
         "{} vs {accuracy}",
-        r.total.score.rate
+        r.total.score.rate.unwrap()
     );
     assert_eq!(r.total.attempts, 2);
     assert_eq!(data.manifest.datasets[0].version.as_deref(), Some("0.1.1"));
@@ -482,7 +483,7 @@ fn harbor_jobs_and_aider_runs_import() {
     assert_eq!(h.trials.len(), 4);
     assert_eq!(h.manifest.datasets[0].version.as_deref(), Some("2.0"));
     assert!(h.trials.iter().any(|t| t.outcome == Outcome::AgentTimeout));
-    assert!((build_report(&h).total.score.rate - 0.5).abs() < 1e-12);
+    assert!((build_report(&h).total.score.rate.unwrap() - 0.5).abs() < 1e-12);
 
     let bench = src.path().join("2025-01-01-aider");
     for (lang, name, outcomes) in [
@@ -511,8 +512,8 @@ fn harbor_jobs_and_aider_runs_import() {
     imported.write(&out.path().join("aider")).unwrap();
     let r = build_report(&RunData::load(&out.path().join("aider")).unwrap());
     // Over completed exercises: 1/3 on the first try, 2/3 within two ...
-    assert!((r.total.first_try.as_ref().unwrap().rate - 1.0 / 3.0).abs() < 1e-12);
-    assert!((r.total.score.rate - 2.0 / 3.0).abs() < 1e-12);
+    assert!((r.total.first_try.as_ref().unwrap().rate.unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert!((r.total.score.rate.unwrap() - 2.0 / 3.0).abs() < 1e-12);
     // ... and over all exercises, the unfinished one counted as a failure: 2/4 (Aider's own
     // rate leaves unfinished exercises out: 2/3).
     assert!((r.score_over_expected.unwrap() - 0.5).abs() < 1e-12);
@@ -537,7 +538,7 @@ fn matrix_of_two_models_and_two_scaffolds() {
         grid_run("model-small", "scaffold-x", 4),
         grid_run("model-small", "scaffold-y", 3),
     ];
-    let m = matrix(&runs, 0.05, 500, 1);
+    let m = matrix(&runs, 0.05, 500, 1).unwrap();
     assert_eq!(m.shared_tasks, 60);
     assert_eq!(m.cells.len(), 4);
     // Effects sum to zero around the grand mean.
@@ -558,7 +559,7 @@ fn matrix_of_two_models_and_two_scaffolds() {
     // Seeded: the same figures every time.
     assert_eq!(
         render_matrix(&m),
-        render_matrix(&matrix(&runs, 0.05, 500, 1))
+        render_matrix(&matrix(&runs, 0.05, 500, 1).unwrap())
     );
     insta::assert_snapshot!(render_matrix(&m));
 }
@@ -671,4 +672,28 @@ fn runs_on_different_revisions_of_a_registry_dataset_are_flagged() {
     let d = manifest_differences(&a, &b);
     assert_eq!(d.len(), 1);
     assert!(!d[0].blocking, "{d:?}");
+}
+
+/// The one line `tribench import` prints: a SWE-bench report over 10 instances listing only
+/// some of them gives SWE-bench's own figure (resolved over all 10) beside the recorded one.
+#[test]
+fn the_import_summary_line_gives_the_figure_over_all_instances() {
+    let src = tempfile::tempdir().unwrap();
+    let p = swebench_report(
+        src.path(),
+        "m.partial",
+        &["django__django-1", "django__django-2"],
+        &["sympy__sympy-3"],
+    );
+    let out = tempfile::tempdir().unwrap();
+    import::import_swebench(&p, "swe-bench-lite")
+        .unwrap()
+        .write(out.path())
+        .unwrap();
+    let line = summary_line(&build_report(&RunData::load(out.path()).unwrap()));
+    assert!(line.contains("INCOMPLETE"), "{line}");
+    assert!(
+        line.contains("20.0% counting the missing ones as failures"),
+        "{line}"
+    );
 }

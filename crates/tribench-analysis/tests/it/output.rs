@@ -399,3 +399,43 @@ fn an_agent_programs_log_reads_as_its_commands_and_output() {
         "{text}"
     );
 }
+
+/// A dataset's group name or a model's reply holding terminal control codes (clear the
+/// screen, retitle the window) or a newline and a fake table border is printed as escapes: the
+/// table keeps its rows and nothing reaches the terminal as a command.
+#[test]
+fn text_from_tasks_and_models_is_printed_never_obeyed() {
+    let hostile = "evil\u{1b}[2J\u{1b}]0;owned\u{7}\nsecond line │ fake";
+    let mut t = trial("python/one", 1, Outcome::Resolved, Some(1), 0.01);
+    t.group = hostile.into();
+    let mut u = trial("python/two", 1, Outcome::Unresolved, None, 0.01);
+    u.error = Some(format!("the model said: {hostile}"));
+    let data = run("/r", manifest("d", 2, 1, "a"), vec![t, u]);
+    let report = build_report(&data);
+    for out in [
+        render_table(&report),
+        render_table_with(&report, RenderOptions { wide: true }),
+        render_markdown(&report),
+    ] {
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out}");
+        assert!(out.contains("evil\\u{1b}[2J"), "{out}");
+        assert!(
+            !out.lines()
+                .any(|l| l.trim_start().starts_with("second line")),
+            "a group name started a line of its own:\n{out}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = tribench_store::RunStore::open_for_writing(dir.path()).unwrap();
+    store.write_manifest(&data.manifest).unwrap();
+    for t in &data.trials {
+        store.record(t).unwrap();
+    }
+    let loaded = RunData::load(dir.path()).unwrap();
+    let text = render_trajectory(&loaded, &loaded.trials[1].trial_id).unwrap();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text}"
+    );
+    assert!(text.contains("the model said: evil\\u{1b}[2J"), "{text}");
+}

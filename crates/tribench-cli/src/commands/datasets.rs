@@ -23,15 +23,8 @@ pub(crate) async fn suites(d: &DatasetArgs) -> Result<Vec<PathBuf>> {
         return Ok(Vec::new());
     }
     let (reg, opts) = setup(d)?;
-    let mut out = Vec::new();
-    for spec in &d.datasets {
-        let p = tribench_datasets::resolve(&reg, spec, &opts)
-            .await
-            .with_context(|| format!("dataset {spec}"))?;
-        eprintln!("{}", p.describe());
-        out.push(p.suite);
-    }
-    Ok(out)
+    let describe = |p: &tribench_datasets::Pulled| eprintln!("{}", p.describe());
+    Ok(tribench_datasets::resolve_suites(&reg, &d.datasets, &opts, describe).await?)
 }
 
 /// Grade's arguments with the one dataset `-d` names as its suite.
@@ -42,9 +35,7 @@ pub(crate) async fn grade_suite(mut a: GradeArgs) -> Result<GradeArgs> {
             a.data.datasets.len()
         );
     }
-    if let Some(p) = suites(&a.data).await?.pop() {
-        a.suite = Some(p);
-    }
+    a.suite = suites(&a.data).await?.pop().or(a.suite);
     Ok(a)
 }
 

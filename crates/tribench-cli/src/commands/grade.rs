@@ -30,15 +30,10 @@ pub async fn grade(a: GradeArgs) -> Result<ExitCode> {
     };
     let plan = grading::GradePlan::new(suite, pred, &a.instance_ids)?;
     notes(plan.ignored_note().as_slice());
-    let model = plan.model().to_string();
-    let run_dir = (a.run_dir.clone()).unwrap_or_else(|| shipped::grade_run_dir(&model));
+    let run_dir = (a.run_dir.clone()).unwrap_or_else(|| shipped::grade_run_dir(plan.model()));
     let s = RunSettings::resolve(&a.exec, &run_dir, std::slice::from_ref(&plan.suite.path))?;
-    let cfg = s.engine; // s keeps the staged image context alive for the run
-    let (n, jobs, mode) = (plan.suite.tasks.len(), cfg.jobs, cfg.grading_mode.as_str());
-    eprintln!(
-        "grading {n} predictions of {model} in {} ({jobs} at once, {mode} mode)",
-        run_dir.display()
-    );
+    let (jobs, cfg) = (s.engine.jobs, s.engine); // s keeps the staged image context alive
+    eprintln!("{}", plan.announce(&cfg));
     let graded = match plan
         .run(cfg, a.run_id.as_deref(), invocation::shutdown_signal())
         .await

@@ -36,7 +36,7 @@ pub fn import(a: ImportArgs) -> Result<ExitCode> {
     println!("{}", tribench_analysis::summary_line(&report));
     println!(
         "the full report: tribench report {}",
-        invocation::shell_word(&run_dir.display().to_string())
+        tribench_sandbox::shell_quote(&run_dir.display().to_string())
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -2,29 +2,23 @@
 
 use super::*;
 use crate::args::PowerArgs;
-use tribench_analysis::{power_plan, render_power_plan};
+use tribench_analysis::{power_plan, render_power_html, render_power_plan};
 use tribench_stats::PowerInputs;
 
 pub fn power(a: PowerArgs) -> Result<ExitCode> {
-    let (tasks, attempts, base_rate) = (a.tasks, a.attempts, a.base_rate);
-    let (correlation, icc, alpha, power) = (a.correlation, a.icc, a.alpha, a.power);
     let inputs = PowerInputs {
-        tasks,
-        attempts,
-        base_rate,
-        correlation,
-        icc,
-        alpha,
-        power,
+        tasks: a.tasks,
+        attempts: a.attempts,
+        base_rate: a.base_rate,
+        correlation: a.correlation,
+        icc: a.icc,
+        alpha: a.alpha,
+        power: a.power,
     };
     let plan = power_plan(inputs, a.effect)?;
     if let Some(path) = &a.html {
-        let html = tribench_analysis::render_power_html(
-            &inputs,
-            &[1.0, 3.0, 5.0, 10.0],
-            (a.tasks * 4.0).max(100.0),
-        );
-        std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, render_power_html(&inputs))
+            .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     emit(a.json, &plan, render_power_plan)?;

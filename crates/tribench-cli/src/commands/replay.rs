@@ -4,17 +4,13 @@
 use super::*;
 use crate::args::ReplayArgs;
 use crate::settings::RunSettings;
-use tribench_agents::llm::ReplayAgent;
 
 pub async fn replay(a: ReplayArgs) -> Result<ExitCode> {
     let source = read_run(&a.source)?;
     let recorded = tribench_agents::llm::replayable(&a.source, &source.trials, !a.patches)?;
     let paths = source.dataset_paths();
     let suites = load_suites(&paths, false)?;
-    let agent: Arc<dyn Agent> = match a.patches {
-        true => Arc::new(tribench_agents::Predictions::from_run(a.source.clone())),
-        false => Arc::new(ReplayAgent::new(a.source.clone()).with_recorded(recorded)),
-    };
+    let agent = tribench_agents::build::replay_agent(a.source.clone(), a.patches, recorded);
     let s = RunSettings::resolve(&a.exec, &a.run_dir, &paths)?;
     let mut cfg = s.engine; // s keeps the staged image context alive for the run
     cfg.max_tries = source.manifest.max_tries;

@@ -3,14 +3,11 @@
 
 use super::*;
 use crate::args::ReportArgs;
-use tribench_analysis::{render_report, report_with_models, ModelsFile};
+use tribench_analysis::{render_report, report_with_models};
 
 pub fn report(a: ReportArgs) -> Result<ExitCode> {
     let format = ReportFormat::from_flags(a.json, a.markdown, a.wide);
-    let models = match crate::settings::models_path(a.models.as_deref()) {
-        Some(p) => ModelsFile::load(&p)?,
-        None => ModelsFile::default(),
-    };
+    let models = crate::settings::models_file(a.models.as_deref())?;
     let dates = tribench_analysis::read_task_dates(a.task_dates.as_deref())?;
     let mut html_runs = Vec::new();
     for (i, dir) in a.runs.iter().enumerate() {

@@ -10,12 +10,8 @@ use tribench_grading::export_swebench;
 pub async fn run(a: RunArgs) -> Result<ExitCode> {
     let named = super::datasets::suites(&a.data).await?;
     let (paths, bundled) = shipped::suites_or_bundled(&[a.suites.clone(), named].concat());
-    let mut suites = load_suites(&paths, bundled)?;
-    if bundled {
-        let skipped;
-        (suites, skipped) = invocation::without_unreachable_container_suites(suites).await;
-        notes(&skipped);
-    }
+    let (suites, skipped) = invocation::run_suites(&paths, bundled).await?;
+    notes(&skipped);
     let agent_choice = shipped::agent_choice(&a.agent)?;
     let run_dir = (a.run_dir.clone()).unwrap_or_else(|| shipped::default_run_dir(&a.agent));
     let s = RunSettings::resolve(&a.exec, &run_dir, &paths)?;
@@ -31,11 +27,7 @@ pub async fn run(a: RunArgs) -> Result<ExitCode> {
     eprintln!("run directory {dir} ({tasks} tasks x {attempts} attempts; rerun with --run-dir {dir} to resume)");
     let swebench_ids = tribench_grading::swebench_ids(&suites);
     match tribench_engine::run(suites, agent, cfg, invocation::shutdown_signal()).await {
-        Ok(summary) if summary.skipped > 0 => eprintln!(
-            "resumed: {} trials were already recorded, {} ran now",
-            summary.skipped, summary.ran
-        ),
-        Ok(_) => {}
+        Ok(summary) => notes_plain(summary.resumed_line().as_slice()),
         Err(EngineError::Interrupted { done }) => {
             let resume = invocation::resume_command(std::env::args(), &run_dir);
             eprintln!("interrupted after recording {done} trials in this invocation; to resume:\n  {resume}");

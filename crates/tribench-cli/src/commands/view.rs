@@ -6,32 +6,16 @@ use std::process::ExitCode;
 use tribench_view::{ServeOptions, Site};
 
 pub(crate) async fn view(a: ViewArgs) -> Result<ExitCode> {
-    let site = Site::new(a.paths.clone())?;
-    if site.runs().is_empty() {
-        let where_ = a
-            .paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>();
-        anyhow::bail!(
-            "no tribench run found under {} (a run directory holds manifest.json)",
-            where_.join(", ")
-        );
-    }
-    if let Some(dest) = &a.export {
-        let site2 = site.clone();
-        let dest2 = dest.clone();
-        let done = tokio::task::spawn_blocking(move || tribench_view::export(&site2, &dest2))
+    let site = Site::with_runs(a.paths.clone())?;
+    if let Some(dest) = a.export {
+        let to = dest.clone();
+        let done = tokio::task::spawn_blocking(move || tribench_view::export(&site, &to))
             .await
             .context("export stopped")??;
-        (done.skipped.iter()).for_each(|w| eprintln!("note: left out the unreadable run {w}"));
-        println!(
-            "wrote {} pages and {} run files for {} runs; open {}",
-            done.pages,
-            done.files,
-            done.runs,
-            dest.join("index.html").display()
-        );
+        print!("{}", done.render(&dest));
+        for why in &done.skipped {
+            eprintln!("note: left out the unreadable run {why}");
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let opts = ServeOptions {

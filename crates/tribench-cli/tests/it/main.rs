@@ -6,6 +6,7 @@ mod common;
 mod damaged_runs;
 mod datasets;
 mod model_endpoint;
+mod out_of_range;
 mod output;
 mod real_inputs;
 mod remote_docker;

@@ -191,3 +191,50 @@ fn validate_and_grade_check_only_their_shard() {
     let report = read_json(&merged.join("swebench/gold.graded-merged.json"));
     assert_eq!(report["resolved_instances"], 3, "{report}");
 }
+
+/// Finding 5: a shard owing no trial is complete with an unknown score; one owing some expects
+/// only those, not the whole run's.
+#[test]
+fn a_shards_report_expects_only_its_own_trials_and_scores_nothing_from_nothing() {
+    use tribench_types::{Shard, TrialKey};
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = tmp.path().join("suite");
+    for name in ["alpha", "bravo"] {
+        python_exercise(&suite, name, "def test_a():\n    assert answer() == 42\n");
+    }
+    let owed = |index: u32, count: u32| {
+        let shard = Shard { index, count };
+        ["python/alpha", "python/bravo"]
+            .iter()
+            .flat_map(|t| {
+                (1..=2).map(move |attempt| TrialKey {
+                    task_id: t.to_string(),
+                    attempt,
+                })
+            })
+            .filter(|k| shard.contains(k))
+            .count()
+    };
+    let count = 16;
+    let idle = (0..count).find(|i| owed(*i, count) == 0).unwrap();
+    let busy = (0..count)
+        .find(|i| (1..4).contains(&owed(*i, count)))
+        .unwrap();
+    for (index, want) in [(idle, 0), (busy, owed(busy, count))] {
+        let dir = tmp.path().join(format!("shard-{index}"));
+        let out = run(&suite, &dir, Some(&format!("{index}/{count}")));
+        assert!(out.status.success(), "{}", text(&out));
+        let r = report_json(&dir);
+        assert_eq!(r["expected_trials"], want, "{r}");
+        assert_eq!(r["recorded_trials"], want, "{r}");
+        if want == 0 {
+            assert!(r["total"]["score"]["rate"].is_null(), "{r}");
+        }
+        let out = tribench().arg("report").arg(&dir).output().unwrap();
+        let t = text(&out);
+        assert!(!t.contains("INCOMPLETE"), "{t}");
+        if want == 0 {
+            assert!(t.contains("n/a (no trials)") && !t.contains("0.0%"), "{t}");
+        }
+    }
+}

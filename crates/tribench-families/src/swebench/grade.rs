@@ -14,6 +14,9 @@ pub const APPLY_PATCH_FAIL: &str = ">>>>> Patch Apply Failed";
 pub const RESET_FAILED: &str = ">>>>> Reset Failed";
 pub const TESTS_ERROR: &str = ">>>>> Tests Errored";
 pub const TESTS_TIMEOUT: &str = ">>>>> Tests Timed Out";
+/// tribench's line, before the test output, when the instance's test patch did not apply to
+/// the files it touches (restored to the base commit first, so the agent cannot cause it).
+pub const TEST_PATCH_FAILED: &str = ">>>>> tribench: the test patch did not apply";
 
 /// How tests that are absent from the log count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

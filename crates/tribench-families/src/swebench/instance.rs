@@ -362,6 +362,12 @@ fn python_str_list(s: &str) -> Option<Vec<String>> {
 
 fn instance_from(m: &Map<String, Value>) -> Result<Instance, String> {
     let instance_id = required(m, "instance_id")?;
+    if !tribench_types::is_plain_file_name(&instance_id) {
+        // The official layout keeps each instance's files in a folder named by its id.
+        return Err(format!(
+            "instance_id {instance_id:?} cannot name a folder (a path separator, `.`/`..`, or a control character)"
+        ));
+    }
     let ctx = |e: String| format!("{instance_id}: {e}");
     let repo = text(m, "repo")
         .or_else(|| text(m, "repository"))
@@ -429,6 +435,22 @@ mod tests {
         assert_eq!(test_list(Some(&v), "k").unwrap(), vec!["a"]);
         let v = serde_json::json!("['t.py::a', \"it's\"]");
         assert_eq!(test_list(Some(&v), "k").unwrap(), vec!["t.py::a", "it's"]);
+    }
+
+    #[test]
+    fn an_instance_id_that_would_name_a_path_is_refused_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        for id in ["/tmp/ABSOLUTE", "../../PWN", "..", "a\u{1b}[2J"] {
+            let row = serde_json::json!({
+                "repo": "acme/widgets", "instance_id": id, "base_commit": "abc",
+                "patch": "diff", "test_patch": "tdiff", "problem_statement": "fix it",
+                "FAIL_TO_PASS": ["t.py::test_a"], "PASS_TO_PASS": [],
+            });
+            let jl = dir.path().join("instances.jsonl");
+            std::fs::write(&jl, row.to_string()).unwrap();
+            let err = load_instances(&jl).unwrap_err().to_string();
+            assert!(err.contains("cannot name a folder"), "{id:?}: {err}");
+        }
     }
 
     #[test]

@@ -289,7 +289,10 @@ impl SwebenchTask {
             ));
         }
         if !self.instance.test_patch.trim().is_empty() {
-            s.push_str("git apply --verbose --binary .git/tribench-test.patch\n");
+            s.push_str(&format!(
+                "git apply --verbose --binary .git/tribench-test.patch || echo '{}'\n",
+                grade::TEST_PATCH_FAILED
+            ));
         }
         s.push_str(&format!(": '{}'\n", grade::START_TEST_OUTPUT));
         s.push_str(&test_cmd);
@@ -394,7 +397,14 @@ impl SwebenchTask {
             GradingMode::Official => &official,
             GradingMode::Strict => &strict,
         };
-        let outcome = if out.timed_out {
+        // The files the test patch touches were restored first: a test patch that still does
+        // not apply is the task's fault. Strict grading says so (an environment error, rerun
+        // apart from the agent's failures); official grading counts it as the official
+        // harness does (its script goes on without the tests) and names it.
+        let broken_tests = log.lines().any(|l| l == grade::TEST_PATCH_FAILED);
+        let outcome = if broken_tests && mode == GradingMode::Strict {
+            Outcome::EnvironmentError
+        } else if out.timed_out {
             Outcome::TestTimeout
         } else if chosen.report.resolved {
             Outcome::Resolved
@@ -403,10 +413,18 @@ impl SwebenchTask {
         } else {
             Outcome::Unresolved
         };
-        let error = chosen
-            .invalid
-            .clone()
-            .filter(|_| outcome != Outcome::Resolved);
+        let error = if broken_tests {
+            Some(format!(
+                "the instance's test patch does not apply to {}@{}: the task is broken, not the agent's change",
+                self.instance.repo,
+                short(&self.instance.base_commit)
+            ))
+        } else {
+            chosen
+                .invalid
+                .clone()
+                .filter(|_| outcome != Outcome::Resolved)
+        };
         let details = GradingDetails {
             mode: mode.as_str().to_string(),
             parser: self.parser().name().to_string(),
@@ -486,7 +504,15 @@ impl crate::Task for SwebenchTask {
         )
     }
 
+    /// The gold patch; an instance without one is a broken task for the oracle (an empty patch
+    /// would be charged to it as a failed change).
     fn reference(&self) -> Result<Reference, FamilyError> {
+        if self.instance.patch.trim().is_empty() {
+            return Err(FamilyError::InvalidTask {
+                path: PathBuf::from(&self.instance.instance_id),
+                message: "the instance has no gold patch (its `patch` field is empty)".into(),
+            });
+        }
         Ok(Reference::Patch {
             patch: self.instance.patch.clone(),
         })

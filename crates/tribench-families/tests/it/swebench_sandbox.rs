@@ -367,3 +367,81 @@ async fn a_git_hook_planted_by_a_patch_never_runs_while_grading() {
         assert_eq!(g.outcome, Outcome::Resolved, "{}", g.log);
     }
 }
+
+/// An instance whose test patch does not apply (to files restored to the base commit first)
+/// is a broken task: strict grading records an environment error, rerun apart from the agent's
+/// failures; official grading counts it unresolved as the official harness does, and names why.
+#[tokio::test]
+async fn a_test_patch_that_does_not_apply_is_the_tasks_fault() {
+    let Some(e) = env() else { return };
+    let dir = e.suite.path.clone();
+    let text = std::fs::read_to_string(dir.join("instances.jsonl")).unwrap();
+    let mut lines = Vec::new();
+    for l in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+        if v["instance_id"] == "tribench-samples__textkit-3" {
+            // Context lines that are not in the file: the hunk cannot apply.
+            let broken: Vec<String> = v["test_patch"]
+                .as_str()
+                .unwrap()
+                .lines()
+                .map(|l| match l.strip_prefix(' ') {
+                    Some(_) => " not in the file".to_string(),
+                    None => l.to_string(),
+                })
+                .collect();
+            v["test_patch"] = serde_json::json!(broken.join("\n") + "\n");
+        }
+        lines.push(v.to_string());
+    }
+    std::fs::write(dir.join("instances.jsonl"), lines.join("\n")).unwrap();
+    let suite = load_suite(&dir).unwrap();
+    let t = task(&suite, "tribench-samples__textkit-3");
+    let gold = sw(t).instance.patch.clone();
+    for (mode, outcome) in [
+        (GradingMode::Strict, Outcome::EnvironmentError),
+        (GradingMode::Official, Outcome::Unresolved),
+    ] {
+        let sb = prepared(&e, t).await;
+        let c = FamilyContext {
+            grading_mode: mode,
+            ..ctx()
+        };
+        let g = sw(t)
+            .grade_patch_in(&sb, gold.as_bytes(), &c)
+            .await
+            .unwrap();
+        assert_eq!(g.outcome, outcome, "{mode:?}: {}", g.log);
+        let error = g.error.unwrap_or_default();
+        assert!(error.contains("test patch does not apply"), "{error}");
+    }
+}
+
+/// An instance without a gold patch has no reference: the oracle's trial is a harness error
+/// naming why, never a failed change charged to it.
+#[test]
+fn an_instance_without_a_gold_patch_has_no_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(suite) = local_suite(tmp.path()) else {
+        return;
+    };
+    assert!(task(&suite, "tribench-samples__textkit-3")
+        .reference()
+        .is_ok());
+    let text = std::fs::read_to_string(tmp.path().join("instances.jsonl")).unwrap();
+    let emptied: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["patch"] = serde_json::json!("\n");
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(tmp.path().join("instances.jsonl"), emptied.join("\n")).unwrap();
+    let suite = load_suite(tmp.path()).unwrap();
+    let err = task(&suite, "tribench-samples__textkit-3")
+        .reference()
+        .unwrap_err();
+    assert!(err.to_string().contains("no gold patch"), "{err}");
+}

@@ -7,7 +7,8 @@
 //! results file), not by all the exercises the run copied; both rates are noted, labelled.
 
 use super::{
-    find_files, invalid, read_json, str_of, trial, u64_of, ImportError, Imported, ManifestParts,
+    cost_of, count_known, find_files, invalid, read_json, str_of, trial, u64_of, ImportError,
+    Imported, ManifestParts,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -68,11 +69,12 @@ pub fn import_aider(dir: &Path) -> Result<Imported, ImportError> {
         };
         let mut t = trial(FamilyKind::Polyglot, &id, 1, &lang, "aider", outcome);
         t.passed_on_try = passed_on;
-        t.usage.cost_usd = v.get("cost").and_then(Value::as_f64).unwrap_or(0.0);
-        t.usage.cost_unknown = v.get("cost").is_none_or(Value::is_null);
+        let cost = cost_of(&v, "cost");
+        t.usage.cost_usd = cost.unwrap_or(0.0);
+        t.usage.cost_unknown = cost.is_none();
         t.usage.prompt_tokens = u64_of(&v, "prompt_tokens");
         t.usage.completion_tokens = u64_of(&v, "completion_tokens");
-        t.usage.tokens_unknown = v.get("prompt_tokens").is_none_or(Value::is_null);
+        t.usage.tokens_unknown = !count_known(&v, "prompt_tokens");
         t.timings.total_ms =
             (v.get("duration").and_then(Value::as_f64).unwrap_or(0.0) * 1000.0) as u64;
         t.tries = outcomes

@@ -113,7 +113,8 @@ fn entry(path: &Path, r: LeaderboardRow) -> Result<LeaderboardEntry, ImportError
         published_rate_2: r.pass_rate_2,
         rate_2_over_completed: frac(p2, n),
         rate_2_over_all: frac(p2, total),
-        total_cost: r.total_cost,
+        // A negative or non-finite total is no cost: unknown.
+        total_cost: r.total_cost.filter(|c| c.is_finite() && *c >= 0.0),
         prompt_tokens: r.prompt_tokens,
         completion_tokens: r.completion_tokens,
     })

@@ -3,8 +3,8 @@
 //! job's `config.json`.
 
 use super::{
-    find_files, invalid, read_json, span_ms, str_of, trial, u64_of, ImportError, Imported,
-    ManifestParts,
+    cost_of, count_known, find_files, invalid, note_count, read_json, span_ms, str_of, trial,
+    u64_of, ImportError, Imported, ManifestParts,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -127,9 +127,10 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
             t.usage.prompt_tokens = u64_of(ar, "n_input_tokens");
             t.usage.completion_tokens = u64_of(ar, "n_output_tokens");
             t.usage.cached_tokens = u64_of(ar, "n_cache_tokens");
-            t.usage.cost_usd = ar.get("cost_usd").and_then(Value::as_f64).unwrap_or(0.0);
-            t.usage.tokens_unknown = ar.get("n_input_tokens").is_none_or(Value::is_null);
-            t.usage.cost_unknown = ar.get("cost_usd").is_none_or(Value::is_null);
+            let cost = cost_of(ar, "cost_usd");
+            t.usage.cost_usd = cost.unwrap_or(0.0);
+            t.usage.tokens_unknown = !count_known(ar, "n_input_tokens");
+            t.usage.cost_unknown = cost.is_none();
         }
         let phase = |k: &str| {
             let p = r.get(k).cloned().unwrap_or(Value::Null);
@@ -173,21 +174,9 @@ pub fn import_harbor(dir: &Path) -> Result<Imported, ImportError> {
         });
         trials.push(t);
     }
-    if timeouts_resolved > 0 {
-        notes.push(format!(
-            "{timeouts_resolved} trials recorded an exception (an agent timeout, say) but the verifier, which Harbor runs anyway, rewarded them: resolved, as in Harbor's mean; the exception is kept as the trial's note"
-        ));
-    }
-    if undecided > 0 {
-        notes.push(format!(
-            "{undecided} trials have verifier rewards with several keys and none named \"reward\": Harbor refuses those, so they are recorded as environment errors (the task's verifier is broken), never as passes"
-        ));
-    }
-    if partial > 0 {
-        notes.push(format!(
-            "{partial} trials have a fractional reward; tribench counts a reward above 0 as resolved, Harbor averages rewards"
-        ));
-    }
+    note_count(&mut notes, timeouts_resolved, "trials recorded an exception (an agent timeout, say) but the verifier, which Harbor runs anyway, rewarded them: resolved, as in Harbor's mean; the exception is kept as the trial's note");
+    note_count(&mut notes, undecided, "trials have verifier rewards with several keys and none named \"reward\": Harbor refuses those, so they are recorded as environment errors (the task's verifier is broken), never as passes");
+    note_count(&mut notes, partial, "trials have a fractional reward; tribench counts a reward above 0 as resolved, Harbor averages rewards");
     let dataset = config
         .get("datasets")
         .and_then(Value::as_array)

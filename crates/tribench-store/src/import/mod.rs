@@ -68,6 +68,14 @@ impl Imported {
     }
 }
 
+/// Adds the note "`n` `what`" when `n` counts anything: trials or files an importer treated
+/// apart, said only when there were some.
+pub(crate) fn note_count(notes: &mut Vec<String>, n: usize, what: &str) {
+    if n > 0 {
+        notes.push(format!("{n} {what}"));
+    }
+}
+
 pub(crate) fn read_json(path: &Path) -> Result<Value, ImportError> {
     let bytes = std::fs::read(path).map_err(|e| ImportError::Invalid {
         path: path.into(),
@@ -135,6 +143,18 @@ pub(crate) fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 
 pub(crate) fn u64_of(v: &Value, key: &str) -> u64 {
     v.get(key).and_then(Value::as_u64).unwrap_or(0)
+}
+
+/// Whether `key` holds a token count (a whole number, not negative): anything else, missing
+/// or garbage, leaves the tokens unknown rather than 0.
+pub(crate) fn count_known(v: &Value, key: &str) -> bool {
+    v.get(key).and_then(Value::as_u64).is_some()
+}
+
+/// A cost in USD under `key`; `None` (unknown, never 0) when missing or not a finite,
+/// non-negative number ("abc", "free", -1).
+pub(crate) fn cost_of(v: &Value, key: &str) -> Option<f64> {
+    (v.get(key).and_then(Value::as_f64)).filter(|c| c.is_finite() && *c >= 0.0)
 }
 
 /// A trial record with the fields every importer fills the same way.
@@ -240,6 +260,15 @@ fn manifest(p: ManifestParts<'_>) -> RunManifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_is_noted_only_when_it_counts_something() {
+        let mut notes = Vec::new();
+        note_count(&mut notes, 0, "trials were odd");
+        assert!(notes.is_empty());
+        note_count(&mut notes, 3, "trials were odd");
+        assert_eq!(notes, ["3 trials were odd"]);
+    }
 
     #[test]
     fn timestamps_parse_with_and_without_zones() {

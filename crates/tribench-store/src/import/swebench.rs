@@ -2,7 +2,9 @@
 //! and the `resolved_ids`/`unresolved_ids`/`empty_patch_ids`/`error_ids` lists) and/or the
 //! per-instance `report.json` files under `logs/run_evaluation/<run_id>/<model>/<id>/`.
 
-use super::{find_files, invalid, read_json, trial, ImportError, Imported, ManifestParts};
+use super::{
+    find_files, invalid, note_count, read_json, trial, ImportError, Imported, ManifestParts,
+};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -74,11 +76,11 @@ pub fn import_swebench(path: &Path, dataset: &str) -> Result<Imported, ImportErr
                 outcomes.insert(id.to_string(), (outcome, why.map(String::from)));
             }
         }
-        if duplicates > 0 {
-            notes.push(format!(
-                "{duplicates} duplicate ids in the run report's lists were removed"
-            ));
-        }
+        note_count(
+            &mut notes,
+            duplicates,
+            "duplicate ids in the run report's lists were removed",
+        );
     }
     if path.is_dir() {
         model = model.or_else(|| model_from_predictions(path));

@@ -10,7 +10,8 @@
 //! order the runs started.
 
 use super::{
-    invalid, read_json, span_ms, str_of, trial, u64_of, ImportError, Imported, ManifestParts,
+    count_known, invalid, note_count, read_json, span_ms, str_of, trial, u64_of, ImportError,
+    Imported, ManifestParts,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -398,11 +399,11 @@ pub fn import_terminal_bench(dir: &Path) -> Result<Imported, ImportError> {
         duplicates,
         missing_detail
     )];
-    if copies > 0 {
-        notes.push(format!(
-            "{copies} folders or files were copies of a run already read; their trials were counted once"
-        ));
-    }
+    note_count(
+        &mut notes,
+        copies,
+        "folders or files were copies of a run already read; their trials were counted once",
+    );
     if !unreadable.is_empty() {
         notes.push(format!(
             "{} results files are not valid JSON and were skipped: {}",
@@ -415,16 +416,8 @@ pub fn import_terminal_bench(dir: &Path) -> Result<Imported, ImportError> {
                 .join(", ")
         ));
     }
-    if unlisted > 0 {
-        notes.push(format!(
-            "{unlisted} per-trial results files name trials their run's results list does not hold; the run-level list decides, so they were left out"
-        ));
-    }
-    if missing_detail > 0 {
-        notes.push(format!(
-            "{missing_detail} trials are known from the run-level results only (their per-trial folder is missing): outcome and tokens are kept, per-test results are not"
-        ));
-    }
+    note_count(&mut notes, unlisted, "per-trial results files name trials their run's results list does not hold; the run-level list decides, so they were left out");
+    note_count(&mut notes, missing_detail, "trials are known from the run-level results only (their per-trial folder is missing): outcome and tokens are kept, per-test results are not");
     let run_id = if runs.len() == 1 {
         runs[0].name()
     } else {
@@ -480,7 +473,7 @@ fn trial_of(r: &Value, task_id: &str, attempt: u32, agent: &str) -> tribench_typ
     );
     t.usage.prompt_tokens = u64_of(r, "total_input_tokens");
     t.usage.completion_tokens = u64_of(r, "total_output_tokens");
-    t.usage.tokens_unknown = r.get("total_input_tokens").is_none_or(Value::is_null);
+    t.usage.tokens_unknown = !count_known(r, "total_input_tokens");
     t.timings.total_ms = span_ms(str_of(r, "trial_started_at"), str_of(r, "trial_ended_at"));
     t.timings.agent_ms = span_ms(str_of(r, "agent_started_at"), str_of(r, "agent_ended_at"));
     t.timings.test_ms = span_ms(str_of(r, "test_started_at"), str_of(r, "test_ended_at"));

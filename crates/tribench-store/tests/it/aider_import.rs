@@ -71,3 +71,25 @@ fn a_run_folder_gives_both_rates_and_its_tokens() {
         assert!((t.usage.cost_usd - 0.25).abs() < 1e-12);
     }
 }
+
+/// Finding 11: `"cost": "free"` is no cost: unknown, with the exercise still imported.
+#[test]
+fn a_cost_that_is_not_a_number_is_unknown_not_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bench = tmp.path().join("2025-02-02--run");
+    for (name, cost) in [("a", json!("free")), ("b", json!(-3.0)), ("c", json!(0.25))] {
+        let d = bench.join("python/exercises/practice").join(name);
+        write(
+            &d.join(".aider.results.json"),
+            &json!({"testdir": d.display().to_string(), "testcase": name, "model": "m",
+                    "edit_format": "diff", "tests_outcomes": [true], "cost": cost,
+                    "duration": 3.0, "prompt_tokens": 1200, "completion_tokens": 300}),
+        );
+    }
+    let imported = import_aider(&bench).unwrap();
+    assert_eq!(imported.trials.len(), 3);
+    for t in &imported.trials {
+        let known = t.task_id.ends_with('c');
+        assert_eq!(t.usage.cost_known(), known, "{}: {:?}", t.task_id, t.usage);
+    }
+}

@@ -108,3 +108,41 @@ fn rewards_with_several_keys_use_reward_or_the_only_key_else_a_task_error() {
         imported.notes
     );
 }
+
+/// Finding 11: a cost or token count that is not a number is unknown, and the trial is still
+/// imported; never a known $0.
+#[test]
+fn an_unparseable_cost_or_token_count_is_unknown_and_the_trial_still_imports() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        &tmp.path().join("config.json"),
+        &json!({"job_name": "job-1", "datasets": [{"name": "terminal-bench", "version": "2.0"}]}),
+    );
+    for (i, agent_result) in [
+        json!({"n_input_tokens": "many", "n_output_tokens": 5, "cost_usd": "abc"}),
+        json!({"n_input_tokens": -5, "n_output_tokens": 5, "cost_usd": -1.0}),
+        json!({"n_input_tokens": 10, "n_output_tokens": 5, "cost_usd": 0.5}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = json!({
+            "task_name": format!("t{i}"), "trial_name": format!("t{i}__0"), "source": "terminal-bench",
+            "agent_info": {"name": "terminus-2", "version": "1", "model_info": {"name": "m", "provider": "p"}},
+            "agent_result": agent_result,
+            "verifier_result": {"rewards": {"reward": 1.0}},
+            "started_at": "2025-11-01T00:00:00Z", "finished_at": "2025-11-01T00:00:30Z",
+        });
+        write(&tmp.path().join(format!("t{i}__0")).join("result.json"), &r);
+    }
+    let imported = import_harbor(tmp.path()).unwrap();
+    assert_eq!(imported.trials.len(), 3);
+    let by_task = |id: &str| imported.trials.iter().find(|t| t.task_id == id).unwrap();
+    for id in ["t0", "t1"] {
+        let u = &by_task(id).usage;
+        assert!(u.cost_unknown && !u.cost_known(), "{id}: {u:?}");
+        assert!(u.tokens_unknown, "{id}: {u:?}");
+    }
+    let u = &by_task("t2").usage;
+    assert!(!u.cost_unknown && !u.tokens_unknown && (u.cost_usd - 0.5).abs() < 1e-12);
+}

@@ -117,3 +117,37 @@ fn a_run_written_before_the_typed_formats_loads() {
     assert_eq!(trials[0].usage.cached_tokens, 0);
     assert!(trials[0].usage.cost_known());
 }
+
+#[test]
+fn the_official_layout_never_leads_out_of_its_folder() {
+    use tribench_store::swebench_export::{write_swebench_outputs, RunReportInput};
+    use tribench_types::{FamilyKind, TrialRecord};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let store = RunStore::open_for_writing(&dir).unwrap();
+    let evil = tmp.path().join("ESCAPED").display().to_string();
+    for task_id in [evil.as_str(), "../../ESCAPED", "ok-1"] {
+        let key = TrialKey {
+            task_id: task_id.into(),
+            attempt: 1,
+        };
+        let r = TrialRecord::new(&key, FamilyKind::Swebench, "g", "oracle", Outcome::Resolved);
+        store.record(&r).unwrap();
+    }
+    let ids: Vec<String> = vec![evil.clone(), "../../ESCAPED".into(), "ok-1".into()];
+    let input = |model, run_id| RunReportInput {
+        dataset_ids: &ids,
+        submitted_ids: &ids,
+        model,
+        run_id,
+    };
+    for (model, run_id) in [("m", "r"), ("..", "r"), ("m", "../../r")] {
+        let err = write_swebench_outputs(&store, &input(model, run_id)).unwrap_err();
+        assert!(err.to_string().contains("cannot name a folder"), "{err}");
+    }
+    assert!(!tmp.path().join("ESCAPED").exists());
+    assert!(
+        !dir.join("swebench").join("m").exists(),
+        "nothing written before the refusal"
+    );
+}
