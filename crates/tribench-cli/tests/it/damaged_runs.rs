@@ -95,14 +95,7 @@ fn a_trial_that_reached_a_limit_replays_as_limit_reached() {
     );
     drop(model);
     assert_eq!(report_json(&src)["outcomes"][0]["outcome"], "limit_reached");
-    let out = tribench()
-        .arg("replay")
-        .arg(&src)
-        .arg("--run-dir")
-        .arg(work.path().join("again"))
-        .arg("--json")
-        .output()
-        .unwrap();
+    let out = replay_json(&src, &work.path().join("again"));
     assert_eq!(
         out.status.code(),
         Some(0),
