@@ -23,6 +23,13 @@ pub struct Exported {
 }
 
 impl Exported {
+    /// A note for each run left out (for stderr).
+    pub fn skipped_notes(&self) -> Vec<String> {
+        (self.skipped.iter())
+            .map(|why| format!("left out the unreadable run {why}"))
+            .collect()
+    }
+
     /// What `tribench view --export DEST` says when done: the counts, and the page to open.
     pub fn render(&self, dest: &Path) -> String {
         let (pages, files, runs) = (self.pages, self.files, self.runs);

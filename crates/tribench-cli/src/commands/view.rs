@@ -13,9 +13,7 @@ pub(crate) async fn view(a: ViewArgs) -> Result<ExitCode> {
             .await
             .context("export stopped")??;
         print!("{}", done.render(&dest));
-        for why in &done.skipped {
-            eprintln!("note: left out the unreadable run {why}");
-        }
+        super::notes(&done.skipped_notes());
         return Ok(ExitCode::SUCCESS);
     }
     let opts = ServeOptions {
