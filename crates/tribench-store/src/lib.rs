@@ -80,8 +80,21 @@ pub struct RunStore {
 }
 
 impl RunStore {
-    /// Opens (creating if needed) a run directory for writing, taking its lock.
+    /// Opens (creating if needed) a run directory for writing, taking its lock. A run whose
+    /// results database is missing beside trial folders is refused
+    /// ([`StoreError::ResultsMissing`]): resuming it would rerun every trial over the folders
+    /// of the recorded ones.
     pub fn open_for_writing(dir: &Path) -> Result<RunStore, StoreError> {
+        let trial_folders = trial_folders(dir);
+        if dir.join("manifest.json").is_file()
+            && !dir.join("trials.sqlite").exists()
+            && trial_folders > 0
+        {
+            return Err(StoreError::ResultsMissing {
+                dir: dir.to_path_buf(),
+                trial_folders,
+            });
+        }
         std::fs::create_dir_all(dir.join(TRIALS_DIR)).map_err(io(dir))?;
         let lock_path = dir.join(".lock");
         let file = File::create(&lock_path).map_err(io(&lock_path))?;
@@ -544,6 +557,15 @@ mod tests {
         assert!(matches!(
             RunStore::open_read_only(d.path()),
             Err(StoreError::ResultsMissing { .. })
+        ));
+        assert!(!d.path().join("trials.sqlite").exists());
+        // Resuming it would rerun every trial over the recorded folders: refused too.
+        assert!(matches!(
+            RunStore::open_for_writing(d.path()),
+            Err(StoreError::ResultsMissing {
+                trial_folders: 3,
+                ..
+            })
         ));
         assert!(!d.path().join("trials.sqlite").exists());
     }

@@ -112,6 +112,18 @@ pub(crate) fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
+/// `tribench replay <source> --run-dir <run_dir> --json`, finished.
+pub(crate) fn replay_json(source: &Path, run_dir: &Path) -> Output {
+    tribench()
+        .arg("replay")
+        .arg(source)
+        .arg("--run-dir")
+        .arg(run_dir)
+        .arg("--json")
+        .output()
+        .unwrap()
+}
+
 /// `tribench report --json <run>`'s report.
 pub(crate) fn report_json(run: &Path) -> serde_json::Value {
     stdout_json(

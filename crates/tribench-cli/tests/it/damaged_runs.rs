@@ -20,7 +20,7 @@ fn stderr_of(c: &mut Command) -> String {
 fn a_run_without_its_results_database_is_an_error_and_stays_as_it_is() {
     let work = tempfile::tempdir().unwrap();
     let run = work.path().join("run");
-    let _suite = oracle_run(&run);
+    let suite = oracle_run(&run);
     for f in ["trials.sqlite", "trials.sqlite-wal", "trials.sqlite-shm"] {
         let _ = std::fs::remove_file(run.join(f));
     }
@@ -30,6 +30,10 @@ fn a_run_without_its_results_database_is_an_error_and_stays_as_it_is() {
         "{err}"
     );
     assert!(!run.join("trials.sqlite").exists());
+    let err = stderr_of(&mut run_cmd(suite.path(), &run));
+    assert!(err.contains("trials.sqlite is missing"), "{err}");
+    assert!(!run.join("trials.sqlite").exists());
+    assert_eq!(std::fs::read_dir(run.join("trials")).unwrap().count(), 2);
 }
 
 #[test]
@@ -91,14 +95,7 @@ fn a_trial_that_reached_a_limit_replays_as_limit_reached() {
     );
     drop(model);
     assert_eq!(report_json(&src)["outcomes"][0]["outcome"], "limit_reached");
-    let out = tribench()
-        .arg("replay")
-        .arg(&src)
-        .arg("--run-dir")
-        .arg(work.path().join("again"))
-        .arg("--json")
-        .output()
-        .unwrap();
+    let out = replay_json(&src, &work.path().join("again"));
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -546,14 +546,7 @@ fn replay_reruns_a_recorded_llm_run_from_the_command_line() {
         .args(["--tries", "1"]),
     );
     drop(model);
-    let out = tribench()
-        .arg("replay")
-        .arg(work.path().join("src"))
-        .arg("--run-dir")
-        .arg(work.path().join("again"))
-        .arg("--json")
-        .output()
-        .unwrap();
+    let out = replay_json(&work.path().join("src"), &work.path().join("again"));
     assert_eq!(
         out.status.code(),
         Some(0),

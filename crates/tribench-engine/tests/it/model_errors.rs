@@ -14,6 +14,14 @@ fn agent_at(base_url: &str, retries: u32) -> Arc<dyn Agent> {
     llm_agent(cfg, Mode::Tools)
 }
 
+/// One try per trial and no engine retry: the trial's record is the endpoint's first verdict.
+fn one_try(dir: &std::path::Path) -> tribench_engine::EngineConfig {
+    let mut cfg = config(dir);
+    cfg.max_tries = Some(1);
+    cfg.infra_retries = 0;
+    cfg
+}
+
 /// A port nothing listens on.
 fn closed_port_url() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -105,24 +113,35 @@ async fn an_unreachable_endpoint_is_a_model_error_and_the_run_stops_after_n_in_a
         .all(|t| t.model.as_ref().unwrap().endpoint == server.base_url));
 }
 
-#[tokio::test]
-async fn a_refused_key_stops_the_run_at_the_first_trial_with_the_servers_message() {
+/// A run of three tasks, one at a time, against an endpoint answering `status` with `body`:
+/// the run's error, the server, and the folder holding the run directory `r`.
+async fn refused_run(status: u16, body: &str) -> (EngineError, ScriptedServer, tempfile::TempDir) {
     let suite = suite_of(3);
     let server = ScriptedServer::start(vec![Reply::Status {
-        status: 401,
+        status,
         retry_after: None,
-        body: r#"{"error": {"message": "Incorrect API key provided"}}"#.into(),
+        body: body.into(),
     }])
     .await
     .unwrap();
     let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("r");
-    let mut cfg = config(&dir);
+    let mut cfg = config(&work.path().join("r"));
     cfg.jobs = 1;
     cfg.max_tries = Some(1);
     let err = run_suite(suite.path(), agent_at(&server.base_url, 3), cfg)
         .await
         .unwrap_err();
+    (err, server, work)
+}
+
+#[tokio::test]
+async fn a_refused_key_stops_the_run_at_the_first_trial_with_the_servers_message() {
+    let (err, server, work) = refused_run(
+        401,
+        r#"{"error": {"message": "Incorrect API key provided"}}"#,
+    )
+    .await;
+    let dir = work.path().join("r");
     assert!(matches!(err, EngineError::ModelRefused { .. }), "{err}");
     let msg = err.to_string();
     assert!(
@@ -171,9 +190,7 @@ async fn a_reply_cut_off_mid_body_or_not_json_is_retried_like_a_dropped_connecti
     let server = ScriptedServer::start(script).await.unwrap();
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("r");
-    let mut cfg = config(&dir);
-    cfg.max_tries = Some(1);
-    cfg.infra_retries = 0;
+    let cfg = one_try(&dir);
     let trials = run_with(suite.path(), agent_at(&server.base_url, 2), cfg).await;
     let t = &trials[0];
     assert_eq!(t.outcome, Outcome::Resolved, "{t:?}");
@@ -192,9 +209,7 @@ async fn replies_that_stay_broken_are_a_model_error_naming_the_cause() {
         .await
         .unwrap();
     let work = tempfile::tempdir().unwrap();
-    let mut cfg = config(&work.path().join("r"));
-    cfg.max_tries = Some(1);
-    cfg.infra_retries = 0;
+    let cfg = one_try(&work.path().join("r"));
     let trials = run_with(suite.path(), agent_at(&server.base_url, 1), cfg).await;
     let t = &trials[0];
     assert_eq!(t.outcome, Outcome::ModelError, "{t:?}");
@@ -242,9 +257,7 @@ async fn a_silent_endpoint_past_the_request_timeout_is_retried_then_a_model_erro
     let server = ScriptedServer::start(script).await.unwrap();
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("r");
-    let mut cfg = config(&dir);
-    cfg.max_tries = Some(1);
-    cfg.infra_retries = 0;
+    let cfg = one_try(&dir);
     let trials = run_with(suite.path(), agent_at_timeout(&server.base_url, 1, 1), cfg).await;
     // The silent request timed out after 1 s and the retry was answered.
     assert_eq!(trials[0].outcome, Outcome::Resolved, "{:?}", trials[0]);
@@ -252,9 +265,7 @@ async fn a_silent_endpoint_past_the_request_timeout_is_retried_then_a_model_erro
         .await
         .unwrap();
     let work = tempfile::tempdir().unwrap();
-    let mut cfg = config(&work.path().join("r"));
-    cfg.max_tries = Some(1);
-    cfg.infra_retries = 0;
+    let cfg = one_try(&work.path().join("r"));
     let trials = run_with(suite.path(), agent_at_timeout(&server.base_url, 1, 1), cfg).await;
     let t = &trials[0];
     assert_eq!(t.outcome, Outcome::ModelError, "{t:?}");
@@ -269,22 +280,9 @@ fn agent_at_timeout(base_url: &str, retries: u32, timeout_sec: u64) -> Arc<dyn A
 
 #[tokio::test]
 async fn a_400_bad_request_stops_the_run_with_the_endpoints_answer() {
-    let suite = suite_of(3);
-    let server = ScriptedServer::start(vec![Reply::Status {
-        status: 400,
-        retry_after: None,
-        body: r#"{"error": {"message": "Unrecognized request argument supplied: seedz", "type": "invalid_request_error", "code": null}}"#.into(),
-    }])
-    .await
-    .unwrap();
-    let work = tempfile::tempdir().unwrap();
+    let body = r#"{"error": {"message": "Unrecognized request argument supplied: seedz", "type": "invalid_request_error", "code": null}}"#;
+    let (err, server, work) = refused_run(400, body).await;
     let dir = work.path().join("r");
-    let mut cfg = config(&dir);
-    cfg.jobs = 1;
-    cfg.max_tries = Some(1);
-    let err = run_suite(suite.path(), agent_at(&server.base_url, 3), cfg)
-        .await
-        .unwrap_err();
     assert!(matches!(err, EngineError::ModelRefused { .. }), "{err}");
     let msg = err.to_string();
     assert!(msg.contains("400") && msg.contains("seedz"), "{msg}");
@@ -324,9 +322,7 @@ async fn a_runaway_reply_is_cut_at_the_cap_and_is_a_model_error() {
         .unwrap();
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("r");
-    let mut cfg = config(&dir);
-    cfg.max_tries = Some(1);
-    cfg.infra_retries = 0;
+    let cfg = one_try(&dir);
     let trials = run_with(suite.path(), agent_at(&server.base_url, 3), cfg).await;
     let t = &trials[0];
     assert_eq!(t.outcome, Outcome::ModelError, "{t:?}");
