@@ -32,6 +32,8 @@ pub struct LlmSettings {
     pub max_steps: Option<u32>,
     pub max_cost_usd: Option<f64>,
     pub concurrency: Option<usize>,
+    /// Seconds one model request may take (`None`: [`ModelConfig`]'s default).
+    pub request_timeout_sec: Option<u64>,
     pub trim_history: bool,
     /// Folder with system.md and/or instance.md replacing the default prompts.
     pub prompts: Option<PathBuf>,
@@ -80,6 +82,15 @@ pub fn build_agent(choice: &AgentChoice, llm: &LlmSettings) -> Result<Arc<dyn Ag
     cfg.top_p = llm.top_p;
     cfg.max_tokens = llm.max_tokens;
     cfg.seed = llm.seed;
+    match llm.request_timeout_sec {
+        Some(0) => {
+            return Err(AgentError::Failed(
+                "--request-timeout 0: a request needs at least 1 second".into(),
+            ))
+        }
+        Some(t) => cfg.request_timeout_sec = t,
+        None => {}
+    }
     if let Some(c) = llm.concurrency {
         cfg.concurrency = c.max(1);
     }
@@ -120,10 +131,14 @@ pub fn build_agent(choice: &AgentChoice, llm: &LlmSettings) -> Result<Arc<dyn Ag
 
 /// The agent replaying the recorded run in `source`: its final patches graded again when
 /// `patches`, else its recorded actions run again (`tribench replay [--patches]`).
-pub fn replay_agent(source: PathBuf, patches: bool) -> Arc<dyn Agent> {
+pub fn replay_agent(
+    source: PathBuf,
+    patches: bool,
+    recorded: std::collections::HashMap<String, tribench_types::Outcome>,
+) -> Arc<dyn Agent> {
     match patches {
         true => Arc::new(crate::Predictions::from_run(source)),
-        false => Arc::new(crate::llm::ReplayAgent::new(source)),
+        false => Arc::new(crate::llm::ReplayAgent::new(source).with_recorded(recorded)),
     }
 }
 
@@ -158,6 +173,23 @@ mod tests {
             base_url: Some("http://127.0.0.1:9/v1".into()),
             ..LlmSettings::default()
         }
+    }
+
+    #[test]
+    fn the_request_timeout_reaches_the_client_and_the_recorded_settings() {
+        let default = build_agent(&named("llm"), &llm()).unwrap();
+        assert_eq!(default.settings()["--request-timeout"], "600");
+        let s = LlmSettings {
+            request_timeout_sec: Some(5),
+            ..llm()
+        };
+        let agent = build_agent(&named("llm"), &s).unwrap();
+        assert_eq!(agent.settings()["--request-timeout"], "5");
+        let zero = LlmSettings {
+            request_timeout_sec: Some(0),
+            ..llm()
+        };
+        assert!(err(&named("llm"), &zero).contains("--request-timeout 0"));
     }
 
     #[test]
@@ -217,8 +249,8 @@ mod tests {
     #[test]
     fn a_replay_runs_the_recorded_actions_or_grades_the_recorded_patches() {
         let (actions, patches) = (
-            replay_agent("runs/a".into(), false),
-            replay_agent("runs/a".into(), true),
+            replay_agent("runs/a".into(), false, Default::default()),
+            replay_agent("runs/a".into(), true, Default::default()),
         );
         assert_eq!((actions.name(), patches.name()), ("replay", "replay"));
         assert_eq!(patches.config_hash(), "replay:patches:runs/a");

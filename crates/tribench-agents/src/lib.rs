@@ -107,6 +107,13 @@ pub trait AgentSession: Send {
     fn trajectory(&self) -> Option<tribench_types::Trajectory> {
         None
     }
+
+    /// Asked when the agent's time ran out mid-turn: why that was the model endpoint's doing,
+    /// not the agent's (it was still waiting for the trial's first model reply). `None` when
+    /// the agent had its chance, and for agents that do not call a model themselves.
+    fn stalled_on_model(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Builds an agent by name.

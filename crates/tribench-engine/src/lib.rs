@@ -576,7 +576,7 @@ fn reconcile_manifest(
     let mut manifest = RunManifest {
         shard: None,
         grading_mode,
-        schema: 1,
+        schema: tribench_store::MANIFEST_SCHEMA,
         run_id,
         model,
         scaffold,
@@ -646,7 +646,14 @@ fn scaffold_differences(old: &ScaffoldInfo, new: &ScaffoldInfo) -> Vec<String> {
         old.settings.keys().chain(new.settings.keys()).collect();
     for k in keys.into_iter().filter(|_| comparable) {
         let (o, n) = (old.settings.get(k), new.settings.get(k));
-        if o != n {
+        // How long to wait for the endpoint is not the agent's configuration (as --base-url).
+        if o != n && k.as_str() == "--request-timeout" {
+            tracing::warn!(
+                "--request-timeout: {} in the run, {} now",
+                o.map_or("unset", String::as_str),
+                n.map_or("unset", String::as_str)
+            );
+        } else if o != n {
             let shown = |v: Option<&String>| v.map_or("unset", String::as_str).to_string();
             diffs.push(format!("{k}: {} in the run, {} now", shown(o), shown(n)));
         }

@@ -509,7 +509,15 @@ async fn run_tries(
         rec.timings.agent_ms += ms(t.elapsed());
         // An agent that stopped on a limit or a timeout still has its work graded.
         let stopped = match turn {
-            Err(_) => Some(Outcome::AgentTimeout),
+            Err(_) => match session.stalled_on_model() {
+                // The endpoint never answered: infrastructure, not the agent's timeout.
+                Some(why) => {
+                    rec.outcome = Outcome::ModelError;
+                    rec.error = Some(why);
+                    return Ok(());
+                }
+                None => Some(Outcome::AgentTimeout),
+            },
             Ok(Err(e)) => {
                 rec.outcome = match &e {
                     AgentError::ModelUnavailable(_) => Outcome::ModelError,

@@ -165,6 +165,19 @@ pub fn export_swebench(
     Ok(write_swebench_outputs(&store, &input)?)
 }
 
+/// SWE-bench's own files beside an agent run whose SWE-bench instances are `ids` (each run
+/// instance reported on and counted as submitted), by `model`; nothing when it ran none.
+pub fn export_agent_run(
+    run_dir: &Path,
+    ids: &[String],
+    model: &str,
+) -> Result<Option<PathBuf>, GradingError> {
+    match ids.is_empty() {
+        true => Ok(None),
+        false => export_swebench(run_dir, (ids, ids), model, None).map(Some),
+    }
+}
+
 /// The ids of the SWE-bench instances among `suites`, for [`export_swebench`] after an agent
 /// run (each instance run is reported and counted as submitted).
 pub fn swebench_ids(suites: &[Suite]) -> Vec<String> {
@@ -237,6 +250,13 @@ mod tests {
         let plan = GradePlan::new(suite, "nop", &only).unwrap();
         assert_eq!(plan.suite.tasks.len(), 1);
         assert_eq!(plan.selection.report_ids, only);
+    }
+
+    #[test]
+    fn an_agent_run_without_swebench_instances_gets_no_swebench_files() {
+        let missing = Path::new("/nonexistent/run");
+        assert_eq!(export_agent_run(missing, &[], "m").unwrap(), None);
+        assert!(export_agent_run(missing, &["a__b-1".into()], "m").is_err());
     }
 
     #[test]

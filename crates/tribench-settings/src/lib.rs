@@ -400,6 +400,10 @@ pub struct LlmArgs {
     /// Requests in flight to the endpoint at once (default: 8).
     #[arg(long)]
     pub concurrency: Option<usize>,
+    /// Seconds one model request may take before it is retried; an endpoint that never
+    /// answers is then a model_error, not the agent's timeout (default: 600).
+    #[arg(long, value_name = "SECONDS")]
+    pub request_timeout: Option<u64>,
     /// On context overflow, drop the oldest command outputs and go on instead of ending the
     /// trial as context_exhausted.
     #[arg(long)]
@@ -439,6 +443,7 @@ pub fn llm_settings(a: &LlmArgs, seed: Option<u64>) -> Result<LlmSettings, Setti
         max_steps: a.max_steps,
         max_cost_usd: a.max_cost,
         concurrency: a.concurrency,
+        request_timeout_sec: a.request_timeout,
         trim_history: a.trim_history,
         prompts: a.prompts.clone(),
         prices,
@@ -468,6 +473,11 @@ fn check_llm_args(a: &LlmArgs) -> Result<(), SettingsError> {
     }
     if a.concurrency == Some(0) {
         return bad("--concurrency 0 would send no request: give at least 1".into());
+    }
+    if a.request_timeout == Some(0) {
+        return bad(
+            "--request-timeout 0 would end every model request at once: give at least 1".into(),
+        );
     }
     if let Some(p) = a.prompts.as_ref().filter(|p| !p.is_dir()) {
         return bad(format!(

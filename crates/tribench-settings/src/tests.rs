@@ -104,6 +104,7 @@ fn the_llm_agent_is_priced_from_the_models_file_when_it_lists_the_model() {
         max_steps: None,
         max_cost: None,
         concurrency: None,
+        request_timeout: None,
         trim_history: false,
         prompts: None,
         models: Some(models.clone()),
@@ -112,6 +113,61 @@ fn the_llm_agent_is_priced_from_the_models_file_when_it_lists_the_model() {
     assert_eq!((s.prices.input_per_mtok, s.seed), (Some(0.2), Some(5)));
     let s = llm_settings(&args("other"), None).unwrap();
     assert_eq!(s.prices.input_per_mtok, None);
+}
+
+#[test]
+fn flags_are_over_the_file_over_the_environment_and_the_file_is_named_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suite");
+    std::fs::create_dir(&suite).unwrap();
+    let toml = dir.path().join("tribench.toml");
+    std::fs::write(&toml, "[run]\njobs = 2\ntest_timeout = 50\n").unwrap();
+    let flags = RunLayer {
+        jobs: Some(7),
+        ..RunLayer::default()
+    };
+    let vars = env(&[
+        ("TRIBENCH_TEST_TIMEOUT", "9"),
+        ("TRIBENCH_AGENT_TIMEOUT", "11"),
+    ]);
+    let mut named = None;
+    let suites = std::slice::from_ref(&suite);
+    let (file, l) = layered(flags, None, suites, &vars, |p| {
+        named = Some(p.to_path_buf())
+    })
+    .unwrap();
+    assert_eq!(
+        (l.jobs, l.test_timeout, l.agent_timeout),
+        (Some(7), Some(50), Some(11))
+    );
+    assert_eq!(
+        file.run,
+        RunLayer::default(),
+        "the file's [run] table went into the layer"
+    );
+    assert_eq!(
+        named.unwrap().canonicalize().unwrap(),
+        toml.canonicalize().unwrap()
+    );
+    // A file that does not parse is named before the error.
+    std::fs::write(&toml, "[run]\njobs = \"many\"\n").unwrap();
+    let mut named = false;
+    let e = layered(RunLayer::default(), Some(&toml), &[], &vars, |_| {
+        named = true
+    });
+    assert!(named && e.is_err());
+    let (_, l) = layered(RunLayer::default(), None, &[], &env(&[]), |_| panic!()).unwrap();
+    assert_eq!(l, RunLayer::default());
+}
+
+#[test]
+fn the_models_file_is_read_when_named_and_empty_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models.toml");
+    std::fs::write(&models, "[[model]]\nid = \"m1\"\n").unwrap();
+    assert!(models_file(Some(&models)).unwrap().get("m1").is_some());
+    let missing = dir.path().join("none.toml");
+    assert!(models_file(Some(&missing)).is_err());
 }
 
 #[test]
@@ -217,6 +273,13 @@ fn sampling_and_limit_flags_out_of_range_are_refused() {
         ),
         (
             LlmArgs {
+                request_timeout: Some(0),
+                ..base.clone()
+            },
+            "--request-timeout 0",
+        ),
+        (
+            LlmArgs {
                 prompts: Some("/nonexistent/prompts".into()),
                 ..base.clone()
             },
@@ -235,59 +298,4 @@ fn sampling_and_limit_flags_out_of_range_are_refused() {
         ..base
     };
     assert!(llm_settings(&ok, None).is_ok());
-}
-
-#[test]
-fn flags_are_over_the_file_over_the_environment_and_the_file_is_named_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("suite");
-    std::fs::create_dir(&suite).unwrap();
-    let toml = dir.path().join("tribench.toml");
-    std::fs::write(&toml, "[run]\njobs = 2\ntest_timeout = 50\n").unwrap();
-    let flags = RunLayer {
-        jobs: Some(7),
-        ..RunLayer::default()
-    };
-    let vars = env(&[
-        ("TRIBENCH_TEST_TIMEOUT", "9"),
-        ("TRIBENCH_AGENT_TIMEOUT", "11"),
-    ]);
-    let mut named = None;
-    let suites = std::slice::from_ref(&suite);
-    let (file, l) = layered(flags, None, suites, &vars, |p| {
-        named = Some(p.to_path_buf())
-    })
-    .unwrap();
-    assert_eq!(
-        (l.jobs, l.test_timeout, l.agent_timeout),
-        (Some(7), Some(50), Some(11))
-    );
-    assert_eq!(
-        file.run,
-        RunLayer::default(),
-        "the file's [run] table went into the layer"
-    );
-    assert_eq!(
-        named.unwrap().canonicalize().unwrap(),
-        toml.canonicalize().unwrap()
-    );
-    // A file that does not parse is named before the error.
-    std::fs::write(&toml, "[run]\njobs = \"many\"\n").unwrap();
-    let mut named = false;
-    let e = layered(RunLayer::default(), Some(&toml), &[], &vars, |_| {
-        named = true
-    });
-    assert!(named && e.is_err());
-    let (_, l) = layered(RunLayer::default(), None, &[], &env(&[]), |_| panic!()).unwrap();
-    assert_eq!(l, RunLayer::default());
-}
-
-#[test]
-fn the_models_file_is_read_when_named_and_empty_otherwise() {
-    let dir = tempfile::tempdir().unwrap();
-    let models = dir.path().join("models.toml");
-    std::fs::write(&models, "[[model]]\nid = \"m1\"\n").unwrap();
-    assert!(models_file(Some(&models)).unwrap().get("m1").is_some());
-    let missing = dir.path().join("none.toml");
-    assert!(models_file(Some(&missing)).is_err());
 }

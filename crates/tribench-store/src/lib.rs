@@ -43,7 +43,22 @@ pub enum StoreError {
     Locked(PathBuf),
     #[error("{} is not a tribench run directory (no manifest.json)", .0.display())]
     NotARun(PathBuf),
+    /// A manifest written by a newer tribench: read as this build's schema it could lose or
+    /// misread fields, and rewriting it would turn it into an older schema.
+    #[error("{}: manifest schema {found} is newer than this tribench knows (schema {supported}); use the tribench that wrote it, or a newer one", path.display())]
+    NewerSchema {
+        path: PathBuf,
+        found: u64,
+        supported: u32,
+    },
+    /// The run's results database is gone: its trials cannot be read, and creating an empty one
+    /// would report the run as never run.
+    #[error("{}: the results database trials.sqlite is missing, while trials/ holds {trial_folders} trial folder(s); the recorded results cannot be read (restore trials.sqlite from a copy; nothing was written)", dir.display())]
+    ResultsMissing { dir: PathBuf, trial_folders: usize },
 }
+
+/// The manifest format this build reads and writes.
+pub const MANIFEST_SCHEMA: u32 = 1;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS trials (
@@ -77,24 +92,36 @@ impl RunStore {
         Ok(store)
     }
 
-    /// Opens an existing run for reading (reports); no lock is taken.
+    /// Opens an existing run for reading (reports): read-only, no lock taken, nothing created.
+    /// A run whose results database is missing is refused with [`StoreError::ResultsMissing`].
     pub fn open_for_reading(dir: &Path) -> Result<RunStore, StoreError> {
         if !dir.join("manifest.json").is_file() {
             return Err(StoreError::NotARun(dir.to_path_buf()));
         }
-        RunStore::open_db(dir)
+        read_manifest(dir)?;
+        RunStore::open_read_only(dir)?.ok_or_else(|| StoreError::ResultsMissing {
+            dir: dir.to_path_buf(),
+            trial_folders: trial_folders(dir),
+        })
     }
 
     /// Opens a run strictly read-only (viewers of a live run): nothing is written, no schema
     /// is created, and under WAL a reader never blocks the writer. A run whose database does not
-    /// exist yet is refused with `NotARun` only when it has no manifest either.
+    /// exist yet (and that has no trial folder) is `None`; a missing database beside trial
+    /// folders is [`StoreError::ResultsMissing`]. A run with no manifest is `NotARun`.
     pub fn open_read_only(dir: &Path) -> Result<Option<RunStore>, StoreError> {
         if !dir.join("manifest.json").is_file() {
             return Err(StoreError::NotARun(dir.to_path_buf()));
         }
         let db_path = dir.join("trials.sqlite");
         if !db_path.is_file() {
-            return Ok(None);
+            return match trial_folders(dir) {
+                0 => Ok(None),
+                n => Err(StoreError::ResultsMissing {
+                    dir: dir.to_path_buf(),
+                    trial_folders: n,
+                }),
+            };
         }
         let conn = Connection::open_with_flags(
             &db_path,
@@ -142,9 +169,13 @@ impl RunStore {
         read_manifest(&self.dir)
     }
 
-    /// Writes `manifest.json` atomically (a temporary file renamed over it).
+    /// Writes `manifest.json` atomically (a temporary file renamed over it), never over a
+    /// manifest of a newer schema.
     pub fn write_manifest(&self, m: &RunManifest) -> Result<(), StoreError> {
         let path = self.dir.join("manifest.json");
+        if let Ok(Some(raw)) = read_json_file::<serde_json::Value>(path.clone()) {
+            check_schema(&path, &raw)?;
+        }
         let json = serde_json::to_vec_pretty(m).map_err(|source| StoreError::Json {
             path: path.clone(),
             source,
@@ -328,8 +359,34 @@ impl RunStore {
     }
 }
 
+/// Reads `manifest.json`; `None` when there is none. A manifest of a newer schema than
+/// [`MANIFEST_SCHEMA`] is refused ([`StoreError::NewerSchema`]) before its fields are read.
 pub fn read_manifest(dir: &Path) -> Result<Option<RunManifest>, StoreError> {
-    read_json_file(dir.join("manifest.json"))
+    let path = dir.join("manifest.json");
+    let Some(raw) = read_json_file::<serde_json::Value>(path.clone())? else {
+        return Ok(None);
+    };
+    check_schema(&path, &raw)?;
+    read_json_file(path)
+}
+
+/// Refuses a manifest (`raw`, read from `path`) of a newer schema than this build's.
+fn check_schema(path: &Path, raw: &serde_json::Value) -> Result<(), StoreError> {
+    match raw.get("schema").and_then(serde_json::Value::as_u64) {
+        Some(found) if found > u64::from(MANIFEST_SCHEMA) => Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            supported: MANIFEST_SCHEMA,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The trial folders under a run's `trials/`.
+fn trial_folders(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join(TRIALS_DIR))
+        .map(|r| r.flatten().filter(|e| e.path().is_dir()).count())
+        .unwrap_or(0)
 }
 
 /// A JSON artifact of a trial, typed; `None` when the trial has no such file.
@@ -412,6 +469,83 @@ mod tests {
         );
         let all = s.trials().unwrap();
         assert_eq!(all[0], rec("python/a", 1, Outcome::Resolved));
+    }
+
+    /// A schema-1 manifest with the fields it must have.
+    fn manifest_json() -> serde_json::Value {
+        serde_json::json!({
+            "schema": 1, "run_id": "r", "harness_version": "0", "seed": 0, "attempts": 1,
+            "started_at": "2026-11-24T00:00:00Z", "host": "h",
+            "scaffold": {"agent": "nop", "version": "0", "config_hash": "x"},
+            "environment": {"backend": "local", "isolation": "none", "cpus": 1,
+                "memory_mb": 1, "jobs": 1,
+                "timeouts": {"setup_sec": 1, "agent_sec": 1, "test_sec": 1}},
+            "datasets": []
+        })
+    }
+
+    #[test]
+    fn a_manifest_of_a_newer_schema_is_neither_read_nor_overwritten() {
+        let d = tempfile::tempdir().unwrap();
+        let s = RunStore::open_for_writing(d.path()).unwrap();
+        let path = d.path().join("manifest.json");
+        std::fs::write(
+            &path,
+            r#"{"schema": 99, "run_id": "future", "shape": "unknown"}"#,
+        )
+        .unwrap();
+        let e = read_manifest(d.path()).unwrap_err();
+        assert!(matches!(
+            e,
+            StoreError::NewerSchema {
+                found: 99,
+                supported: 1,
+                ..
+            }
+        ));
+        assert!(e.to_string().contains("manifest schema 99") && e.to_string().contains("schema 1"));
+        assert!(matches!(
+            RunStore::open_for_reading(d.path()),
+            Err(StoreError::NewerSchema { .. })
+        ));
+        let older: RunManifest = serde_json::from_value(manifest_json()).unwrap();
+        assert!(matches!(
+            s.write_manifest(&older),
+            Err(StoreError::NewerSchema { .. })
+        ));
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"schema\": 99"));
+    }
+
+    #[test]
+    fn reading_a_run_whose_database_is_gone_says_so_and_creates_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("manifest.json"), manifest_json().to_string()).unwrap();
+        for id in ["t1", "t2", "t3"] {
+            std::fs::create_dir_all(d.path().join(TRIALS_DIR).join(id)).unwrap();
+        }
+        let e = RunStore::open_for_reading(d.path()).err().unwrap();
+        assert!(
+            matches!(
+                e,
+                StoreError::ResultsMissing {
+                    trial_folders: 3,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.contains("trials.sqlite is missing") && msg.contains("3 trial folder"),
+            "{msg}"
+        );
+        assert!(matches!(
+            RunStore::open_read_only(d.path()),
+            Err(StoreError::ResultsMissing { .. })
+        ));
+        assert!(!d.path().join("trials.sqlite").exists());
     }
 
     #[test]

@@ -15,10 +15,21 @@ pub const MAX_PAIRS: usize = 45;
 pub struct Exported {
     pub pages: usize,
     pub files: usize,
+    /// Runs exported.
     pub runs: usize,
+    /// Runs left out because they cannot be read, each as `key (dir): why`; the runs list of
+    /// the copy shows them as unreadable.
+    pub skipped: Vec<String>,
 }
 
 impl Exported {
+    /// A note for each run left out (for stderr).
+    pub fn skipped_notes(&self) -> Vec<String> {
+        (self.skipped.iter())
+            .map(|why| format!("left out the unreadable run {why}"))
+            .collect()
+    }
+
     /// What `tribench view --export DEST` says when done: the counts, and the page to open.
     pub fn render(&self, dest: &Path) -> String {
         let (pages, files, runs) = (self.pages, self.files, self.runs);
@@ -30,9 +41,22 @@ impl Exported {
     }
 }
 
-/// Writes the static copy of `site` into `dest`.
+/// Writes the static copy of `site` into `dest`. A run that cannot be read (a corrupt
+/// manifest, a missing database) is left out and named in [`Exported::skipped`]; the others
+/// are written.
 pub fn export(site: &Site, dest: &Path) -> Result<Exported, ViewError> {
-    let runs = site.runs();
+    let mut runs = Vec::new();
+    let mut loaded = Vec::new();
+    let mut skipped = Vec::new();
+    for e in site.runs() {
+        match crate::source::load_run(&e.dir) {
+            Ok(run) => {
+                loaded.push(run);
+                runs.push(e);
+            }
+            Err(why) => skipped.push(format!("{} ({}): {why}", e.key, e.dir.display())),
+        }
+    }
     let mut paths: Vec<String> = vec![
         "index.html".into(),
         "assets/view.css".into(),
@@ -40,11 +64,11 @@ pub fn export(site: &Site, dest: &Path) -> Result<Exported, ViewError> {
     ];
     let mut out = Exported {
         runs: runs.len(),
+        skipped,
         ..Exported::default()
     };
     let mut tasks_of: Vec<Vec<String>> = Vec::new();
-    for e in &runs {
-        let run = crate::source::load_run(&e.dir)?;
+    for (e, run) in runs.iter().zip(&loaded) {
         paths.push(format!("run/{}/index.html", e.key));
         paths.push(format!("run/{}/search.js", e.key));
         for t in &run.trials {

@@ -169,10 +169,24 @@ mod tests {
             pages: 3,
             files: 2,
             runs: 1,
+            skipped: Vec::new(),
         };
         assert_eq!(
             exported.render(std::path::Path::new("site")),
             "wrote 3 pages and 2 run files for 1 runs; open site/index.html\n"
         );
+    }
+
+    #[test]
+    fn each_run_left_out_of_an_export_is_a_note() {
+        let exported = Exported {
+            skipped: vec!["a (runs/a): no trials.sqlite".into()],
+            ..Exported::default()
+        };
+        assert_eq!(
+            exported.skipped_notes(),
+            ["left out the unreadable run a (runs/a): no trials.sqlite"]
+        );
+        assert!(Exported::default().skipped_notes().is_empty());
     }
 }

@@ -12,6 +12,13 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tribench_types::Sampling;
 
+/// Seconds one model request may take unless configured otherwise (`--request-timeout`).
+pub const DEFAULT_REQUEST_TIMEOUT_SEC: u64 = 600;
+
+/// The largest model reply read unless configured otherwise: far above any real completion
+/// (a 128k-token reply is well under 1 MiB of JSON).
+pub const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
+
 /// Most tokens one call's usage may count: far past any context window; a larger count is
 /// garbage from the endpoint and leaves the call's usage unknown.
 pub const MAX_CALL_TOKENS: u64 = 1_000_000_000;
@@ -31,8 +38,12 @@ pub struct ModelConfig {
     pub seed: Option<u64>,
     /// Extra fields merged into every request body (e.g. `{"chat_template_kwargs": {...}}`).
     pub extra_body: serde_json::Map<String, Value>,
-    /// Seconds one request may take (default 600).
+    /// Seconds one request may take (default 600): a request still unanswered then is
+    /// retried, and counts as the endpoint's failure, never the agent's.
     pub request_timeout_sec: u64,
+    /// Bytes of one reply read at most (default 16 MiB); a longer reply is the endpoint's
+    /// failure, not buffered.
+    pub max_reply_bytes: usize,
     /// Retries of a request that failed for a reason worth retrying (default 4).
     pub max_retries: u32,
     /// Requests in flight to this endpoint at once (default 8).
@@ -54,7 +65,8 @@ impl ModelConfig {
             max_tokens: None,
             seed: None,
             extra_body: Default::default(),
-            request_timeout_sec: 600,
+            request_timeout_sec: DEFAULT_REQUEST_TIMEOUT_SEC,
+            max_reply_bytes: MAX_REPLY_BYTES,
             max_retries: 4,
             concurrency: 8,
             price_input_per_mtok: None,
@@ -90,24 +102,29 @@ pub enum ClientError {
     GaveUp { attempts: u32, last: String },
     #[error("the model endpoint sent a reply that is not a chat completion: {0}")]
     BadReply(String),
+    /// A reply longer than [`ModelConfig::max_reply_bytes`]: reading stopped there.
+    #[error("the model endpoint sent a reply of more than {limit} bytes ({status}); reading stopped there (a runaway generation? --max-tokens caps a reply)")]
+    TooLarge { status: u16, limit: usize },
 }
 
 impl ClientError {
-    /// A refusal no retry and no other trial can get past: a bad or missing key (401, 403) or
-    /// a model (or path) the endpoint does not serve (404).
+    /// A refusal no retry and no other trial can get past: a bad or missing key (401, 403), a
+    /// model (or path) the endpoint does not serve (404), or a request it rejects as invalid
+    /// (400, 422 and the other 4xx; a context overflow is [`ClientError::ContextExhausted`]).
+    /// The same request would be refused on every trial.
     pub fn is_fatal(&self) -> bool {
-        matches!(
-            self,
-            ClientError::Rejected {
-                status: 401 | 403 | 404,
-                ..
-            }
-        )
+        matches!(self, ClientError::Rejected { status, .. } if (400..500).contains(status))
     }
 
     /// The endpoint, not the agent, failed: unreachable, broken, or refusing for good.
     pub fn is_endpoint_failure(&self) -> bool {
-        self.is_fatal() || matches!(self, ClientError::GaveUp { .. } | ClientError::BadReply(_))
+        self.is_fatal()
+            || matches!(
+                self,
+                ClientError::GaveUp { .. }
+                    | ClientError::BadReply(_)
+                    | ClientError::TooLarge { .. }
+            )
     }
 }
 
@@ -157,7 +174,19 @@ pub struct ChatClient {
     withheld: AtomicUsize,
 }
 
+/// Whether an error body says the conversation does not fit the model's context: OpenAI's
+/// `error.code` `context_length_exceeded` (sent with status 400), or the wording vLLM, SGLang,
+/// llama.cpp and others use in their messages.
 fn looks_like_context_overflow(body: &str) -> bool {
+    let code = serde_json::from_str::<Value>(body).ok().and_then(|v| {
+        v.get("error")
+            .and_then(|e| e.get("code"))
+            .and_then(Value::as_str)
+            .map(String::from)
+    });
+    if code.as_deref() == Some("context_length_exceeded") {
+        return true;
+    }
     let b = body.to_ascii_lowercase();
     [
         "context length",
@@ -282,8 +311,14 @@ impl ChatClient {
                         .map(|s| Duration::from_secs_f64(s.clamp(0.0, 300.0)));
                     // A body cut off mid-way is a dropped connection: retried, never read as an
                     // empty reply.
-                    let text = match resp.text().await {
-                        Ok(t) => t,
+                    let text = match read_capped(resp, self.config.max_reply_bytes).await {
+                        Ok(Some(t)) => t,
+                        Ok(None) => {
+                            return Err(ClientError::TooLarge {
+                                status: status.as_u16(),
+                                limit: self.config.max_reply_bytes,
+                            })
+                        }
                         Err(e) => {
                             last = format!(
                                 "the reply ({status}) was cut off: {}",
@@ -317,7 +352,11 @@ impl ChatClient {
                     } else if status.is_server_error() {
                         last = format!("{status}: {}", truncate(&text, 300));
                         retry_after
-                    } else if looks_like_context_overflow(&text) {
+                    } else if status.as_u16() == 408 {
+                        // The server's own request timeout: worth another attempt.
+                        last = format!("{status}: {}", truncate(&text, 300));
+                        retry_after
+                    } else if looks_like_context_overflow(&text) || status.as_u16() == 413 {
                         return Err(ClientError::ContextExhausted(truncate(&text, 500)));
                     } else {
                         return Err(ClientError::Rejected {
@@ -416,6 +455,28 @@ impl ChatClient {
     pub fn current_concurrency(&self) -> usize {
         self.config.concurrency.max(1) - self.withheld.load(Ordering::SeqCst)
     }
+}
+
+/// The body of `resp` as text (lossy UTF-8), read piece by piece: `None` once it passes
+/// `limit` bytes (announced by `Content-Length` or read), so a runaway reply is never buffered.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<Option<String>, reqwest::Error> {
+    if resp
+        .content_length()
+        .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))
+    {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(String::from_utf8_lossy(&body).into_owned()))
 }
 
 /// Why a 2xx body is not a completion: not JSON at all (retried like a dropped connection), or

@@ -9,7 +9,7 @@ pub mod scripted;
 mod tools;
 
 pub use client::{CallUsage, ChatClient, ClientError, Completion, ModelConfig};
-pub use replay::ReplayAgent;
+pub use replay::{replayable, ReplayAgent};
 
 use crate::{Agent, AgentError, AgentSession, AgentTask, TurnOutcome};
 use async_trait::async_trait;
@@ -170,6 +170,7 @@ impl Agent for LlmAgent {
             ),
             ("--max-steps", l.max_steps.to_string()),
             ("--max-cost", l.max_cost_usd.to_string()),
+            ("--request-timeout", c.request_timeout_sec.to_string()),
             ("--trim-history", l.trim_history.to_string()),
             ("max_total_tokens", l.max_total_tokens.to_string()),
             ("max_malformed", l.max_malformed.to_string()),
@@ -215,6 +216,7 @@ impl Agent for LlmAgent {
             turns: 0,
             terminal: None,
             seed: task.seed.or(self.client.config().seed),
+            asking_since: None,
         })
     }
 }
@@ -234,6 +236,8 @@ struct LlmSession {
     terminal: Option<tribench_sandbox::TerminalSession>,
     /// The seed sent with every request: the trial's when the run set one, else the model's.
     seed: Option<u64>,
+    /// When the request in flight was sent (`None` between requests).
+    asking_since: Option<Instant>,
 }
 
 impl LlmSession {
@@ -331,6 +335,7 @@ impl AgentSession for LlmSession {
                 break Some(Outcome::LimitReached);
             }
             let t = Instant::now();
+            self.asking_since = Some(t);
             let reply = self
                 .client
                 .chat_seeded(
@@ -339,6 +344,7 @@ impl AgentSession for LlmSession {
                     self.seed,
                 )
                 .await;
+            self.asking_since = None;
             // Fractional milliseconds: summing truncated whole ones would misstate short steps.
             let model_ms = t.elapsed().as_secs_f64() * 1000.0;
             let completion = match reply {
@@ -463,6 +469,15 @@ impl AgentSession for LlmSession {
             usage: turn_usage,
             stopped,
         })
+    }
+
+    fn stalled_on_model(&self) -> Option<String> {
+        let since = self.asking_since.filter(|_| self.usage.steps == 0)?;
+        Some(format!(
+            "the model endpoint sent no reply to the trial's first request in {:.0} s, when the agent's time ran out (--request-timeout is {} s)",
+            since.elapsed().as_secs_f64(),
+            self.client.config().request_timeout_sec
+        ))
     }
 
     fn trajectory(&self) -> Option<Trajectory> {

@@ -6,16 +6,20 @@ use super::tools::{self, Action};
 use super::Limits;
 use crate::{Agent, AgentError, AgentSession, AgentTask, TurnOutcome};
 use async_trait::async_trait;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use tribench_sandbox::Sandbox;
 use tribench_store::RunStore;
-use tribench_types::{Observation, Step, Trajectory};
+use tribench_types::{Observation, Outcome, Step, Trajectory, TrialRecord};
 
 /// Replays what a source run recorded: each trial's trajectory (its actions). Grading the
 /// recorded final changes instead is [`crate::Predictions::from_run`].
 pub struct ReplayAgent {
     source: PathBuf,
     limits: Limits,
+    /// Each task's recorded outcome (attempt 1), so a trial the agent ended on a limit ends on
+    /// it again when replayed.
+    recorded: HashMap<String, Outcome>,
 }
 
 impl ReplayAgent {
@@ -23,8 +27,67 @@ impl ReplayAgent {
         ReplayAgent {
             source,
             limits: Limits::default(),
+            recorded: HashMap::new(),
         }
     }
+
+    /// The same replay, told each task's recorded outcome (from [`replayable`]).
+    pub fn with_recorded(mut self, recorded: HashMap<String, Outcome>) -> Self {
+        self.recorded = recorded;
+        self
+    }
+}
+
+/// Outcomes with which the agent itself stopped before its work was graded: replayed, the
+/// trial stops on the same one after the recorded actions.
+const AGENT_STOPS: [Outcome; 4] = [
+    Outcome::LimitReached,
+    Outcome::ContextExhausted,
+    Outcome::MalformedResponse,
+    Outcome::AgentTimeout,
+];
+
+/// Checks that the run at `source`, which recorded `trials`, can be replayed, before anything
+/// runs: refused when it recorded no trial, and, when its `actions` are to be replayed (not its
+/// patches), when no trial left an `llm` trajectory (oracle, nop and agent programs record no
+/// actions to repeat). Returns each task's recorded outcome (attempt 1).
+pub fn replayable(
+    source: &Path,
+    trials: &[TrialRecord],
+    actions: bool,
+) -> Result<HashMap<String, Outcome>, AgentError> {
+    let firsts: Vec<&TrialRecord> = trials.iter().filter(|t| t.attempt == 1).collect();
+    if firsts.is_empty() {
+        return Err(AgentError::Failed(format!(
+            "{} recorded no trial: there is nothing to replay",
+            source.display()
+        )));
+    }
+    if actions {
+        let with_actions = firsts
+            .iter()
+            .filter(|t| {
+                matches!(
+                    RunStore::read_trajectory(source, &t.trial_id),
+                    Ok(Some(Trajectory::Llm(_)))
+                )
+            })
+            .count();
+        if with_actions == 0 {
+            let agents: std::collections::BTreeSet<&str> =
+                firsts.iter().map(|t| t.agent.as_str()).collect();
+            return Err(AgentError::Failed(format!(
+                "{}: none of its {} trials left a trajectory of model actions to replay (agent {}); replay repeats what the llm agent did (--patches grades a run's recorded changes again)",
+                source.display(),
+                firsts.len(),
+                agents.into_iter().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    Ok(firsts
+        .iter()
+        .map(|t| (t.task_id.clone(), t.outcome))
+        .collect())
 }
 
 /// The trial id the engine gives (task, attempt); must match `TrialKey::trial_id`.
@@ -49,10 +112,15 @@ impl Agent for ReplayAgent {
     fn start(&self, task: AgentTask) -> Box<dyn AgentSession> {
         Box::new(ReplaySession {
             source: self.source.clone(),
-            task_id: task.task.id,
+            task_id: task.task.id.clone(),
             limits: self.limits.clone(),
             steps: None,
             turn: 0,
+            stop: self
+                .recorded
+                .get(&task.task.id)
+                .copied()
+                .filter(|o| AGENT_STOPS.contains(o)),
         })
     }
 }
@@ -63,6 +131,8 @@ struct ReplaySession {
     limits: Limits,
     steps: Option<Vec<Step>>,
     turn: u32,
+    /// How the recorded trial stopped, when the agent stopped it (a limit, say).
+    stop: Option<Outcome>,
 }
 
 impl ReplaySession {
@@ -96,8 +166,9 @@ impl AgentSession for ReplaySession {
         self.turn += 1;
         let turn = self.turn;
         let limits = self.limits.clone();
-        let actions: Vec<Action> = self
-            .load()?
+        let steps = self.load()?;
+        let last_turn = steps.iter().map(Step::turn).max().unwrap_or(1);
+        let actions: Vec<Action> = steps
             .iter()
             // Steps recorded before turns were numbered belong to the first turn.
             .filter(|s| s.turn() == turn)
@@ -117,6 +188,10 @@ impl AgentSession for ReplaySession {
             }
             tools::run(sb, a, &limits).await;
         }
-        Ok(TurnOutcome::default())
+        // The recorded trial stopped on its last turn for this reason: so does the replay.
+        Ok(TurnOutcome {
+            stopped: self.stop.filter(|_| turn >= last_turn),
+            ..TurnOutcome::default()
+        })
     }
 }

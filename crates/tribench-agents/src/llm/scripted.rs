@@ -28,6 +28,10 @@ pub enum Reply {
     },
     /// Never answer within this time.
     Hang(Duration),
+    /// Accept the request and never answer at all (the connection stays open).
+    Silent,
+    /// Status 200 and a body of this many bytes (a runaway reply).
+    Huge(usize),
     /// Status 200 and the start of a completion, then the connection drops mid-body.
     CutOff,
     /// This status with this exact body (a proxy's HTML error page with 200, say).
@@ -168,6 +172,22 @@ async fn handle(
         Some(Reply::Raw { status, body }) => {
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (code, body).into_response()
+        }
+        Some(Reply::Silent) => std::future::pending().await,
+        Some(Reply::Huge(len)) => {
+            // Streamed in pieces so the server never holds it whole.
+            let piece = vec![b' '; 64 * 1024];
+            let chunks = (0..len.div_ceil(piece.len())).map(move |i| {
+                let n = piece.len().min(len - i * piece.len());
+                Ok::<_, std::io::Error>(axum::body::Bytes::copy_from_slice(&piece[..n]))
+            });
+            let body = axum::body::Body::from_stream(futures_util::stream::iter(chunks));
+            let mut resp = Response::new(body);
+            resp.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+            resp
         }
         Some(Reply::Hang(d)) => {
             tokio::time::sleep(d).await;

@@ -165,3 +165,64 @@ async fn a_cost_from_prices_of_zero_is_a_known_zero_and_without_prices_it_is_not
         .unwrap();
     assert!(!c.priced, "no prices: the zero is not a cost");
 }
+
+#[tokio::test]
+async fn a_reply_past_the_size_cap_is_refused_without_reading_it_all() {
+    let server = ScriptedServer::start(vec![Reply::Huge(17 * 1024 * 1024), Reply::Huge(4096)])
+        .await
+        .unwrap();
+    let client = ChatClient::new(config(&server.base_url)).unwrap();
+    let e = client.chat(&user(), None).await.unwrap_err();
+    assert!(
+        matches!(e, ClientError::TooLarge { status: 200, .. }),
+        "{e}"
+    );
+    assert!(e.is_endpoint_failure());
+    let mut small = config(&server.base_url);
+    small.max_reply_bytes = 1000;
+    let e = ChatClient::new(small)
+        .unwrap()
+        .chat(&user(), None)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("more than 1000 bytes"), "{e}");
+}
+
+#[tokio::test]
+async fn a_400_is_a_refusal_for_good_unless_its_code_says_the_context_is_full() {
+    let server = ScriptedServer::start(vec![
+        Reply::Status {
+            status: 400,
+            retry_after: None,
+            body: r#"{"error": {"message": "Please reduce the length of the messages.", "code": "context_length_exceeded"}}"#.into(),
+        },
+        Reply::Status {
+            status: 400,
+            retry_after: None,
+            body: r#"{"error": {"message": "'tools' is not supported by this model"}}"#.into(),
+        },
+    ])
+    .await
+    .unwrap();
+    let client = ChatClient::new(config(&server.base_url)).unwrap();
+    let e = client.chat(&user(), None).await.unwrap_err();
+    assert!(matches!(e, ClientError::ContextExhausted(_)), "{e}");
+    let e = client.chat(&user(), None).await.unwrap_err();
+    assert!(e.is_fatal(), "{e}");
+    assert!(
+        e.to_string().contains(
+            "refused the request (400): {\"error\": {\"message\": \"'tools' is not supported"
+        ),
+        "{e}"
+    );
+    assert_eq!(server.received().len(), 2);
+}
+
+#[test]
+fn a_run_that_recorded_no_trial_has_nothing_to_replay() {
+    let d = tempfile::tempdir().unwrap();
+    for actions in [true, false] {
+        let e = tribench_agents::llm::replayable(d.path(), &[], actions).unwrap_err();
+        assert!(e.to_string().contains("nothing to replay"), "{e}");
+    }
+}

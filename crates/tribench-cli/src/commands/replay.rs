@@ -7,9 +7,10 @@ use crate::settings::RunSettings;
 
 pub async fn replay(a: ReplayArgs) -> Result<ExitCode> {
     let source = read_run(&a.source)?;
+    let recorded = tribench_agents::llm::replayable(&a.source, &source.trials, !a.patches)?;
     let paths = source.dataset_paths();
     let suites = load_suites(&paths, false)?;
-    let agent = tribench_agents::build::replay_agent(a.source.clone(), a.patches);
+    let agent = tribench_agents::build::replay_agent(a.source.clone(), a.patches, recorded);
     let s = RunSettings::resolve(&a.exec, &a.run_dir, &paths)?;
     let mut cfg = s.engine; // s keeps the staged image context alive for the run
     cfg.max_tries = source.manifest.max_tries;

@@ -5,7 +5,6 @@ use super::*;
 use crate::args::RunArgs;
 use crate::settings::{self, RunSettings};
 use tribench_engine::shipped;
-use tribench_grading::export_swebench;
 
 pub async fn run(a: RunArgs) -> Result<ExitCode> {
     let named = super::datasets::suites(&a.data).await?;
@@ -41,10 +40,8 @@ pub async fn run(a: RunArgs) -> Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     }
-    if !swebench_ids.is_empty() {
-        let model = tribench_agents::build::model_name(&a.agent, a.llm.model.as_deref());
-        export_swebench(&run_dir, (&swebench_ids, &swebench_ids), &model, None)?;
-    }
+    let model = tribench_agents::build::model_name(&a.agent, a.llm.model.as_deref());
+    tribench_grading::export_agent_run(&run_dir, &swebench_ids, &model)?;
     finish(
         &run_dir,
         a.json,

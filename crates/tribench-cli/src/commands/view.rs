@@ -13,6 +13,7 @@ pub(crate) async fn view(a: ViewArgs) -> Result<ExitCode> {
             .await
             .context("export stopped")??;
         print!("{}", done.render(&dest));
+        super::notes(&done.skipped_notes());
         return Ok(ExitCode::SUCCESS);
     }
     let opts = ServeOptions {

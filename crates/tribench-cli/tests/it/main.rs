@@ -3,6 +3,7 @@
 
 mod all_infrastructure;
 mod common;
+mod damaged_runs;
 mod datasets;
 mod model_endpoint;
 mod out_of_range;

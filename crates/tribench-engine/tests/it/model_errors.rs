@@ -201,3 +201,139 @@ async fn replies_that_stay_broken_are_a_model_error_naming_the_cause() {
     let e = t.error.as_deref().unwrap();
     assert!(e.contains("cut off"), "{e}");
 }
+
+#[tokio::test]
+async fn an_endpoint_that_never_answers_is_a_model_error_not_the_agents_timeout() {
+    // The request timeout is longer than the agent's time: the agent's deadline comes first,
+    // but the agent never had a reply to work with.
+    let suite = suite_of(2);
+    let server = ScriptedServer::start(vec![Reply::Silent, Reply::Silent, Reply::Silent])
+        .await
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("r");
+    let mut cfg = config(&dir);
+    cfg.jobs = 1;
+    cfg.max_tries = Some(1);
+    cfg.infra_retries = 0;
+    cfg.timeouts.agent_sec = 2;
+    cfg.max_consecutive_model_errors = 2;
+    let agent = llm_agent(model_at(&server.base_url, 600), Mode::Tools);
+    let err = run_suite(suite.path(), agent, cfg).await.unwrap_err();
+    // It counts toward --max-consecutive-model-errors.
+    assert!(
+        matches!(err, EngineError::ModelUnreachable { count: 2, .. }),
+        "{err}"
+    );
+    let recorded = trials_in(&dir);
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    for t in &recorded {
+        assert_eq!(t.outcome, Outcome::ModelError, "{t:?}");
+        let e = t.error.as_deref().unwrap();
+        assert!(e.contains("sent no reply") && e.contains("600 s"), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn a_silent_endpoint_past_the_request_timeout_is_retried_then_a_model_error() {
+    let suite = suite_of(1);
+    let mut script = vec![Reply::Silent];
+    script.extend(solves("m0.py"));
+    let server = ScriptedServer::start(script).await.unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("r");
+    let mut cfg = config(&dir);
+    cfg.max_tries = Some(1);
+    cfg.infra_retries = 0;
+    let trials = run_with(suite.path(), agent_at_timeout(&server.base_url, 1, 1), cfg).await;
+    // The silent request timed out after 1 s and the retry was answered.
+    assert_eq!(trials[0].outcome, Outcome::Resolved, "{:?}", trials[0]);
+    let server = ScriptedServer::start(vec![Reply::Silent, Reply::Silent])
+        .await
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut cfg = config(&work.path().join("r"));
+    cfg.max_tries = Some(1);
+    cfg.infra_retries = 0;
+    let trials = run_with(suite.path(), agent_at_timeout(&server.base_url, 1, 1), cfg).await;
+    let t = &trials[0];
+    assert_eq!(t.outcome, Outcome::ModelError, "{t:?}");
+    assert!(t.error.as_deref().unwrap().contains("timed out"), "{t:?}");
+}
+
+fn agent_at_timeout(base_url: &str, retries: u32, timeout_sec: u64) -> Arc<dyn Agent> {
+    let mut cfg = model_at(base_url, timeout_sec);
+    cfg.max_retries = retries;
+    llm_agent(cfg, Mode::Tools)
+}
+
+#[tokio::test]
+async fn a_400_bad_request_stops_the_run_with_the_endpoints_answer() {
+    let suite = suite_of(3);
+    let server = ScriptedServer::start(vec![Reply::Status {
+        status: 400,
+        retry_after: None,
+        body: r#"{"error": {"message": "Unrecognized request argument supplied: seedz", "type": "invalid_request_error", "code": null}}"#.into(),
+    }])
+    .await
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("r");
+    let mut cfg = config(&dir);
+    cfg.jobs = 1;
+    cfg.max_tries = Some(1);
+    let err = run_suite(suite.path(), agent_at(&server.base_url, 3), cfg)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::ModelRefused { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("400") && msg.contains("seedz"), "{msg}");
+    assert_eq!(server.received().len(), 1);
+    let recorded = trials_in(&dir);
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].outcome, Outcome::ModelError);
+}
+
+#[tokio::test]
+async fn a_400_saying_the_context_is_too_long_is_the_agents_context_exhausted() {
+    let suite = suite_of(1);
+    let server = ScriptedServer::start(vec![Reply::Status {
+        status: 400,
+        retry_after: None,
+        body: r#"{"error": {"message": "Please reduce the length of the messages.", "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}"#.into(),
+    }])
+    .await
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut cfg = config(&work.path().join("r"));
+    cfg.max_tries = Some(1);
+    let trials = run_with(suite.path(), agent_at(&server.base_url, 3), cfg).await;
+    assert_eq!(
+        trials[0].outcome,
+        Outcome::ContextExhausted,
+        "{:?}",
+        trials[0]
+    );
+}
+
+#[tokio::test]
+async fn a_runaway_reply_is_cut_at_the_cap_and_is_a_model_error() {
+    let suite = suite_of(1);
+    let server = ScriptedServer::start(vec![Reply::Huge(17 * 1024 * 1024)])
+        .await
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("r");
+    let mut cfg = config(&dir);
+    cfg.max_tries = Some(1);
+    cfg.infra_retries = 0;
+    let trials = run_with(suite.path(), agent_at(&server.base_url, 3), cfg).await;
+    let t = &trials[0];
+    assert_eq!(t.outcome, Outcome::ModelError, "{t:?}");
+    let e = t.error.as_deref().unwrap();
+    assert!(e.contains("more than 16777216 bytes"), "{e}");
+    // Not retried: the same request would run away again.
+    assert_eq!(server.received().len(), 1);
+    let traj = std::fs::read(dir.join(format!("trials/{}/trajectory.json", t.trial_id))).unwrap();
+    assert!(traj.len() < 100_000, "{} bytes of trajectory", traj.len());
+}

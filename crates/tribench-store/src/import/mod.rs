@@ -205,7 +205,7 @@ fn manifest(p: ManifestParts<'_>) -> RunManifest {
     let (started_at, ended_at) = p.dates.unzip();
     RunManifest {
         grading_mode: None,
-        schema: 1,
+        schema: crate::MANIFEST_SCHEMA,
         run_id: p.run_id,
         model: p.model.map(|(id, provider)| tribench_types::ModelInfo {
             id,

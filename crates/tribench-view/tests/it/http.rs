@@ -377,3 +377,30 @@ fn trial_pages_show_both_polyglot_tries_and_the_swebench_audit() {
     assert!(swe.contains("<td>FAIL_TO_PASS</td>"), "{swe}");
     assert!(swe.contains("<td>PASS_TO_PASS</td>"), "{swe}");
 }
+
+#[test]
+fn an_export_skips_an_unreadable_run_naming_it_and_writes_the_others() {
+    let f = fixture();
+    let extra = tempfile::tempdir().unwrap();
+    let broken = extra.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("manifest.json"), "{ not json").unwrap();
+    let site = Site::new(vec![f.runs.clone(), extra.path().to_path_buf()]).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let done = export(&site, out.path()).unwrap();
+    assert_eq!(done.runs, 2, "{done:?}");
+    assert_eq!(done.skipped.len(), 1, "{done:?}");
+    assert!(
+        done.skipped[0].starts_with("broken (") && done.skipped[0].contains("manifest.json"),
+        "{done:?}"
+    );
+    assert!(out.path().join("run/llm/index.html").is_file());
+    assert!(out.path().join("compare/llm~oracle/index.html").is_file());
+    assert!(out.path().join("matrix/llm+oracle/index.html").is_file());
+    assert!(!out.path().join("run/broken").exists());
+    let index = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(
+        index.contains("broken") && index.contains("unreadable"),
+        "{index}"
+    );
+}
