@@ -116,6 +116,61 @@ fn the_llm_agent_is_priced_from_the_models_file_when_it_lists_the_model() {
 }
 
 #[test]
+fn flags_are_over_the_file_over_the_environment_and_the_file_is_named_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suite");
+    std::fs::create_dir(&suite).unwrap();
+    let toml = dir.path().join("tribench.toml");
+    std::fs::write(&toml, "[run]\njobs = 2\ntest_timeout = 50\n").unwrap();
+    let flags = RunLayer {
+        jobs: Some(7),
+        ..RunLayer::default()
+    };
+    let vars = env(&[
+        ("TRIBENCH_TEST_TIMEOUT", "9"),
+        ("TRIBENCH_AGENT_TIMEOUT", "11"),
+    ]);
+    let mut named = None;
+    let suites = std::slice::from_ref(&suite);
+    let (file, l) = layered(flags, None, suites, &vars, |p| {
+        named = Some(p.to_path_buf())
+    })
+    .unwrap();
+    assert_eq!(
+        (l.jobs, l.test_timeout, l.agent_timeout),
+        (Some(7), Some(50), Some(11))
+    );
+    assert_eq!(
+        file.run,
+        RunLayer::default(),
+        "the file's [run] table went into the layer"
+    );
+    assert_eq!(
+        named.unwrap().canonicalize().unwrap(),
+        toml.canonicalize().unwrap()
+    );
+    // A file that does not parse is named before the error.
+    std::fs::write(&toml, "[run]\njobs = \"many\"\n").unwrap();
+    let mut named = false;
+    let e = layered(RunLayer::default(), Some(&toml), &[], &vars, |_| {
+        named = true
+    });
+    assert!(named && e.is_err());
+    let (_, l) = layered(RunLayer::default(), None, &[], &env(&[]), |_| panic!()).unwrap();
+    assert_eq!(l, RunLayer::default());
+}
+
+#[test]
+fn the_models_file_is_read_when_named_and_empty_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models.toml");
+    std::fs::write(&models, "[[model]]\nid = \"m1\"\n").unwrap();
+    assert!(models_file(Some(&models)).unwrap().get("m1").is_some());
+    let missing = dir.path().join("none.toml");
+    assert!(models_file(Some(&missing)).is_err());
+}
+
+#[test]
 fn zero_jobs_and_zero_timeouts_are_refused_whichever_layer_says_them() {
     let env = RunLayer::from_env(&|k| (k == "TRIBENCH_JOBS").then(|| "0".to_string())).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -243,59 +298,4 @@ fn sampling_and_limit_flags_out_of_range_are_refused() {
         ..base
     };
     assert!(llm_settings(&ok, None).is_ok());
-}
-
-#[test]
-fn flags_are_over_the_file_over_the_environment_and_the_file_is_named_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("suite");
-    std::fs::create_dir(&suite).unwrap();
-    let toml = dir.path().join("tribench.toml");
-    std::fs::write(&toml, "[run]\njobs = 2\ntest_timeout = 50\n").unwrap();
-    let flags = RunLayer {
-        jobs: Some(7),
-        ..RunLayer::default()
-    };
-    let vars = env(&[
-        ("TRIBENCH_TEST_TIMEOUT", "9"),
-        ("TRIBENCH_AGENT_TIMEOUT", "11"),
-    ]);
-    let mut named = None;
-    let suites = std::slice::from_ref(&suite);
-    let (file, l) = layered(flags, None, suites, &vars, |p| {
-        named = Some(p.to_path_buf())
-    })
-    .unwrap();
-    assert_eq!(
-        (l.jobs, l.test_timeout, l.agent_timeout),
-        (Some(7), Some(50), Some(11))
-    );
-    assert_eq!(
-        file.run,
-        RunLayer::default(),
-        "the file's [run] table went into the layer"
-    );
-    assert_eq!(
-        named.unwrap().canonicalize().unwrap(),
-        toml.canonicalize().unwrap()
-    );
-    // A file that does not parse is named before the error.
-    std::fs::write(&toml, "[run]\njobs = \"many\"\n").unwrap();
-    let mut named = false;
-    let e = layered(RunLayer::default(), Some(&toml), &[], &vars, |_| {
-        named = true
-    });
-    assert!(named && e.is_err());
-    let (_, l) = layered(RunLayer::default(), None, &[], &env(&[]), |_| panic!()).unwrap();
-    assert_eq!(l, RunLayer::default());
-}
-
-#[test]
-fn the_models_file_is_read_when_named_and_empty_otherwise() {
-    let dir = tempfile::tempdir().unwrap();
-    let models = dir.path().join("models.toml");
-    std::fs::write(&models, "[[model]]\nid = \"m1\"\n").unwrap();
-    assert!(models_file(Some(&models)).unwrap().get("m1").is_some());
-    let missing = dir.path().join("none.toml");
-    assert!(models_file(Some(&missing)).is_err());
 }
