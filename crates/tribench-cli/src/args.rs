@@ -309,14 +309,14 @@ pub struct CompareArgs {
     pub json: bool,
     /// The smallest difference that matters, in points; below it "no detectable difference"
     /// needs the comparison to have been able to see it (default: 5).
-    #[arg(long)]
+    #[arg(long, value_parser = effect_points)]
     pub min_effect: Option<f64>,
     /// Practice rule in points: smaller differences need more evidence whatever p says
     /// (default: 3 for SWE-bench Verified).
-    #[arg(long, conflicts_with_all = ["rule_tasks", "no_rule"])]
+    #[arg(long, conflicts_with_all = ["rule_tasks", "no_rule"], value_parser = effect_points)]
     pub rule_points: Option<f64>,
     /// Practice rule in tasks (default: 2 for Terminal-Bench).
-    #[arg(long, conflicts_with = "no_rule")]
+    #[arg(long, conflicts_with = "no_rule", value_parser = positive_tasks)]
     pub rule_tasks: Option<f64>,
     /// No practice rule.
     #[arg(long)]
@@ -463,7 +463,7 @@ pub struct ValidateArgs {
     #[command(flatten)]
     pub data: DatasetArgs,
     /// Run the oracle this many times and list tasks whose outcome changed (flaky tasks).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_RUN_ATTEMPTS as i64))]
     pub repeat: u32,
     /// Where to keep the oracle and nop runs (default: a temporary folder, removed after).
     #[arg(long)]
@@ -628,6 +628,16 @@ fn effect_points(s: &str) -> Result<f64, String> {
         Err(format!(
             "{x} is not a difference of more than 0 and at most 100 points"
         ))
+    }
+}
+
+/// A number of tasks, more than 0 (the Terminal-Bench practice rule).
+fn positive_tasks(s: &str) -> Result<f64, String> {
+    let x = number(s)?;
+    if x > 0.0 && x.is_finite() {
+        Ok(x)
+    } else {
+        Err(format!("{x} is not a finite number of tasks above 0"))
     }
 }
 

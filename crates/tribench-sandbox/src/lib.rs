@@ -26,16 +26,18 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Quotes one word for `sh`, the one quoting path of tribench (scripts run in sandboxes, the
-/// resume command, rendered job scripts): left bare when made only of characters no shell
-/// treats specially, else in single quotes with each `'` written `'\''`. A NUL byte cannot
-/// reach a program through any shell, so it is dropped rather than passed on cut short.
+/// resume command, rendered job scripts): left bare when made only of letters, digits and
+/// `-_./=:,+@%` (no shell treats them specially, and Slurm reads them in `#SBATCH` lines as
+/// they are), else quoted by the `shell-escape` crate: in single quotes, each `'` written
+/// `'\''`. A NUL byte cannot reach a program through any shell, so it is dropped rather than
+/// passed on cut short.
 pub fn shell_quote(word: &str) -> String {
     let word = word.replace('\0', "");
     let plain = !word.is_empty()
         && (word.chars()).all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
     match plain {
         true => word,
-        false => format!("'{}'", word.replace('\'', r"'\''")),
+        false => shell_escape::unix::escape(word.into()).into_owned(),
     }
 }
 

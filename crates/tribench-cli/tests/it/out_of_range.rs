@@ -225,3 +225,29 @@ fn matrix_of_runs_sharing_no_task_is_refused() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// compare's decision flags and validate's repeat count: refused before any run is read or
+/// any task runs.
+#[test]
+fn decision_and_repeat_flags_out_of_range_are_refused() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["compare", "a", "b", "--min-effect=-5"], "--min-effect"),
+        (
+            &["compare", "a", "b", "--min-effect", "NaN"],
+            "--min-effect",
+        ),
+        (
+            &["compare", "a", "b", "--rule-points", "0"],
+            "--rule-points",
+        ),
+        (&["compare", "a", "b", "--rule-tasks=-2"], "--rule-tasks"),
+        (
+            &["compare", "a", "b", "--rule-tasks", "inf"],
+            "--rule-tasks",
+        ),
+        (&["validate", "suites/none", "--repeat", "0"], "--repeat"),
+    ];
+    for (args, want) in cases {
+        refused(args, &[], want);
+    }
+}

@@ -157,12 +157,13 @@ impl DockerSandbox {
         let result = self.quiesce_running(fresh_dirs, inside).await;
         match result {
             // The container may have stopped under our feet (the agent killed its main process
-            // a moment ago): that, not the engine's complaint about it, is the cause.
-            Err(SandboxError::Docker(_)) => match self.running_init().await {
+            // a moment ago): that, not the engine's complaint about it or an exec that could
+            // not start ("cannot exec in a deleted state"), is the cause.
+            Err(e) => match self.running_init().await {
                 Err(broken @ SandboxError::LeftBroken(_)) => Err(broken),
-                _ => result,
+                _ => Err(e),
             },
-            r => r,
+            ok => ok,
         }
     }
 
