@@ -63,12 +63,16 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
 
 /// Prints each note on stderr as `note: ...`.
 fn notes(notes: &[String]) {
-    notes.iter().for_each(|n| eprintln!("note: {n}"));
+    notes
+        .iter()
+        .for_each(|n| eprintln!("note: {}", tribench_analysis::terminal_text(n)));
 }
 
 /// Prints each line on stderr.
 fn notes_plain(lines: &[String]) {
-    lines.iter().for_each(|l| eprintln!("{l}"));
+    lines
+        .iter()
+        .for_each(|l| eprintln!("{}", tribench_analysis::terminal_text(l)));
 }
 
 /// The suites of `paths` (see [`invocation::load_suites`]), the notes of those skipped printed.

@@ -32,7 +32,7 @@ pub(crate) async fn run_and_record(
             && ctx.refusal().is_none()
         {
             retries += 1;
-            tracing::warn!(trial = %trial_id, outcome = %rec.outcome, error = ?rec.error, "retrying after an infrastructure error");
+            tracing::warn!(trial = %trial_id, outcome = %rec.outcome, error = rec.error.as_deref().unwrap_or("none given"), "retrying after an infrastructure error");
             continue;
         }
         break rec;

@@ -190,3 +190,18 @@ fn zero_attempts_is_refused() {
         "{stderr}"
     );
 }
+
+/// The warning that an infrastructure error is retried reaches a pipe (a CI log) as plain text:
+/// no colour codes, and the error as its text, not a debug `Some("…")`.
+#[test]
+fn log_lines_written_to_a_pipe_are_plain_text() {
+    let t = trials(1);
+    let out = t.llm_run(&closed_port_url(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("retrying after an infrastructure error"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    assert!(!stderr.contains("Some(\""), "{stderr}");
+}

@@ -251,3 +251,20 @@ fn decision_and_repeat_flags_out_of_range_are_refused() {
         refused(args, &[], want);
     }
 }
+
+/// A path or name holding terminal control codes reaches stderr as escapes: an error message
+/// quoting it cannot clear the screen or retitle the window.
+#[test]
+fn an_error_quoting_a_hostile_name_prints_it_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = dir.path().join("evil\u{1b}[2J\u{1b}]0;owned\u{7}");
+    std::fs::create_dir(&evil).unwrap();
+    let out = tribench()
+        .args(["validate", evil.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("evil\\u{1b}[2J"), "{err:?}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+}
